@@ -1,0 +1,97 @@
+/*
+ * stn4j native kernels: the public C ABI (and jextract's input).
+ *
+ * Conventions
+ *  - float32 tensors, contiguous, row-major, exactly as PyTorch lays them out:
+ *      input  [N, C, H, W]          grid   [N, Ho, Wo, 2]  (x then y, normalised to [-1, 1])
+ *      theta  [N, 2, 3]             output [N, C, Ho, Wo]
+ *  - Every size and index is 64-bit. Pointers are to the first element of the batch the call works on:
+ *    to split a batch, offset each pointer by whole samples and pass a smaller n.
+ *  - Row ranges [row_begin, row_end) select output rows (0 <= row_begin <= row_end <= Ho) of every sample
+ *    in the call. Forward calls on disjoint row ranges write disjoint outputs, so they can run concurrently.
+ *  - Backward calls ACCUMULATE (+=) into grad_input (the caller zeroes it first) and OVERWRITE grad_grid
+ *    for the rows they cover. To run a backward in parallel without races, give each task either its own
+ *    samples (disjoint grad_input slices) or its own zeroed partial grad_input buffer and sum the partials
+ *    in a fixed order: each element's sum is then taken in the same order whatever the number of threads.
+ *  - Optional outputs may be NULL (skip that gradient).
+ *  - Every entry point validates its arguments and returns STN_OK or a negative STN_E* code without
+ *    touching memory on error. Bounds of the buffers themselves cannot be checked here: the Java layer
+ *    checks them before every call.
+ *  - `isa` selects the kernel implementation: STN_ISA_AUTO uses stn_active_isa(); an explicit ISA that the
+ *    CPU (or this build) lacks returns STN_E_ISA. All ISAs compute the same function; results may differ
+ *    in the last bits (fused multiply-add).
+ */
+#ifndef STN_H
+#define STN_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#  define STN_API __declspec(dllexport)
+#else
+#  define STN_API __attribute__((visibility("default")))
+#endif
+
+/* Return codes. */
+#define STN_OK 0
+#define STN_E_ARG (-1)   /* a bad size, range, mode or NULL required pointer */
+#define STN_E_ISA (-2)   /* the requested ISA is not supported by this CPU or build */
+
+/* Instruction-set tiers, in increasing order of preference. */
+#define STN_ISA_AUTO 0
+#define STN_ISA_SCALAR 1
+#define STN_ISA_AVX2 2
+
+/* Interpolation modes and paddings: the same numbers as PyTorch's grid_sampler enums. */
+#define STN_MODE_BILINEAR 0
+#define STN_PADDING_ZEROS 0
+#define STN_PADDING_BORDER 1
+#define STN_PADDING_REFLECTION 2
+
+/* Version of the library, e.g. "0.1.0". */
+STN_API const char *stn_version(void);
+
+/* 1 if `isa` can run on this CPU with this build, else 0. STN_ISA_AUTO and STN_ISA_SCALAR always give 1. */
+STN_API int32_t stn_isa_supported(int32_t isa);
+
+/* The ISA that STN_ISA_AUTO uses: the best one supported, capped by the environment variable STN4J_MAX_ISA
+ * (scalar, avx2), read once at first use. */
+STN_API int32_t stn_active_isa(void);
+
+/* Lower-case name of an ISA ("scalar", "avx2"), or "unknown". */
+STN_API const char *stn_isa_name(int32_t isa);
+
+/* grid[n, h, w] = theta[n] . (x_w, y_h, 1) for rows [row_begin, row_end). */
+STN_API int32_t stn_affine_grid_2d(int32_t isa, const float *theta, float *grid,
+                                   int64_t n, int64_t h, int64_t w, int32_t align_corners,
+                                   int64_t row_begin, int64_t row_end);
+
+/* grad_theta[n] = sum over the whole grid of grad_grid (x) (x_w, y_h, 1); overwrites grad_theta [n, 2, 3]. */
+STN_API int32_t stn_affine_grid_2d_backward(int32_t isa, const float *grad_grid, float *grad_theta,
+                                            int64_t n, int64_t h, int64_t w, int32_t align_corners);
+
+/* output[n, c, ho, wo] = input sampled at grid[n, ho, wo], for output rows [row_begin, row_end). */
+STN_API int32_t stn_grid_sample_2d(int32_t isa, const float *input, const float *grid, float *output,
+                                   int64_t n, int64_t c, int64_t in_h, int64_t in_w,
+                                   int64_t out_h, int64_t out_w,
+                                   int32_t mode, int32_t padding, int32_t align_corners,
+                                   int64_t row_begin, int64_t row_end);
+
+/* Gradients of grid_sample for output rows [row_begin, row_end): grad_input (NCHW, may be NULL) is
+ * accumulated, grad_grid (N, Ho, Wo, 2, may be NULL) is overwritten on those rows. */
+STN_API int32_t stn_grid_sample_2d_backward(int32_t isa, const float *grad_output, const float *input,
+                                            const float *grid, float *grad_input, float *grad_grid,
+                                            int64_t n, int64_t c, int64_t in_h, int64_t in_w,
+                                            int64_t out_h, int64_t out_w,
+                                            int32_t mode, int32_t padding, int32_t align_corners,
+                                            int64_t row_begin, int64_t row_end);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STN_H */

@@ -1,0 +1,185 @@
+/*
+ * Native unit tests: every ISA path against the portable C path, on awkward sizes, every padding and
+ * align_corners, forward and backward; hostile grid values (NaN, +-Inf, huge) to exercise the safety clamp under
+ * the sanitizers; row-range splits; argument errors. Exit status 0 only when every check passed.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stn.h"
+
+static int failures = 0, checks = 0;
+
+#define CHECK(cond, ...)                                                                                          \
+    do {                                                                                                          \
+        checks++;                                                                                                 \
+        if (!(cond)) {                                                                                            \
+            failures++;                                                                                           \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                   \
+            fprintf(stderr, __VA_ARGS__);                                                                         \
+            fprintf(stderr, "\n");                                                                                \
+        }                                                                                                         \
+    } while (0)
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static float frand(float lo, float hi) { /* xorshift64*: reproducible across platforms */
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    const uint64_t r = rng * 0x2545F4914F6CDD1Dull;
+    return lo + (hi - lo) * (float)((double)(r >> 40) / 16777216.0);
+}
+
+static float *alloc_f(int64_t count) { return (float *)calloc((size_t)(count > 0 ? count : 1), sizeof(float)); }
+
+/* |a - b| <= tol * max(1, max|ref|), element-wise; both NaN counts as equal. */
+static int close_all(const float *a, const float *b, int64_t count, float tol, const char *what) {
+    float scale = 1.0f;
+    for (int64_t i = 0; i < count; i++)
+        if (fabsf(b[i]) > scale) scale = fabsf(b[i]);
+    for (int64_t i = 0; i < count; i++) {
+        if (isnan(a[i]) && isnan(b[i])) continue;
+        if (!(fabsf(a[i] - b[i]) <= tol * scale)) {
+            fprintf(stderr, "  %s: element %lld differs: %.9g vs %.9g (tol %g)\n", what, (long long)i, a[i], b[i],
+                    tol * scale);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static const int32_t isas[] = {STN_ISA_AVX2};
+
+static void test_affine(int64_t n, int64_t h, int64_t w, int align) {
+    float *theta = alloc_f(n * 6), *g_ref = alloc_f(n * h * w * 2), *g = alloc_f(n * h * w * 2);
+    float *gt_ref = alloc_f(n * 6), *gt = alloc_f(n * 6);
+    for (int64_t i = 0; i < n * 6; i++) theta[i] = frand(-1.5f, 1.5f);
+    CHECK(stn_affine_grid_2d(STN_ISA_SCALAR, theta, g_ref, n, h, w, align, 0, h) == STN_OK, "affine scalar");
+    CHECK(stn_affine_grid_2d_backward(STN_ISA_SCALAR, g_ref, gt_ref, n, h, w, align) == STN_OK, "affine bwd");
+    for (size_t k = 0; k < sizeof isas / sizeof *isas; k++) {
+        if (!stn_isa_supported(isas[k])) continue;
+        memset(g, 0, sizeof(float) * (size_t)(n * h * w * 2));
+        /* two row ranges must together write the whole grid */
+        CHECK(stn_affine_grid_2d(isas[k], theta, g, n, h, w, align, 0, h / 2) == STN_OK, "affine lo");
+        CHECK(stn_affine_grid_2d(isas[k], theta, g, n, h, w, align, h / 2, h) == STN_OK, "affine hi");
+        CHECK(close_all(g, g_ref, n * h * w * 2, 1e-6f, "affine grid"), "affine %s n=%lld h=%lld w=%lld ac=%d",
+              stn_isa_name(isas[k]), (long long)n, (long long)h, (long long)w, align);
+        CHECK(stn_affine_grid_2d_backward(isas[k], g_ref, gt, n, h, w, align) == STN_OK, "affine bwd");
+        CHECK(close_all(gt, gt_ref, n * 6, 1e-5f, "affine grad theta"), "affine bwd %s h=%lld w=%lld ac=%d",
+              stn_isa_name(isas[k]), (long long)h, (long long)w, align);
+    }
+    free(theta); free(g_ref); free(g); free(gt_ref); free(gt);
+}
+
+/* kind 0: ordinary grid in [-1.3, 1.3]; 1: far outside; 2: hostile values mixed in */
+static void fill_grid(float *grid, int64_t count, int kind) {
+    static const float hostile[] = {NAN, INFINITY, -INFINITY, 1e30f, -1e30f, 1.0f, -1.0f, 1e-40f, 3.0e9f, -0.0f};
+    for (int64_t i = 0; i < count; i++) {
+        if (kind == 0) grid[i] = frand(-1.3f, 1.3f);
+        else if (kind == 1) grid[i] = frand(-10.0f, 10.0f);
+        else grid[i] = (i % 3 == 0) ? hostile[(i / 3) % 10] : frand(-1.2f, 1.2f);
+    }
+}
+
+static void test_sample(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh, int64_t ow, int kind) {
+    const int64_t in_count = n * c * ih * iw, out_count = n * c * oh * ow, grid_count = n * oh * ow * 2;
+    float *in = alloc_f(in_count), *grid = alloc_f(grid_count), *gout = alloc_f(out_count);
+    float *out_ref = alloc_f(out_count), *out = alloc_f(out_count);
+    float *gin_ref = alloc_f(in_count), *gin = alloc_f(in_count), *gg_ref = alloc_f(grid_count), *gg = alloc_f(grid_count);
+    for (int64_t i = 0; i < in_count; i++) in[i] = frand(-1, 1);
+    for (int64_t i = 0; i < out_count; i++) gout[i] = frand(-1, 1);
+    fill_grid(grid, grid_count, kind);
+    /* sums of c products of magnitude <= 1 (the grid gradient also scales with the image size) */
+    const float tol_f = 1e-5f, tol_b = 1e-4f * (float)(c > 4 ? c : 4) / 4.0f;
+    for (int pad = 0; pad <= 2; pad++) {
+        for (int align = 0; align <= 1; align++) {
+            CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, in, grid, out_ref, n, c, ih, iw, oh, ow, 0, pad, align, 0, oh) ==
+                      STN_OK, "fwd scalar");
+            memset(gin_ref, 0, sizeof(float) * (size_t)in_count);
+            CHECK(stn_grid_sample_2d_backward(STN_ISA_SCALAR, gout, in, grid, gin_ref, gg_ref, n, c, ih, iw, oh, ow, 0,
+                                              pad, align, 0, oh) == STN_OK, "bwd scalar");
+            for (int64_t i = 0; i < out_count; i++)
+                CHECK(isfinite(out_ref[i]), "non-finite output %lld for kind %d", (long long)i, kind);
+            for (size_t k = 0; k < sizeof isas / sizeof *isas; k++) {
+                if (!stn_isa_supported(isas[k])) continue;
+                const char *name = stn_isa_name(isas[k]);
+                memset(out, 0xff, sizeof(float) * (size_t)out_count); /* NaN: every element must be written */
+                const int64_t mid = oh / 3;
+                CHECK(stn_grid_sample_2d(isas[k], in, grid, out, n, c, ih, iw, oh, ow, 0, pad, align, 0, mid) == STN_OK,
+                      "fwd");
+                CHECK(stn_grid_sample_2d(isas[k], in, grid, out, n, c, ih, iw, oh, ow, 0, pad, align, mid, oh) == STN_OK,
+                      "fwd");
+                CHECK(close_all(out, out_ref, out_count, tol_f, "forward"),
+                      "fwd %s n=%lld c=%lld %lldx%lld->%lldx%lld pad=%d ac=%d kind=%d", name, (long long)n, (long long)c,
+                      (long long)ih, (long long)iw, (long long)oh, (long long)ow, pad, align, kind);
+                memset(gin, 0, sizeof(float) * (size_t)in_count);
+                memset(gg, 0xff, sizeof(float) * (size_t)grid_count);
+                CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, gin, gg, n, c, ih, iw, oh, ow, 0, pad, align,
+                                                  0, oh) == STN_OK, "bwd");
+                CHECK(close_all(gin, gin_ref, in_count, tol_b, "grad input"),
+                      "bwd gin %s n=%lld c=%lld %lldx%lld->%lldx%lld pad=%d ac=%d kind=%d", name, (long long)n,
+                      (long long)c, (long long)ih, (long long)iw, (long long)oh, (long long)ow, pad, align, kind);
+                /* grid gradients flip where a point sits an ulp either side of a pixel edge; the random grids
+                 * here are continuous, so that has probability ~1e-7 per point: exact comparison is fair. */
+                CHECK(close_all(gg, gg_ref, grid_count, tol_b * (float)(ih + iw), "grad grid"),
+                      "bwd gg %s n=%lld c=%lld %lldx%lld->%lldx%lld pad=%d ac=%d kind=%d", name, (long long)n,
+                      (long long)c, (long long)ih, (long long)iw, (long long)oh, (long long)ow, pad, align, kind);
+                /* only one gradient requested */
+                memset(gin, 0, sizeof(float) * (size_t)in_count);
+                CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, gin, NULL, n, c, ih, iw, oh, ow, 0, pad,
+                                                  align, 0, oh) == STN_OK, "bwd gin only");
+                CHECK(close_all(gin, gin_ref, in_count, tol_b, "grad input only"), "bwd gin-only %s", name);
+                CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, NULL, gg, n, c, ih, iw, oh, ow, 0, pad,
+                                                  align, 0, oh) == STN_OK, "bwd gg only");
+                CHECK(close_all(gg, gg_ref, grid_count, tol_b * (float)(ih + iw), "grad grid only"), "bwd gg-only %s",
+                      name);
+            }
+        }
+    }
+    free(in); free(grid); free(gout); free(out_ref); free(out); free(gin_ref); free(gin); free(gg_ref); free(gg);
+}
+
+static void test_errors(void) {
+    float buf[64] = {0};
+    CHECK(stn_affine_grid_2d(STN_ISA_SCALAR, buf, buf, 1, 2, 2, 2, 0, 2) == STN_E_ARG, "bad align_corners");
+    CHECK(stn_affine_grid_2d(STN_ISA_SCALAR, buf, buf, 1, 2, 2, 0, 1, 3) == STN_E_ARG, "row_end > h");
+    CHECK(stn_affine_grid_2d(STN_ISA_SCALAR, buf, buf, -1, 2, 2, 0, 0, 2) == STN_E_ARG, "negative n");
+    CHECK(stn_affine_grid_2d(STN_ISA_SCALAR, NULL, buf, 1, 2, 2, 0, 0, 2) == STN_E_ARG, "NULL theta");
+    CHECK(stn_affine_grid_2d(99, buf, buf, 1, 2, 2, 0, 0, 2) == STN_E_ISA, "unknown isa");
+    CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, buf, buf, buf, 1, 1, 2, 2, 2, 2, 7, 0, 0, 0, 2) == STN_E_ARG, "mode");
+    CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, buf, buf, buf, 1, 1, 2, 2, 2, 2, 0, 3, 0, 0, 2) == STN_E_ARG, "padding");
+    CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, buf, buf, buf, INT64_MAX / 2, 4, 2, 2, 2, 2, 0, 0, 0, 0, 2) == STN_E_ARG,
+          "overflowing sizes");
+    CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, buf, buf, buf, 1, 1, 2, 2, 2, 2, 0, 0, 0, 2, 1) == STN_E_ARG,
+          "reversed rows");
+    CHECK(stn_grid_sample_2d_backward(STN_ISA_SCALAR, buf, buf, NULL, buf, buf, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 2) ==
+              STN_E_ARG, "NULL grid");
+    CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, NULL, NULL, NULL, 0, 1, 2, 2, 2, 2, 0, 0, 0, 0, 2) == STN_OK,
+          "empty batch is fine");
+}
+
+int main(void) {
+    printf("stn4j %s, active isa %s\n", stn_version(), stn_isa_name(stn_active_isa()));
+    for (size_t k = 0; k < sizeof isas / sizeof *isas; k++)
+        printf("  %s: %s\n", stn_isa_name(isas[k]), stn_isa_supported(isas[k]) ? "supported" : "not supported");
+    static const int64_t sizes[] = {1, 2, 3, 7, 8, 9, 13, 16, 33};
+    for (int align = 0; align <= 1; align++) {
+        for (size_t i = 0; i < 9; i++)
+            for (size_t j = 0; j < 9; j += 2) test_affine(2, sizes[i], sizes[j], align);
+        test_affine(1, 64, 207, align);
+    }
+    for (int kind = 0; kind <= 2; kind++) {
+        test_sample(1, 1, 1, 1, 1, 1, kind);
+        test_sample(2, 3, 2, 3, 3, 2, kind);
+        test_sample(2, 1, 7, 13, 5, 9, kind);
+        test_sample(1, 17, 13, 7, 2, 33, kind);
+        test_sample(3, 2, 16, 16, 16, 16, kind);
+        test_sample(1, 3, 13, 207, 11, 207, kind);
+        test_sample(1, 1, 1, 9, 3, 17, kind);
+    }
+    test_errors();
+    printf("%d checks, %d failed\n", checks, failures);
+    return failures == 0 ? 0 : 1;
+}
