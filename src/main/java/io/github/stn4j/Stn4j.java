@@ -1,0 +1,40 @@
+package io.github.stn4j;
+
+import io.github.stn4j.internal.NativeKernels;
+import io.github.stn4j.internal.NativeLoader;
+import io.github.stn4j.internal.Version;
+import java.util.Optional;
+
+/** Facts about this stn4j build and what it found on this machine. */
+public final class Stn4j {
+    private Stn4j() {}
+
+    /** The library version, e.g. {@code 0.1.0}. */
+    public static String version() {
+        return Version.get();
+    }
+
+    /** The platform id used to find the native library, e.g. {@code linux-x86_64}. */
+    public static String platform() {
+        return NativeLoader.platform();
+    }
+
+    /** Where the native library was loaded from, or empty if it could not be loaded (see {@link #nativeFailure()}). */
+    public static Optional<String> nativeLibrary() {
+        return NativeLoader.isLoaded() ? Optional.of(NativeLoader.load()) : Optional.empty();
+    }
+
+    /** Why the native library could not be loaded, or empty. */
+    public static Optional<String> nativeFailure() {
+        return Optional.ofNullable(NativeLoader.failure());
+    }
+
+    /**
+     * The ISA the native library chooses on its own (best supported by the CPU, capped by the environment variable
+     * {@code STN4J_MAX_ISA}), e.g. {@code avx2}; empty if the library is not loaded.
+     */
+    public static Optional<String> nativeActiveIsa() {
+        if (!NativeLoader.isLoaded()) return Optional.empty();
+        return Optional.of(NativeKernels.isaName(NativeKernels.activeIsa()));
+    }
+}

@@ -1,0 +1,108 @@
+package io.github.stn4j.internal;
+
+import io.github.stn4j.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * Argument validation done in Java before any kernel runs, so that nothing malformed reaches C. Every failure is an
+ * {@link IllegalArgumentException} whose message names the operation, the argument, what was seen and what was
+ * expected.
+ */
+public final class Checks {
+    private Checks() {}
+
+    /** Marks "any size" in an expected shape. */
+    public static final long ANY = -1;
+
+    public static void require(boolean ok, String op, String message) {
+        if (!ok) throw new IllegalArgumentException(op + ": " + message);
+    }
+
+    public static <T> T notNull(T value, String op, String name) {
+        if (value == null) throw new IllegalArgumentException(op + ": " + name + " must not be null");
+        return value;
+    }
+
+    /**
+     * Checks that {@code t} is usable and has the expected shape ({@link #ANY} matches any size); {@code hint}
+     * explains the expected shape in words.
+     */
+    public static void shape(Tensor t, String op, String name, long[] expected, String hint) {
+        notNull(t, op, name);
+        usable(t, op, name);
+        long[] s = t.shape();
+        boolean ok = s.length == expected.length;
+        for (int i = 0; ok && i < s.length; i++) ok = expected[i] == ANY || expected[i] == s[i];
+        if (!ok) {
+            throw new IllegalArgumentException(op + ": " + name + " must have shape " + show(expected) + " (" + hint
+                    + "), got " + Arrays.toString(s));
+        }
+    }
+
+    /** The tensor is open, its memory alive, accessible from this thread, and a well-formed float buffer. */
+    public static void usable(Tensor t, String op, String name) {
+        if (t.isClosed()) throw new IllegalArgumentException(op + ": " + name + " is closed");
+        MemorySegment seg = t.segment();
+        if (!seg.scope().isAlive()) {
+            throw new IllegalArgumentException(op + ": the memory of " + name + " was freed (its arena is closed)");
+        }
+        if (!seg.isAccessibleBy(Thread.currentThread())) {
+            throw new IllegalArgumentException(op + ": " + name + " lives in a confined arena of another thread");
+        }
+        long expectedBytes = Math.multiplyExact(t.numel(), 4L);
+        if (seg.byteSize() != expectedBytes || !floatAligned(seg)) {
+            throw new IllegalArgumentException(op + ": the segment of " + name + " (" + seg + ") does not match"
+                    + " its shape "
+                    + Arrays.toString(t.shape()) + " (" + expectedBytes + " bytes, float aligned)");
+        }
+    }
+
+    /**
+     * Whether float32 values can be read at every 4-byte step of {@code seg}: a native address that is a multiple of 4,
+     * or a heap segment over an array of 4- or 8-byte elements at a multiple-of-4 offset. (A read-only heap segment
+     * hides its array; its offset is all that can be checked.)
+     */
+    public static boolean floatAligned(MemorySegment seg) {
+        if (seg.address() % 4 != 0) return false;
+        if (seg.isNative() || seg.isReadOnly()) return true;
+        Object base = seg.heapBase().orElse(null);
+        return base instanceof float[] || base instanceof int[] || base instanceof long[] || base instanceof double[];
+    }
+
+    /** An output: writable, and sharing no memory with any of {@code others} (inputs and other outputs). */
+    public static void output(Tensor out, String op, String name, Tensor... others) {
+        if (out.segment().isReadOnly()) {
+            throw new IllegalArgumentException(op + ": " + name + " is read-only but is written to");
+        }
+        for (Tensor o : others) {
+            if (o != null && o.numel() > 0 && out.numel() > 0
+                    && out.segment().asOverlappingSlice(o.segment()).isPresent()) {
+                throw new IllegalArgumentException(op + ": " + name + " overlaps another argument (" + o
+                        + "); outputs must not share memory with inputs or other outputs");
+            }
+        }
+    }
+
+    /** product of dims, or an IllegalArgumentException if the element count or byte size overflows. */
+    public static long numel(String op, String name, long... dims) {
+        long n = 1;
+        try {
+            for (long d : dims) n = Math.multiplyExact(n, d);
+            Math.multiplyExact(n, 4L);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(op + ": " + name + " of shape " + Arrays.toString(dims)
+                    + " is too large (its byte size overflows a long)");
+        }
+        return n;
+    }
+
+    private static String show(long[] expected) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < expected.length; i++) {
+            if (i > 0) sb.append(", ");
+            sb.append(expected[i] == ANY ? "*" : Long.toString(expected[i]));
+        }
+        return sb.append(']').toString();
+    }
+}

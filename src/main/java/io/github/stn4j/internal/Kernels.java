@@ -1,0 +1,28 @@
+package io.github.stn4j.internal;
+
+import io.github.stn4j.Interpolation;
+import io.github.stn4j.Padding;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One backend's kernels on raw, already validated memory (layouts as in {@code native/include/stn.h}). Implementations
+ * may trust their arguments: {@link io.github.stn4j.SpatialOps} checks every shape, size and segment first.
+ */
+public interface Kernels {
+    void affineGrid(MemorySegment theta, MemorySegment grid, long n, long h, long w, boolean alignCorners);
+
+    /** Overwrites gradTheta [n, 2, 3]. */
+    void affineGridBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long h, long w,
+                            boolean alignCorners);
+
+    void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH, long inW,
+                    long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners);
+
+    /**
+     * Accumulates into gradInput (zeroed by the caller; may be {@code null}) and overwrites gradGrid (may be
+     * {@code null}).
+     */
+    void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid, MemorySegment gradInput,
+                            MemorySegment gradGrid, long n, long c, long inH, long inW, long outH, long outW,
+                            Interpolation mode, Padding padding, boolean alignCorners);
+}

@@ -1,0 +1,111 @@
+package io.github.stn4j.internal;
+
+import io.github.stn4j.Interpolation;
+import io.github.stn4j.Padding;
+import io.github.stn4j.internal.bindings.stn_h;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The C kernels for one ISA, through the jextract-shaped bindings. A plain downcall only accepts native memory, so
+ * heap-backed tensors are staged through a temporary native copy (outputs copied back).
+ */
+public final class NativeKernels implements Kernels {
+    private final int isa;
+
+    public NativeKernels(int isa) {
+        NativeLoader.load();
+        if (stn_h.stn_isa_supported(isa) != 1) {
+            throw new IllegalStateException("the CPU does not support native ISA " + isaName(isa));
+        }
+        this.isa = isa;
+    }
+
+    /** The ISA that the library's automatic choice uses (STN4J_MAX_ISA caps it). */
+    public static int activeIsa() {
+        NativeLoader.load();
+        return stn_h.stn_active_isa();
+    }
+
+    public static boolean isaSupported(int isa) {
+        return NativeLoader.isLoaded() && stn_h.stn_isa_supported(isa) == 1;
+    }
+
+    public static String isaName(int isa) {
+        NativeLoader.load();
+        return NativeLoader.cString(stn_h.stn_isa_name(isa));
+    }
+
+    @Override
+    public void affineGrid(MemorySegment theta, MemorySegment grid, long n, long h, long w, boolean alignCorners) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment t = in(tmp, theta), g = out(tmp, grid, false);
+            check(stn_h.stn_affine_grid_2d(isa, t, g, n, h, w, flag(alignCorners), 0, h), "stn_affine_grid_2d");
+            back(g, grid);
+        }
+    }
+
+    @Override
+    public void affineGridBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long h, long w,
+                                   boolean alignCorners) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment gg = in(tmp, gradGrid), gt = out(tmp, gradTheta, false);
+            check(stn_h.stn_affine_grid_2d_backward(isa, gg, gt, n, h, w, flag(alignCorners)),
+                    "stn_affine_grid_2d_backward");
+            back(gt, gradTheta);
+        }
+    }
+
+    @Override
+    public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
+                           long inW, long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment i = in(tmp, input), g = in(tmp, grid), o = out(tmp, output, false);
+            check(stn_h.stn_grid_sample_2d(isa, i, g, o, n, c, inH, inW, outH, outW, mode.code(), padding.code(),
+                    flag(alignCorners), 0, outH), "stn_grid_sample_2d");
+            back(o, output);
+        }
+    }
+
+    @Override
+    public void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                                   MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
+                                   long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment go = in(tmp, gradOutput), i = in(tmp, input), g = in(tmp, grid);
+            MemorySegment gi = gradInput == null ? MemorySegment.NULL : out(tmp, gradInput, true);
+            MemorySegment gg = gradGrid == null ? MemorySegment.NULL : out(tmp, gradGrid, false);
+            check(stn_h.stn_grid_sample_2d_backward(isa, go, i, g, gi, gg, n, c, inH, inW, outH, outW, mode.code(),
+                    padding.code(), flag(alignCorners), 0, outH), "stn_grid_sample_2d_backward");
+            if (gradInput != null) back(gi, gradInput);
+            if (gradGrid != null) back(gg, gradGrid);
+        }
+    }
+
+    private static int flag(boolean b) {
+        return b ? 1 : 0;
+    }
+
+    private static MemorySegment in(Arena tmp, MemorySegment s) {
+        if (s.isNative()) return s;
+        return tmp.allocate(Math.max(1, s.byteSize()), 64).asSlice(0, s.byteSize()).copyFrom(s);
+    }
+
+    /** An output: native as is, or a native stand-in (holding the current values when the kernel accumulates). */
+    private static MemorySegment out(Arena tmp, MemorySegment s, boolean accumulates) {
+        if (s.isNative()) return s;
+        MemorySegment staged = tmp.allocate(Math.max(1, s.byteSize()), 64).asSlice(0, s.byteSize());
+        return accumulates ? staged.copyFrom(s) : staged;
+    }
+
+    private static void back(MemorySegment staged, MemorySegment target) {
+        if (staged != target) target.copyFrom(staged);
+    }
+
+    private static void check(int rc, String function) {
+        if (rc == stn_h.STN_OK()) return;
+        // Java validates everything first, so reaching this is a bug in stn4j, not in the caller's code.
+        throw new IllegalStateException(function + " returned " + rc + (rc == stn_h.STN_E_ISA()
+                ? " (ISA not supported)" : " (arguments rejected by the native layer: please report this bug)"));
+    }
+}
