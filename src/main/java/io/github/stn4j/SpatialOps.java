@@ -142,12 +142,8 @@ public final class SpatialOps {
      * @return output [N, C, Ho, Wo]
      */
     public Tensor gridSample(Tensor input, Tensor grid, Interpolation mode, Padding padding, boolean alignCorners) {
-        String op = "gridSample";
-        Checks.shape(input, op, "input", new long[] {ANY, ANY, ANY, ANY}, "N, C, H, W");
-        Checks.shape(grid, op, "grid", new long[] {ANY, ANY, ANY, 2}, "N, Ho, Wo, 2");
-        long[] is = input.shape(), gs = grid.shape();
-        Checks.numel(op, "output", is[0], is[1], gs[1], gs[2]);
-        Tensor output = Tensor.zeros(is[0], is[1], gs[1], gs[2]);
+        long[] d = checkSample("gridSample", input, grid, mode, padding);
+        Tensor output = Tensor.zeros(d[0], d[1], d[4], d[5]);
         return withCleanup(output, () -> gridSample(input, grid, mode, padding, alignCorners, output));
     }
 
