@@ -45,9 +45,12 @@ extern "C" {
 #define STN_ISA_AUTO 0
 #define STN_ISA_SCALAR 1
 #define STN_ISA_AVX2 2
+#define STN_ISA_AVX512 3
 
 /* Interpolation modes and paddings: the same numbers as PyTorch's grid_sampler enums. */
-#define STN_MODE_BILINEAR 0
+#define STN_MODE_BILINEAR 0 /* trilinear for 3-D, as PyTorch names it */
+#define STN_MODE_NEAREST 1  /* round half to even; zero grid gradient */
+#define STN_MODE_BICUBIC 2  /* Keys' cubic convolution, A = -0.75; 2-D only */
 #define STN_PADDING_ZEROS 0
 #define STN_PADDING_BORDER 1
 #define STN_PADDING_REFLECTION 2
@@ -59,10 +62,10 @@ STN_API const char *stn_version(void);
 STN_API int32_t stn_isa_supported(int32_t isa);
 
 /* The ISA that STN_ISA_AUTO uses: the best one supported, capped by the environment variable STN4J_MAX_ISA
- * (scalar, avx2), read once at first use. */
+ * (scalar, avx2, avx512), read once at first use. */
 STN_API int32_t stn_active_isa(void);
 
-/* Lower-case name of an ISA ("scalar", "avx2"), or "unknown". */
+/* Lower-case name of an ISA ("scalar", "avx2", "avx512"), or "unknown". */
 STN_API const char *stn_isa_name(int32_t isa);
 
 /* grid[n, h, w] = theta[n] . (x_w, y_h, 1) for rows [row_begin, row_end). */
@@ -87,6 +90,33 @@ STN_API int32_t stn_grid_sample_2d_backward(int32_t isa, const float *grad_outpu
                                             const float *grid, float *grad_input, float *grad_grid,
                                             int64_t n, int64_t c, int64_t in_h, int64_t in_w,
                                             int64_t out_h, int64_t out_w,
+                                            int32_t mode, int32_t padding, int32_t align_corners,
+                                            int64_t row_begin, int64_t row_end);
+
+/* ---- 3-D: input [N, C, D, H, W], grid [N, Do, Ho, Wo, 3] (x, y, z), theta [N, 3, 4], output [N, C, Do, Ho, Wo].
+ * Row ranges count rows of all depth slices: row r is (d, h) = (r / H, r % H), 0 <= row_begin <= row_end <= D*H
+ * (Do*Ho for grid sampling). */
+
+/* grid[n, d, h, w] = theta[n] . (x_w, y_h, z_d, 1) for rows [row_begin, row_end) of D*H. */
+STN_API int32_t stn_affine_grid_3d(int32_t isa, const float *theta, float *grid,
+                                   int64_t n, int64_t d, int64_t h, int64_t w, int32_t align_corners,
+                                   int64_t row_begin, int64_t row_end);
+
+/* Overwrites grad_theta [n, 3, 4]. */
+STN_API int32_t stn_affine_grid_3d_backward(int32_t isa, const float *grad_grid, float *grad_theta,
+                                            int64_t n, int64_t d, int64_t h, int64_t w, int32_t align_corners);
+
+/* mode: STN_MODE_BILINEAR (trilinear) or STN_MODE_NEAREST. */
+STN_API int32_t stn_grid_sample_3d(int32_t isa, const float *input, const float *grid, float *output,
+                                   int64_t n, int64_t c, int64_t in_d, int64_t in_h, int64_t in_w,
+                                   int64_t out_d, int64_t out_h, int64_t out_w,
+                                   int32_t mode, int32_t padding, int32_t align_corners,
+                                   int64_t row_begin, int64_t row_end);
+
+STN_API int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_output, const float *input,
+                                            const float *grid, float *grad_input, float *grad_grid,
+                                            int64_t n, int64_t c, int64_t in_d, int64_t in_h, int64_t in_w,
+                                            int64_t out_d, int64_t out_h, int64_t out_w,
                                             int32_t mode, int32_t padding, int32_t align_corners,
                                             int64_t row_begin, int64_t row_end);
 

@@ -3,7 +3,8 @@
  *
  * NOTE: every stn_* entry point validates sizes, modes and ranges and returns STN_E_ARG before touching memory,
  * and STN_E_ISA for an ISA this CPU or build lacks. The active ISA (used for STN_ISA_AUTO) is computed once;
- * concurrent first calls may both compute it, and they compute the same value, so a relaxed atomic suffices.
+ * concurrent first calls may both compute it, and they compute the same value. Bicubic and 3-D kernels are
+ * portable C in every ISA; affine grid 2-D, bilinear and nearest 2-D have vector versions.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,20 +17,34 @@
 
 #if defined(__x86_64__) || defined(_M_X64)
 #  define STN_X86 1
+#else
+#  define STN_X86 0
 #endif
 
-/* Set by CMake when the AVX2 kernels are compiled into this build. */
+/* Set by CMake when the vector kernels are compiled into this build. */
 #ifndef STN_HAVE_AVX2
 #define STN_HAVE_AVX2 0
 #endif
+#ifndef STN_HAVE_AVX512
+#define STN_HAVE_AVX512 0
+#endif
+
+#define STN_ISA_MAX STN_ISA_AVX512
 
 const char *stn_version(void) { return STN4J_VERSION; }
 
-static int cpu_has_avx2_fma(void) {
-#if STN_HAVE_AVX2 && STN_X86 && (defined(__GNUC__) || defined(__clang__))
+static int cpu_has(int32_t isa) {
+#if STN_X86 && (defined(__GNUC__) || defined(__clang__))
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    switch (isa) {
+    case STN_ISA_AVX2: return STN_HAVE_AVX2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case STN_ISA_AVX512:
+        return STN_HAVE_AVX512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
+    default: return 0;
+    }
 #else
+    (void)isa;
     return 0;
 #endif
 }
@@ -38,7 +53,8 @@ int32_t stn_isa_supported(int32_t isa) {
     switch (isa) {
     case STN_ISA_AUTO:
     case STN_ISA_SCALAR: return 1;
-    case STN_ISA_AVX2: return cpu_has_avx2_fma();
+    case STN_ISA_AVX2:
+    case STN_ISA_AVX512: return cpu_has(isa);
     default: return 0;
     }
 }
@@ -48,15 +64,18 @@ const char *stn_isa_name(int32_t isa) {
     case STN_ISA_AUTO: return "auto";
     case STN_ISA_SCALAR: return "scalar";
     case STN_ISA_AVX2: return "avx2";
+    case STN_ISA_AVX512: return "avx512";
     default: return "unknown";
     }
 }
 
-static int32_t isa_from_name(const char *s) {
-    if (s == NULL || *s == '\0') return STN_ISA_AVX2 + 1000; /* no cap */
-    if (strcmp(s, "scalar") == 0) return STN_ISA_SCALAR;
-    if (strcmp(s, "avx2") == 0) return STN_ISA_AVX2;
-    return STN_ISA_AVX2 + 1000; /* unknown names do not cap: the Java layer reports them */
+/* The cap named by STN4J_MAX_ISA; no cap for an unset or unknown name (the Java layer reports unknown names). */
+static int32_t cap_from_env(void) {
+    const char *s = getenv("STN4J_MAX_ISA");
+    if (s == NULL) return STN_ISA_MAX;
+    for (int32_t isa = STN_ISA_SCALAR; isa <= STN_ISA_MAX; isa++)
+        if (strcmp(s, stn_isa_name(isa)) == 0) return isa;
+    return STN_ISA_MAX;
 }
 
 static volatile int32_t active_isa = 0; /* 0: not computed yet */
@@ -64,128 +83,195 @@ static volatile int32_t active_isa = 0; /* 0: not computed yet */
 int32_t stn_active_isa(void) {
     int32_t isa = active_isa;
     if (isa != 0) return isa;
-    const int32_t cap = isa_from_name(getenv("STN4J_MAX_ISA"));
+    const int32_t cap = cap_from_env();
     isa = STN_ISA_SCALAR;
-    if (cap >= STN_ISA_AVX2 && stn_isa_supported(STN_ISA_AVX2)) isa = STN_ISA_AVX2;
+    for (int32_t k = STN_ISA_SCALAR; k <= cap; k++)
+        if (stn_isa_supported(k)) isa = k;
     active_isa = isa;
     return isa;
 }
 
-/* Resolves `isa` to a concrete supported tier, or returns STN_E_ISA. */
-static int32_t resolve(int32_t isa) {
-    if (isa == STN_ISA_AUTO) return stn_active_isa();
-    return stn_isa_supported(isa) && isa != STN_ISA_AUTO ? isa : STN_E_ISA;
+/* The kernel table of `isa` (resolving AUTO), or NULL if unsupported. */
+static const stn_kernels *kernels_of(int32_t isa) {
+    if (isa == STN_ISA_AUTO) isa = stn_active_isa();
+    if (!stn_isa_supported(isa)) return NULL;
+    switch (isa) {
+#if STN_HAVE_AVX2
+    case STN_ISA_AVX2: return &stn_kernels_avx2;
+#endif
+#if STN_HAVE_AVX512
+    case STN_ISA_AVX512: return &stn_kernels_avx512;
+#endif
+    default: return &stn_kernels_scalar;
+    }
 }
 
 /* a * b <= limit for non-negative a, b, without overflow. */
 static int mul_ok(int64_t a, int64_t b, int64_t limit) { return a == 0 || b <= limit / a; }
 
-/* Elements of a contiguous tensor of these dims, or -1 if the count (in bytes) would overflow int64. */
-static int64_t numel(int count, const int64_t *dims) {
+/* 1 if a contiguous float tensor of these dims has a byte size that fits in int64 (all dims >= 0). */
+static int dims_ok(int count, const int64_t *dims) {
     const int64_t limit = INT64_MAX / 16;
     int64_t total = 1;
     for (int i = 0; i < count; i++) {
-        if (dims[i] < 0 || !mul_ok(total, dims[i], limit)) return -1;
+        if (dims[i] < 0 || !mul_ok(total, dims[i], limit)) return 0;
         total *= dims[i];
     }
-    return total;
+    return 1;
 }
 
 static int bool_ok(int32_t b) { return b == 0 || b == 1; }
 
+/* ---- affine grid ---- */
+
+static int32_t affine(int32_t isa, const float *theta, float *grid, int64_t n, int64_t d, int64_t h, int64_t w,
+                      int32_t align_corners, int64_t row_begin, int64_t row_end, int three_d) {
+    const int64_t dims[] = {n, d, h, w, 3};
+    if (!dims_ok(5, dims) || !bool_ok(align_corners) || row_begin < 0 || row_begin > row_end || row_end > d * h)
+        return STN_E_ARG;
+    const int work = n > 0 && w > 0 && row_begin < row_end;
+    if (work && (theta == NULL || grid == NULL)) return STN_E_ARG;
+    const stn_kernels *k = kernels_of(isa);
+    if (k == NULL) return STN_E_ISA;
+    if (!work) return STN_OK;
+    stn_ag a = {theta, NULL, grid, NULL, n, d, h, w, align_corners, row_begin, row_end};
+    if (three_d) stn_affine_grid_3d_scalar(&a);
+    else k->affine_grid_2d(&a);
+    return STN_OK;
+}
+
 int32_t stn_affine_grid_2d(int32_t isa, const float *theta, float *grid, int64_t n, int64_t h, int64_t w,
                            int32_t align_corners, int64_t row_begin, int64_t row_end) {
-    const int64_t dims[] = {n, h, w, 2};
-    if (numel(4, dims) < 0 || !bool_ok(align_corners) || row_begin < 0 || row_begin > row_end || row_end > h)
-        return STN_E_ARG;
-    if (n > 0 && h > 0 && w > 0 && (theta == NULL || grid == NULL)) return STN_E_ARG;
-    const int32_t r = resolve(isa);
-    if (r < 0) return r;
-    if (n == 0 || w == 0 || row_begin == row_end) return STN_OK;
-    stn_ag2d a = {theta, NULL, grid, NULL, n, h, w, align_corners, row_begin, row_end};
-    if (r == STN_ISA_AVX2) stn_affine_grid_2d_avx2(&a);
-    else stn_affine_grid_2d_scalar(&a);
+    return affine(isa, theta, grid, n, 1, h, w, align_corners, row_begin, row_end, 0);
+}
+
+int32_t stn_affine_grid_3d(int32_t isa, const float *theta, float *grid, int64_t n, int64_t d, int64_t h, int64_t w,
+                           int32_t align_corners, int64_t row_begin, int64_t row_end) {
+    return affine(isa, theta, grid, n, d, h, w, align_corners, row_begin, row_end, 1);
+}
+
+static int32_t affine_backward(int32_t isa, const float *grad_grid, float *grad_theta, int64_t n, int64_t d,
+                               int64_t h, int64_t w, int32_t align_corners, int three_d) {
+    const int64_t dims[] = {n, d, h, w, 3};
+    if (!dims_ok(5, dims) || !bool_ok(align_corners)) return STN_E_ARG;
+    const int64_t params = three_d ? 12 : 6;
+    if (n > 0 && (grad_theta == NULL || (d > 0 && h > 0 && w > 0 && grad_grid == NULL))) return STN_E_ARG;
+    const stn_kernels *k = kernels_of(isa);
+    if (k == NULL) return STN_E_ISA;
+    if (n == 0) return STN_OK;
+    if (d == 0 || h == 0 || w == 0) {
+        memset(grad_theta, 0, (size_t)(n * params) * sizeof(float));
+        return STN_OK;
+    }
+    stn_ag a = {NULL, grad_grid, NULL, grad_theta, n, d, h, w, align_corners, 0, d * h};
+    if (three_d) stn_affine_grid_3d_backward_scalar(&a);
+    else k->affine_grid_2d_backward(&a);
     return STN_OK;
 }
 
 int32_t stn_affine_grid_2d_backward(int32_t isa, const float *grad_grid, float *grad_theta, int64_t n, int64_t h,
                                     int64_t w, int32_t align_corners) {
-    const int64_t dims[] = {n, h, w, 2};
-    if (numel(4, dims) < 0 || !bool_ok(align_corners)) return STN_E_ARG;
-    if (n > 0 && (grad_theta == NULL || (h > 0 && w > 0 && grad_grid == NULL))) return STN_E_ARG;
-    const int32_t r = resolve(isa);
-    if (r < 0) return r;
-    if (n == 0) return STN_OK;
-    if (h == 0 || w == 0) {
-        memset(grad_theta, 0, (size_t)n * 6 * sizeof(float));
+    return affine_backward(isa, grad_grid, grad_theta, n, 1, h, w, align_corners, 0);
+}
+
+int32_t stn_affine_grid_3d_backward(int32_t isa, const float *grad_grid, float *grad_theta, int64_t n, int64_t d,
+                                    int64_t h, int64_t w, int32_t align_corners) {
+    return affine_backward(isa, grad_grid, grad_theta, n, d, h, w, align_corners, 1);
+}
+
+/* ---- grid sample ---- */
+
+static int gs_args_ok(const stn_gs *a, int three_d) {
+    const int64_t in_dims[] = {a->n, a->c, a->in_d, a->in_h, a->in_w};
+    const int64_t out_dims[] = {a->n, a->c, a->out_d, a->out_h, a->out_w};
+    const int64_t grid_dims[] = {a->n, a->out_d, a->out_h, a->out_w, 3};
+    /* (in_h + 3) * (in_w + 3) is formed by the kernels: keep each axis far from overflow too. */
+    const int64_t axis_limit = INT64_C(1) << 31;
+    const int mode_ok = a->mode == STN_MODE_BILINEAR || a->mode == STN_MODE_NEAREST ||
+                        (a->mode == STN_MODE_BICUBIC && !three_d);
+    return dims_ok(5, in_dims) && dims_ok(5, out_dims) && dims_ok(5, grid_dims) && a->in_d < axis_limit &&
+           a->in_h < axis_limit && a->in_w < axis_limit && mode_ok && a->padding >= STN_PADDING_ZEROS &&
+           a->padding <= STN_PADDING_REFLECTION && bool_ok(a->align_corners) && a->row_begin >= 0 &&
+           a->row_begin <= a->row_end && a->row_end <= a->out_d * a->out_h;
+}
+
+/* Zeroes rows [row_begin, row_end) of every (n, c) plane of a [N, C, rows, out_w] tensor. */
+static void zero_rows(float *t, int64_t planes, int64_t rows, int64_t out_w, int64_t row_begin, int64_t row_end) {
+    for (int64_t i = 0; i < planes; i++)
+        memset(t + (i * rows + row_begin) * out_w, 0, (size_t)((row_end - row_begin) * out_w) * sizeof(float));
+}
+
+static int32_t sample(int32_t isa, stn_gs *a, int three_d) {
+    if (!gs_args_ok(a, three_d)) return STN_E_ARG;
+    const int work = a->n > 0 && a->c > 0 && a->out_w > 0 && a->row_begin < a->row_end;
+    if (work && (a->grid == NULL || a->output == NULL)) return STN_E_ARG;
+    const stn_kernels *k = kernels_of(isa);
+    if (k == NULL) return STN_E_ISA;
+    if (!work) return STN_OK;
+    if (a->in_d == 0 || a->in_h == 0 || a->in_w == 0) {
+        /* An empty input: every tap is outside, so the output is zero (zeros-padding semantics). */
+        zero_rows(a->output, a->n * a->c, a->out_d * a->out_h, a->out_w, a->row_begin, a->row_end);
         return STN_OK;
     }
-    stn_ag2d a = {NULL, grad_grid, NULL, grad_theta, n, h, w, align_corners, 0, h};
-    if (r == STN_ISA_AVX2) stn_affine_grid_2d_backward_avx2(&a);
-    else stn_affine_grid_2d_backward_scalar(&a);
+    if (a->input == NULL) return STN_E_ARG;
+    if (three_d) stn_grid_sample_3d_scalar(a);
+    else if (a->mode == STN_MODE_BICUBIC) stn_grid_sample_2d_scalar(a);
+    else k->grid_sample_2d(a);
     return STN_OK;
 }
 
-static int gs_args_ok(int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode,
-                      int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end) {
-    const int64_t in_dims[] = {n, c, in_h, in_w}, out_dims[] = {n, c, out_h, out_w}, grid_dims[] = {n, out_h, out_w, 2};
-    /* (in_h + 3) * (in_w + 3) is formed by the kernels: keep each axis far from overflow too. */
-    const int64_t axis_limit = INT64_C(1) << 31;
-    return numel(4, in_dims) >= 0 && numel(4, out_dims) >= 0 && numel(4, grid_dims) >= 0 && in_h < axis_limit &&
-           in_w < axis_limit && mode == STN_MODE_BILINEAR && padding >= STN_PADDING_ZEROS &&
-           padding <= STN_PADDING_REFLECTION && bool_ok(align_corners) && row_begin >= 0 && row_begin <= row_end &&
-           row_end <= out_h;
+static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d) {
+    if (!gs_args_ok(a, three_d)) return STN_E_ARG;
+    const int rows = a->n > 0 && a->out_w > 0 && a->row_begin < a->row_end;
+    if (rows && a->grid == NULL) return STN_E_ARG;
+    const stn_kernels *k = kernels_of(isa);
+    if (k == NULL) return STN_E_ISA;
+    if (!rows) return STN_OK;
+    const int64_t comps = three_d ? 3 : 2;
+    if (a->c == 0 || a->in_d == 0 || a->in_h == 0 || a->in_w == 0) {
+        /* Nothing is read, so nothing flows back: grad_input gets no contribution, grad_grid is zero. */
+        if (a->grad_grid) zero_rows(a->grad_grid, a->n, a->out_d * a->out_h, a->out_w * comps, a->row_begin, a->row_end);
+        return STN_OK;
+    }
+    if (a->grad_input == NULL && a->grad_grid == NULL) return STN_OK;
+    if (a->grad_output == NULL || a->input == NULL) return STN_E_ARG;
+    if (three_d) stn_grid_sample_3d_backward_scalar(a);
+    else if (a->mode == STN_MODE_BICUBIC) stn_grid_sample_2d_backward_scalar(a);
+    else k->grid_sample_2d_backward(a);
+    return STN_OK;
 }
 
 int32_t stn_grid_sample_2d(int32_t isa, const float *input, const float *grid, float *output, int64_t n, int64_t c,
                            int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding,
                            int32_t align_corners, int64_t row_begin, int64_t row_end) {
-    if (!gs_args_ok(n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end))
-        return STN_E_ARG;
-    const int work = n > 0 && c > 0 && out_w > 0 && row_begin < row_end;
-    if (work && (grid == NULL || output == NULL)) return STN_E_ARG;
-    const int32_t r = resolve(isa);
-    if (r < 0) return r;
-    if (!work) return STN_OK;
-    if (in_h == 0 || in_w == 0) {
-        /* An empty input plane: every tap is outside, so the output is zero (zeros-padding semantics). */
-        for (int64_t i = 0; i < n * c; i++)
-            memset(output + (i * out_h + row_begin) * out_w, 0,
-                   (size_t)((row_end - row_begin) * out_w) * sizeof(float));
-        return STN_OK;
-    }
-    if (input == NULL) return STN_E_ARG;
-    stn_gs2d a = {input, grid, NULL, output, NULL, NULL, n, c, in_h, in_w, out_h, out_w,
-                  mode, padding, align_corners, row_begin, row_end};
-    if (r == STN_ISA_AVX2) stn_grid_sample_2d_avx2(&a);
-    else stn_grid_sample_2d_scalar(&a);
-    return STN_OK;
+    stn_gs a = {input, grid, NULL, output, NULL, NULL, n, c, 1, in_h, in_w, 1, out_h, out_w,
+                mode, padding, align_corners, row_begin, row_end};
+    return sample(isa, &a, 0);
 }
 
 int32_t stn_grid_sample_2d_backward(int32_t isa, const float *grad_output, const float *input, const float *grid,
                                     float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_h,
                                     int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding,
                                     int32_t align_corners, int64_t row_begin, int64_t row_end) {
-    if (!gs_args_ok(n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end))
-        return STN_E_ARG;
-    const int rows = n > 0 && out_w > 0 && row_begin < row_end;
-    if (rows && grid == NULL) return STN_E_ARG;
-    const int32_t r = resolve(isa);
-    if (r < 0) return r;
-    if (!rows) return STN_OK;
-    if (c == 0 || in_h == 0 || in_w == 0) {
-        /* Nothing is read, so nothing flows back: grad_input gets no contribution, grad_grid is zero. */
-        if (grad_grid)
-            for (int64_t i = 0; i < n; i++)
-                memset(grad_grid + (i * out_h + row_begin) * out_w * 2, 0,
-                       (size_t)((row_end - row_begin) * out_w * 2) * sizeof(float));
-        return STN_OK;
-    }
-    if (grad_input == NULL && grad_grid == NULL) return STN_OK;
-    if (grad_output == NULL || input == NULL) return STN_E_ARG;
-    stn_gs2d a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, in_h, in_w, out_h, out_w,
-                  mode, padding, align_corners, row_begin, row_end};
-    if (r == STN_ISA_AVX2) stn_grid_sample_2d_backward_avx2(&a);
-    else stn_grid_sample_2d_backward_scalar(&a);
-    return STN_OK;
+    stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, 1, in_h, in_w, 1, out_h, out_w,
+                mode, padding, align_corners, row_begin, row_end};
+    return sample_backward(isa, &a, 0);
+}
+
+int32_t stn_grid_sample_3d(int32_t isa, const float *input, const float *grid, float *output, int64_t n, int64_t c,
+                           int64_t in_d, int64_t in_h, int64_t in_w, int64_t out_d, int64_t out_h, int64_t out_w,
+                           int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end) {
+    stn_gs a = {input, grid, NULL, output, NULL, NULL, n, c, in_d, in_h, in_w, out_d, out_h, out_w,
+                mode, padding, align_corners, row_begin, row_end};
+    return sample(isa, &a, 1);
+}
+
+int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_output, const float *input, const float *grid,
+                                    float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_d,
+                                    int64_t in_h, int64_t in_w, int64_t out_d, int64_t out_h, int64_t out_w,
+                                    int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin,
+                                    int64_t row_end) {
+    stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, in_d, in_h, in_w, out_d, out_h, out_w,
+                mode, padding, align_corners, row_begin, row_end};
+    return sample_backward(isa, &a, 1);
 }

@@ -1,20 +1,22 @@
 /*
- * Portable C kernels: the reference every other ISA is tested against. Plain C11, no intrinsics.
+ * Portable C kernels: the native reference every other ISA is tested against. Plain C11, no intrinsics. The Java
+ * specification (io.github.stn4j.internal.JavaScalarKernels) performs the same float operations in the same order.
  *
  * NOTE: decomposition
- *  - affine grid: each output point is theta . (x_w, y_h, 1) with x_w, y_h from torch.linspace (stn_base_coord).
- *    The backward is a sum over every point: per row, float sums over the row's points (which is what the vector
- *    kernels also do, lane-wise), then rows accumulated in double so that a 1024x1024 grid keeps ~1e-7 accuracy.
- *  - grid sample: per output point, the coordinate pipeline (stn_internal.h) runs once and its taps and
- *    weights are reused for every channel (the channel loop is innermost).
- *  - backward: grad_input is scattered (accumulated) in output-point order, channel by channel; grad_grid is
- *    the channel sum of the weight derivatives, times d(pixel)/d(grid) from the pipeline.
- * Edge cases: a 1-pixel axis (align_corners maps everything to pixel 0, scale 0), points far outside the image
- * (the pipeline's safety clamp), NaN (read as -1).
+ *  - affine grid: each output point is theta . (x_w, y_h[, z_d], 1) with base coordinates from torch.linspace
+ *    (stn_base_coord). The backward is a sum over every point: per row, float sums over the row's points (the vector
+ *    kernels do the same lane-wise), rows accumulated in double so a 1024x1024 grid keeps ~1e-7 accuracy.
+ *  - grid sample: per output point, the coordinate pipeline (stn_internal.h) runs once and its taps and weights are
+ *    reused for every channel (the channel loop is innermost).
+ *  - backward: grad_input is scattered (accumulated) in output-point order, channel by channel; grad_grid is the
+ *    channel sum of the weight derivatives times d(pixel)/d(grid) from the pipeline (0 for nearest).
+ *  - 3-D: the same, with 8 trilinear taps; rows are (depth, height) pairs.
+ * Edge cases: a 1-pixel axis (align_corners maps everything to pixel 0, scale 0), far and non-finite points (the
+ * pipeline's clamps), bicubic taps padded one by one.
  */
 #include "stn_internal.h"
 
-void stn_affine_grid_2d_scalar(const stn_ag2d *a) {
+void stn_affine_grid_2d_scalar(const stn_ag *a) {
     for (int64_t n = 0; n < a->n; n++) {
         const float *t = a->theta + n * 6;
         for (int64_t h = a->row_begin; h < a->row_end; h++) {
@@ -29,7 +31,7 @@ void stn_affine_grid_2d_scalar(const stn_ag2d *a) {
     }
 }
 
-void stn_affine_grid_2d_backward_scalar(const stn_ag2d *a) {
+void stn_affine_grid_2d_backward_scalar(const stn_ag *a) {
     for (int64_t n = 0; n < a->n; n++) {
         double acc[6] = {0, 0, 0, 0, 0, 0};
         for (int64_t h = 0; h < a->h; h++) {
@@ -54,7 +56,108 @@ void stn_affine_grid_2d_backward_scalar(const stn_ag2d *a) {
     }
 }
 
-void stn_grid_sample_2d_scalar(const stn_gs2d *a) {
+void stn_affine_grid_3d_scalar(const stn_ag *a) {
+    for (int64_t n = 0; n < a->n; n++) {
+        const float *t = a->theta + n * 12;
+        for (int64_t r = a->row_begin; r < a->row_end; r++) {
+            const int64_t d = r / a->h, h = r % a->h;
+            const float z = stn_base_coord(d, a->d, a->align_corners);
+            const float y = stn_base_coord(h, a->h, a->align_corners);
+            float *g = a->grid + ((n * a->d * a->h + r) * a->w) * 3;
+            for (int64_t w = 0; w < a->w; w++) {
+                const float x = stn_base_coord(w, a->w, a->align_corners);
+                for (int k = 0; k < 3; k++) {
+                    const float *tr = t + 4 * k;
+                    g[3 * w + k] = x * tr[0] + y * tr[1] + z * tr[2] + tr[3];
+                }
+            }
+        }
+    }
+}
+
+void stn_affine_grid_3d_backward_scalar(const stn_ag *a) {
+    for (int64_t n = 0; n < a->n; n++) {
+        double acc[12] = {0};
+        for (int64_t r = 0; r < a->d * a->h; r++) {
+            const int64_t d = r / a->h, h = r % a->h;
+            const float z = stn_base_coord(d, a->d, a->align_corners);
+            const float y = stn_base_coord(h, a->h, a->align_corners);
+            const float *g = a->grad_grid + ((n * a->d * a->h + r) * a->w) * 3;
+            float sx[3] = {0, 0, 0}, s1[3] = {0, 0, 0};
+            for (int64_t w = 0; w < a->w; w++) {
+                const float x = stn_base_coord(w, a->w, a->align_corners);
+                for (int k = 0; k < 3; k++) {
+                    sx[k] += g[3 * w + k] * x;
+                    s1[k] += g[3 * w + k];
+                }
+            }
+            for (int k = 0; k < 3; k++) {
+                acc[4 * k] += sx[k];
+                acc[4 * k + 1] += (double)y * s1[k];
+                acc[4 * k + 2] += (double)z * s1[k];
+                acc[4 * k + 3] += s1[k];
+            }
+        }
+        for (int k = 0; k < 12; k++) a->grad_theta[n * 12 + k] = (float)acc[k];
+    }
+}
+
+/* Bicubic forward (gout == NULL) or backward of one output point over all channels. */
+static void bicubic_point(const stn_gs *a, const float *in_n, float *out_n, const float *gout_n, float *gin_n,
+                          int64_t out_plane, int64_t out_off, float gx, float gy, float *ggx, float *ggy) {
+    float mx, my;
+    const float x = stn_unnormalize(gx, a->in_w, a->align_corners, &mx);
+    const float y = stn_unnormalize(gy, a->in_h, a->align_corners, &my);
+    const float x0f = floorf(x), y0f = floorf(y);
+    const float tx = x - x0f, ty = y - y0f;
+    float cx[4], cy[4], dx[4], dy[4];
+    int64_t tap_x[4], tap_y[4];
+    int ok_x[4], ok_y[4];
+    stn_cubic_coefficients(tx, cx);
+    stn_cubic_coefficients(ty, cy);
+    for (int k = 0; k < 4; k++) {
+        tap_x[k] = stn_tap(x0f - 1.0f + (float)k, a->in_w, a->padding, a->align_corners);
+        ok_x[k] = tap_x[k] >= 0 && tap_x[k] < a->in_w;
+        tap_y[k] = stn_tap(y0f - 1.0f + (float)k, a->in_h, a->padding, a->align_corners);
+        ok_y[k] = tap_y[k] >= 0 && tap_y[k] < a->in_h;
+    }
+    const int64_t plane = a->in_h * a->in_w;
+    if (gout_n == NULL) {
+        for (int64_t ch = 0; ch < a->c; ch++) {
+            const float *p = in_n + ch * plane;
+            float rows[4], v = 0.0f;
+            for (int j = 0; j < 4; j++) {
+                float r = 0.0f;
+                for (int i = 0; i < 4; i++) r += (ok_x[i] && ok_y[j] ? p[tap_y[j] * a->in_w + tap_x[i]] : 0.0f) * cx[i];
+                rows[j] = r;
+            }
+            for (int j = 0; j < 4; j++) v += rows[j] * cy[j];
+            out_n[ch * out_plane + out_off] = v;
+        }
+        return;
+    }
+    stn_cubic_coefficients_grad(tx, dx);
+    stn_cubic_coefficients_grad(ty, dy);
+    float sx = 0.0f, sy = 0.0f;
+    for (int64_t ch = 0; ch < a->c; ch++) {
+        const float *p = in_n + ch * plane;
+        const float go = gout_n[ch * out_plane + out_off];
+        for (int j = 0; j < 4; j++) {
+            for (int i = 0; i < 4; i++) {
+                if (!(ok_x[i] && ok_y[j])) continue;
+                const int64_t at = tap_y[j] * a->in_w + tap_x[i];
+                if (gin_n) gin_n[ch * plane + at] += go * cx[i] * cy[j];
+                const float val = p[at];
+                sx -= val * dx[i] * cy[j] * go;
+                sy -= val * dy[j] * cx[i] * go;
+            }
+        }
+    }
+    *ggx = sx * mx;
+    *ggy = sy * my;
+}
+
+void stn_grid_sample_2d_scalar(const stn_gs *a) {
     const int64_t in_plane = a->in_h * a->in_w, out_plane = a->out_h * a->out_w;
     for (int64_t n = 0; n < a->n; n++) {
         const float *in_n = a->input + n * a->c * in_plane;
@@ -62,16 +165,21 @@ void stn_grid_sample_2d_scalar(const stn_gs2d *a) {
         for (int64_t h = a->row_begin; h < a->row_end; h++) {
             const float *g = a->grid + ((n * a->out_h + h) * a->out_w) * 2;
             for (int64_t w = 0; w < a->out_w; w++) {
-                float mx, my;
-                const float x = stn_source_index(g[2 * w], a->in_w, a->padding, a->align_corners, &mx);
-                const float y = stn_source_index(g[2 * w + 1], a->in_h, a->padding, a->align_corners, &my);
-                stn_bilinear_point(in_n, out_n, a->c, a->in_h, a->in_w, out_plane, h * a->out_w + w, x, y);
+                const int64_t off = h * a->out_w + w;
+                if (a->mode == STN_MODE_BICUBIC) {
+                    bicubic_point(a, in_n, out_n, NULL, NULL, out_plane, off, g[2 * w], g[2 * w + 1], NULL, NULL);
+                    continue;
+                }
+                const float x = stn_source_index(g[2 * w], a->in_w, a->padding, a->align_corners, NULL);
+                const float y = stn_source_index(g[2 * w + 1], a->in_h, a->padding, a->align_corners, NULL);
+                if (a->mode == STN_MODE_NEAREST) stn_nearest_point(in_n, out_n, a->c, a->in_h, a->in_w, out_plane, off, x, y);
+                else stn_bilinear_point(in_n, out_n, a->c, a->in_h, a->in_w, out_plane, off, x, y);
             }
         }
     }
 }
 
-void stn_grid_sample_2d_backward_scalar(const stn_gs2d *a) {
+void stn_grid_sample_2d_backward_scalar(const stn_gs *a) {
     const int64_t in_plane = a->in_h * a->in_w, out_plane = a->out_h * a->out_w;
     for (int64_t n = 0; n < a->n; n++) {
         const float *in_n = a->input + n * a->c * in_plane;
@@ -81,16 +189,125 @@ void stn_grid_sample_2d_backward_scalar(const stn_gs2d *a) {
             const float *g = a->grid + ((n * a->out_h + h) * a->out_w) * 2;
             float *gg = a->grad_grid ? a->grad_grid + ((n * a->out_h + h) * a->out_w) * 2 : NULL;
             for (int64_t w = 0; w < a->out_w; w++) {
-                float mx, my, gx, gy;
-                const float x = stn_source_index(g[2 * w], a->in_w, a->padding, a->align_corners, &mx);
-                const float y = stn_source_index(g[2 * w + 1], a->in_h, a->padding, a->align_corners, &my);
-                stn_bilinear_point_backward(gout_n, in_n, gin_n, a->c, a->in_h, a->in_w, out_plane,
-                                            h * a->out_w + w, x, y, &gx, &gy);
+                const int64_t off = h * a->out_w + w;
+                float sx = 0.0f, sy = 0.0f;
+                if (a->mode == STN_MODE_BICUBIC) {
+                    bicubic_point(a, in_n, NULL, gout_n, gin_n, out_plane, off, g[2 * w], g[2 * w + 1], &sx, &sy);
+                } else {
+                    float mx, my;
+                    const float x = stn_source_index(g[2 * w], a->in_w, a->padding, a->align_corners, &mx);
+                    const float y = stn_source_index(g[2 * w + 1], a->in_h, a->padding, a->align_corners, &my);
+                    if (a->mode == STN_MODE_NEAREST) {
+                        stn_nearest_point_backward(gout_n, gin_n, a->c, a->in_h, a->in_w, out_plane, off, x, y);
+                    } else {
+                        stn_bilinear_point_backward(gout_n, in_n, gin_n, a->c, a->in_h, a->in_w, out_plane, off, x,
+                                                    y, &sx, &sy);
+                        sx *= mx;
+                        sy *= my;
+                    }
+                }
                 if (gg) {
-                    gg[2 * w] = gx * mx;
-                    gg[2 * w + 1] = gy * my;
+                    gg[2 * w] = sx;
+                    gg[2 * w + 1] = sy;
                 }
             }
         }
     }
 }
+
+/* 3-D forward (gout_n == NULL) or backward of one output point over all channels. */
+static void sample_3d_point(const stn_gs *a, const float *in_n, float *out_n, const float *gout_n, float *gin_n,
+                            int64_t out_vol, int64_t off, const float *g, float *gg) {
+    float mx, my, mz;
+    const float x = stn_source_index(g[0], a->in_w, a->padding, a->align_corners, &mx);
+    const float y = stn_source_index(g[1], a->in_h, a->padding, a->align_corners, &my);
+    const float z = stn_source_index(g[2], a->in_d, a->padding, a->align_corners, &mz);
+    const int64_t in_vol = a->in_d * a->in_h * a->in_w;
+    float sx = 0.0f, sy = 0.0f, sz = 0.0f;
+    if (a->mode == STN_MODE_NEAREST) {
+        const int64_t xi = (int64_t)nearbyintf(x), yi = (int64_t)nearbyintf(y), zi = (int64_t)nearbyintf(z);
+        const int inside = xi >= 0 && xi < a->in_w && yi >= 0 && yi < a->in_h && zi >= 0 && zi < a->in_d;
+        const int64_t at = (zi * a->in_h + yi) * a->in_w + xi;
+        for (int64_t ch = 0; ch < a->c; ch++) {
+            if (gout_n == NULL) out_n[ch * out_vol + off] = inside ? in_n[ch * in_vol + at] : 0.0f;
+            else if (gin_n && inside) gin_n[ch * in_vol + at] += gout_n[ch * out_vol + off];
+        }
+    } else {
+        const float x0f = floorf(x), y0f = floorf(y), z0f = floorf(z);
+        const int64_t x0 = (int64_t)x0f, y0 = (int64_t)y0f, z0 = (int64_t)z0f;
+        const float tx = x - x0f, ty = y - y0f, tz = z - z0f;
+        const float wx[2] = {1.0f - tx, tx}, wy[2] = {1.0f - ty, ty}, wz[2] = {1.0f - tz, tz};
+        const int ok_x[2] = {x0 >= 0 && x0 < a->in_w, x0 + 1 >= 0 && x0 + 1 < a->in_w};
+        const int ok_y[2] = {y0 >= 0 && y0 < a->in_h, y0 + 1 >= 0 && y0 + 1 < a->in_h};
+        const int ok_z[2] = {z0 >= 0 && z0 < a->in_d, z0 + 1 >= 0 && z0 + 1 < a->in_d};
+        for (int64_t ch = 0; ch < a->c; ch++) {
+            const float *p = in_n + ch * in_vol;
+            const float go = gout_n ? gout_n[ch * out_vol + off] : 0.0f;
+            float v = 0.0f;
+            for (int k = 0; k < 2; k++) {
+                for (int j = 0; j < 2; j++) {
+                    for (int i = 0; i < 2; i++) {
+                        if (!(ok_x[i] && ok_y[j] && ok_z[k])) continue;
+                        const int64_t at = ((z0 + k) * a->in_h + (y0 + j)) * a->in_w + (x0 + i);
+                        const float wgt = wx[i] * wy[j] * wz[k];
+                        const float val = p[at];
+                        if (gout_n == NULL) {
+                            v += wgt * val;
+                            continue;
+                        }
+                        if (gin_n) gin_n[ch * in_vol + at] += wgt * go;
+                        const float sgx = i == 0 ? -1.0f : 1.0f, sgy = j == 0 ? -1.0f : 1.0f;
+                        const float sgz = k == 0 ? -1.0f : 1.0f;
+                        sx += sgx * wy[j] * wz[k] * val * go;
+                        sy += sgy * wx[i] * wz[k] * val * go;
+                        sz += sgz * wx[i] * wy[j] * val * go;
+                    }
+                }
+            }
+            if (gout_n == NULL) out_n[ch * out_vol + off] = v;
+        }
+        sx *= mx;
+        sy *= my;
+        sz *= mz;
+    }
+    if (gg) {
+        gg[0] = sx;
+        gg[1] = sy;
+        gg[2] = sz;
+    }
+}
+
+void stn_grid_sample_3d_scalar(const stn_gs *a) {
+    const int64_t in_vol = a->in_d * a->in_h * a->in_w, out_vol = a->out_d * a->out_h * a->out_w;
+    for (int64_t n = 0; n < a->n; n++) {
+        for (int64_t r = a->row_begin; r < a->row_end; r++) {
+            for (int64_t w = 0; w < a->out_w; w++) {
+                const int64_t off = r * a->out_w + w;
+                sample_3d_point(a, a->input + n * a->c * in_vol, a->output + n * a->c * out_vol, NULL, NULL, out_vol,
+                                off, a->grid + (n * out_vol + off) * 3, NULL);
+            }
+        }
+    }
+}
+
+void stn_grid_sample_3d_backward_scalar(const stn_gs *a) {
+    const int64_t in_vol = a->in_d * a->in_h * a->in_w, out_vol = a->out_d * a->out_h * a->out_w;
+    for (int64_t n = 0; n < a->n; n++) {
+        for (int64_t r = a->row_begin; r < a->row_end; r++) {
+            for (int64_t w = 0; w < a->out_w; w++) {
+                const int64_t off = r * a->out_w + w;
+                sample_3d_point(a, a->input + n * a->c * in_vol, NULL, a->grad_output + n * a->c * out_vol,
+                                a->grad_input ? a->grad_input + n * a->c * in_vol : NULL, out_vol, off,
+                                a->grid + (n * out_vol + off) * 3,
+                                a->grad_grid ? a->grad_grid + (n * out_vol + off) * 3 : NULL);
+            }
+        }
+    }
+}
+
+const stn_kernels stn_kernels_scalar = {
+    stn_affine_grid_2d_scalar,
+    stn_affine_grid_2d_backward_scalar,
+    stn_grid_sample_2d_scalar,
+    stn_grid_sample_2d_backward_scalar,
+};

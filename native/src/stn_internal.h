@@ -1,19 +1,22 @@
 /*
  * Internal declarations shared by the dispatcher and the per-ISA kernel files. Nothing here is exported.
  *
- * NOTE: the coordinate pipeline (one axis at a time; the same steps as PyTorch's grid_sampler_compute_source_index)
- *   1. sanitise  : a NaN grid value is read as -1 (PyTorch's documented rule).
- *   2. unnormalise: [-1, 1] -> pixels. align_corners: (g + 1) * (size - 1) / 2, the corner pixel centres are -1/+1;
- *                  otherwise (g + 1) * size / 2 - 0.5, the image edges are -1/+1. d(pixel)/d(g) is the scale.
- *   3. pad        : zeros leaves the point alone (taps outside read 0); border clips to [0, size-1] with gradient 0
- *                  where clipped (an exact edge counts as clipped, like PyTorch); reflection folds the point
- *                  back over the edges (align_corners: the corner pixel centres; otherwise the image edges),
- *                  each fold flipping the gradient's sign, then clips like border.
- *   4. safety     : clamp to [-2, size + 1] (a NaN that survived becomes -2). For finite input this changes no
- *                  result (every tap outside the image already reads 0) but it keeps floor() and the integer
- *                  conversion defined for +-Inf and huge values, so no index can leave the tensor.
- * Bilinear taps are then x0 = floor(x), x0 + 1 (the same for y); a tap outside [0, size) reads 0 and receives
- * no gradient.
+ * NOTE: the coordinate pipeline, per axis (PyTorch's grid_sampler_compute_source_index plus stn4j's rule for
+ * non-finite values; io.github.stn4j.internal.Coords is the same in Java, operation for operation)
+ *   1. sanitise   : a NaN grid value is read as -1 (PyTorch's documented rule).
+ *   2. unnormalise: [-1, 1] -> pixels. align_corners: (g + 1) * (size - 1) / 2 (corner pixel centres at -1/+1);
+ *                   otherwise (g + 1) * size / 2 - 0.5 (image edges at -1/+1). d(pixel)/d(g) is the scale.
+ *   3. far clamp  : pixels beyond +-2^22 (+-Inf, +-1e30) are clamped there with gradient 0; Inf * 0 (a 1-pixel
+ *                   axis with align_corners) is pixel 0. Float32 has no sub-pixel resolution that far out, and the
+ *                   clamp keeps reflection's fold below exact for every backend.
+ *   4. pad        : zeros leaves the point alone (taps outside read 0); border clips to [0, size-1] with gradient 0
+ *                   where clipped (an exact edge counts as clipped, like PyTorch); reflection folds the point back
+ *                   over the edges (align_corners: the corner pixel centres; otherwise the image edges), each fold
+ *                   flipping the gradient's sign, then clips like border.
+ *   5. safety     : clamp to [-2, size + 1]. For zeros padding this changes no result (every tap there is outside)
+ *                   but keeps every tap index small enough for 32-bit gather offsets.
+ * Bilinear taps are x0 = floor(x) and x0 + 1; nearest is nearbyint(x) (half to even); bicubic takes steps 1-3 for
+ * the point, then pads each of its taps floor(x) - 1 .. floor(x) + 2. A tap outside [0, size) reads 0.
  */
 #ifndef STN_INTERNAL_H
 #define STN_INTERNAL_H
@@ -30,33 +33,46 @@
 #  define STN_INLINE static inline
 #endif
 
-/* The arguments of one grid-sample call after validation, shared by forward and backward. */
-typedef struct stn_gs2d {
+#define STN_FAR 4194304.0f /* 2^22 */
+
+/* The arguments of one grid-sample call after validation (2-D: d = 1 everywhere). */
+typedef struct stn_gs {
     const float *input, *grid, *grad_output;
     float *output, *grad_input, *grad_grid;
-    int64_t n, c, in_h, in_w, out_h, out_w;
+    int64_t n, c, in_d, in_h, in_w, out_d, out_h, out_w;
     int32_t mode, padding, align_corners;
-    int64_t row_begin, row_end;
-} stn_gs2d;
+    int64_t row_begin, row_end; /* rows of out_d * out_h */
+} stn_gs;
 
-typedef struct stn_ag2d {
+typedef struct stn_ag {
     const float *theta, *grad_grid;
     float *grid, *grad_theta;
-    int64_t n, h, w;
+    int64_t n, d, h, w; /* d = 1 for 2-D */
     int32_t align_corners;
-    int64_t row_begin, row_end;
-} stn_ag2d;
+    int64_t row_begin, row_end; /* rows of d * h */
+} stn_ag;
 
-/* Per-ISA kernels (the scalar ones are the reference). They trust their arguments. */
-void stn_affine_grid_2d_scalar(const stn_ag2d *a);
-void stn_affine_grid_2d_backward_scalar(const stn_ag2d *a);
-void stn_grid_sample_2d_scalar(const stn_gs2d *a);
-void stn_grid_sample_2d_backward_scalar(const stn_gs2d *a);
+/* One ISA's 2-D kernels; 3-D and bicubic run the scalar kernels in every ISA. */
+typedef struct stn_kernels {
+    void (*affine_grid_2d)(const stn_ag *a);
+    void (*affine_grid_2d_backward)(const stn_ag *a);
+    void (*grid_sample_2d)(const stn_gs *a);          /* bilinear and nearest */
+    void (*grid_sample_2d_backward)(const stn_gs *a); /* bilinear and nearest */
+} stn_kernels;
 
-void stn_affine_grid_2d_avx2(const stn_ag2d *a);
-void stn_affine_grid_2d_backward_avx2(const stn_ag2d *a);
-void stn_grid_sample_2d_avx2(const stn_gs2d *a);
-void stn_grid_sample_2d_backward_avx2(const stn_gs2d *a);
+extern const stn_kernels stn_kernels_scalar;
+extern const stn_kernels stn_kernels_avx2;
+extern const stn_kernels stn_kernels_avx512;
+
+/* Scalar kernels (the reference). */
+void stn_affine_grid_2d_scalar(const stn_ag *a);
+void stn_affine_grid_2d_backward_scalar(const stn_ag *a);
+void stn_grid_sample_2d_scalar(const stn_gs *a);
+void stn_grid_sample_2d_backward_scalar(const stn_gs *a);
+void stn_affine_grid_3d_scalar(const stn_ag *a);
+void stn_affine_grid_3d_backward_scalar(const stn_ag *a);
+void stn_grid_sample_3d_scalar(const stn_gs *a);
+void stn_grid_sample_3d_backward_scalar(const stn_gs *a);
 
 /* ---- helpers shared by every ISA (the vector kernels use them for their scalar tails) ---- */
 
@@ -71,57 +87,109 @@ STN_INLINE float stn_base_coord(int64_t i, int64_t steps, int32_t align_corners)
     return v;
 }
 
-/* Steps 1-4 of the coordinate pipeline for one axis; *gmult receives d(result)/d(grid value). */
-STN_INLINE float stn_source_index(float g, int64_t size, int32_t padding, int32_t align_corners, float *gmult) {
+STN_INLINE float stn_scale(int64_t size, int32_t align_corners) {
+    return align_corners ? (float)(size - 1) * 0.5f : (float)size * 0.5f;
+}
+
+/* Steps 1-3; *gmult (may be NULL) receives d(result)/d(g). */
+STN_INLINE float stn_unnormalize(float g, int64_t size, int32_t align_corners, float *gmult) {
     if (g != g) g = -1.0f;
-    float scale, x;
-    if (align_corners) {
-        scale = (float)(size - 1) * 0.5f;
-        x = (g + 1.0f) * scale;
-    } else {
-        scale = (float)size * 0.5f;
-        x = (g + 1.0f) * scale - 0.5f;
+    const float s = stn_scale(size, align_corners);
+    float x = align_corners ? (g + 1.0f) * s : (g + 1.0f) * s - 0.5f;
+    float m = s;
+    if (x != x) {
+        x = 0.0f;
+        m = 0.0f;
+    } else if (x > STN_FAR) {
+        x = STN_FAR;
+        m = 0.0f;
+    } else if (x < -STN_FAR) {
+        x = -STN_FAR;
+        m = 0.0f;
     }
-    float mult = scale;
+    if (gmult) *gmult = m;
+    return x;
+}
+
+/* Step 4; multiplies *gmult (may be NULL) by the padding's derivative. */
+STN_INLINE float stn_pad(float x, int64_t size, int32_t padding, int32_t align_corners, float *gmult) {
     if (padding == STN_PADDING_REFLECTION) {
-        /* Fold x into [lo, lo + span]: lo/span are the corner centres or the image edges. */
         const float lo = align_corners ? 0.0f : -0.5f;
         const float span = align_corners ? (float)(size - 1) : (float)size;
         if (span <= 0.0f) {
-            x = 0.0f;
-            mult = 0.0f;
+            if (gmult) *gmult = 0.0f;
+            return 0.0f;
+        }
+        float d = x - lo;
+        if (d < 0.0f) {
+            d = -d;
+            if (gmult) *gmult = -*gmult;
+        }
+        const float flips = floorf(d / span);
+        const float extra = d - flips * span;
+        /* flips is integral; flips / 2 is integral iff flips is even */
+        const float half = flips * 0.5f;
+        if (half != floorf(half)) {
+            x = span - extra + lo;
+            if (gmult) *gmult = -*gmult;
         } else {
-            float d = x - lo;
-            if (d < 0.0f) {
-                d = -d;
-                mult = -mult;
-            }
-            const float flips = floorf(d / span);
-            const float extra = d - flips * span;
-            /* flips is integral; (flips / 2) is integral iff flips is even (exact for every float). */
-            const float half = flips * 0.5f;
-            if (half != floorf(half)) {
-                x = span - extra + lo;
-                mult = -mult;
-            } else {
-                x = extra + lo;
-            }
+            x = extra + lo;
         }
     }
     if (padding != STN_PADDING_ZEROS) {
         const float hi = (float)(size - 1);
         if (x <= 0.0f) {
             x = 0.0f;
-            mult = 0.0f;
+            if (gmult) *gmult = 0.0f;
         } else if (x >= hi) {
             x = hi;
-            mult = 0.0f;
+            if (gmult) *gmult = 0.0f;
         }
     }
+    return x;
+}
+
+/* Step 5. */
+STN_INLINE float stn_safe(float x, int64_t size) {
     if (!(x >= -2.0f)) x = -2.0f;
     if (x > (float)size + 1.0f) x = (float)size + 1.0f;
-    *gmult = mult;
     return x;
+}
+
+/* Steps 1-5 for bilinear and nearest. */
+STN_INLINE float stn_source_index(float g, int64_t size, int32_t padding, int32_t align_corners, float *gmult) {
+    return stn_safe(stn_pad(stn_unnormalize(g, size, align_corners, gmult), size, padding, align_corners, gmult),
+                    size);
+}
+
+/* A bicubic tap's padded integer coordinate (no gradient flows through tap positions). */
+STN_INLINE int64_t stn_tap(float t, int64_t size, int32_t padding, int32_t align_corners) {
+    return (int64_t)stn_safe(stn_pad(t, size, padding, align_corners, NULL), size);
+}
+
+/* Keys' cubic convolution, A = -0.75, in PyTorch's operation order. */
+#define STN_CUBIC_A (-0.75f)
+STN_INLINE float stn_cc1(float x) { return ((STN_CUBIC_A + 2.0f) * x - (STN_CUBIC_A + 3.0f)) * x * x + 1.0f; }
+STN_INLINE float stn_cc2(float x) {
+    return ((STN_CUBIC_A * x - 5.0f * STN_CUBIC_A) * x + 8.0f * STN_CUBIC_A) * x - 4.0f * STN_CUBIC_A;
+}
+STN_INLINE void stn_cubic_coefficients(float t, float c[4]) {
+    c[0] = stn_cc2(t + 1.0f);
+    c[1] = stn_cc1(t);
+    c[2] = stn_cc1(1.0f - t);
+    c[3] = stn_cc2(1.0f - t + 1.0f);
+}
+/* d/dt of the coefficients, negated (PyTorch subtracts them). */
+STN_INLINE void stn_cubic_coefficients_grad(float t, float c[4]) {
+    const float A = STN_CUBIC_A;
+    float x = -1.0f - t;
+    c[0] = (-3.0f * A * x - 10.0f * A) * x - 8.0f * A;
+    x = -t;
+    c[1] = (-3.0f * (A + 2.0f) * x - 2.0f * (A + 3.0f)) * x;
+    x = 1.0f - t;
+    c[2] = (3.0f * (A + 2.0f) * x - 2.0f * (A + 3.0f)) * x;
+    x = 2.0f - t;
+    c[3] = (3.0f * A * x - 10.0f * A) * x + 8.0f * A;
 }
 
 /* Bilinear sample of one output point over all channels. */
@@ -180,6 +248,23 @@ STN_INLINE void stn_bilinear_point_backward(const float *gout_n, const float *in
     }
     *gx = sx;
     *gy = sy;
+}
+
+/* Nearest sample / backward of one output point over all channels (x, y already through the pipeline). */
+STN_INLINE void stn_nearest_point(const float *in_n, float *out_n, int64_t c, int64_t in_h, int64_t in_w,
+                                  int64_t out_plane, int64_t out_off, float x, float y) {
+    const int64_t xi = (int64_t)nearbyintf(x), yi = (int64_t)nearbyintf(y);
+    const int inside = xi >= 0 && xi < in_w && yi >= 0 && yi < in_h;
+    const int64_t plane = in_h * in_w, off = yi * in_w + xi;
+    for (int64_t ch = 0; ch < c; ch++) out_n[ch * out_plane + out_off] = inside ? in_n[ch * plane + off] : 0.0f;
+}
+
+STN_INLINE void stn_nearest_point_backward(const float *gout_n, float *gin_n, int64_t c, int64_t in_h, int64_t in_w,
+                                           int64_t out_plane, int64_t out_off, float x, float y) {
+    const int64_t xi = (int64_t)nearbyintf(x), yi = (int64_t)nearbyintf(y);
+    if (!gin_n || !(xi >= 0 && xi < in_w && yi >= 0 && yi < in_h)) return;
+    const int64_t plane = in_h * in_w, off = yi * in_w + xi;
+    for (int64_t ch = 0; ch < c; ch++) gin_n[ch * plane + off] += gout_n[ch * out_plane + out_off];
 }
 
 #endif /* STN_INTERNAL_H */

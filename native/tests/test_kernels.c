@@ -50,7 +50,7 @@ static int close_all(const float *a, const float *b, int64_t count, float tol, c
     return 1;
 }
 
-static const int32_t isas[] = {STN_ISA_AVX2};
+static const int32_t isas[] = {STN_ISA_AVX2, STN_ISA_AVX512};
 
 static void test_affine(int64_t n, int64_t h, int64_t w, int align) {
     float *theta = alloc_f(n * 6), *g_ref = alloc_f(n * h * w * 2), *g = alloc_f(n * h * w * 2);
@@ -93,13 +93,14 @@ static void test_sample(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh
     fill_grid(grid, grid_count, kind);
     /* sums of c products of magnitude <= 1 (the grid gradient also scales with the image size) */
     const float tol_f = 1e-5f, tol_b = 1e-4f * (float)(c > 4 ? c : 4) / 4.0f;
+    for (int mode = 0; mode <= 2; mode++) {
     for (int pad = 0; pad <= 2; pad++) {
         for (int align = 0; align <= 1; align++) {
-            CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, in, grid, out_ref, n, c, ih, iw, oh, ow, 0, pad, align, 0, oh) ==
+            CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, in, grid, out_ref, n, c, ih, iw, oh, ow, mode, pad, align, 0, oh) ==
                       STN_OK, "fwd scalar");
             memset(gin_ref, 0, sizeof(float) * (size_t)in_count);
-            CHECK(stn_grid_sample_2d_backward(STN_ISA_SCALAR, gout, in, grid, gin_ref, gg_ref, n, c, ih, iw, oh, ow, 0,
-                                              pad, align, 0, oh) == STN_OK, "bwd scalar");
+            CHECK(stn_grid_sample_2d_backward(STN_ISA_SCALAR, gout, in, grid, gin_ref, gg_ref, n, c, ih, iw, oh, ow,
+                                              mode, pad, align, 0, oh) == STN_OK, "bwd scalar");
             for (int64_t i = 0; i < out_count; i++)
                 CHECK(isfinite(out_ref[i]), "non-finite output %lld for kind %d", (long long)i, kind);
             for (size_t k = 0; k < sizeof isas / sizeof *isas; k++) {
@@ -107,37 +108,87 @@ static void test_sample(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh
                 const char *name = stn_isa_name(isas[k]);
                 memset(out, 0xff, sizeof(float) * (size_t)out_count); /* NaN: every element must be written */
                 const int64_t mid = oh / 3;
-                CHECK(stn_grid_sample_2d(isas[k], in, grid, out, n, c, ih, iw, oh, ow, 0, pad, align, 0, mid) == STN_OK,
+                CHECK(stn_grid_sample_2d(isas[k], in, grid, out, n, c, ih, iw, oh, ow, mode, pad, align, 0, mid) == STN_OK,
                       "fwd");
-                CHECK(stn_grid_sample_2d(isas[k], in, grid, out, n, c, ih, iw, oh, ow, 0, pad, align, mid, oh) == STN_OK,
+                CHECK(stn_grid_sample_2d(isas[k], in, grid, out, n, c, ih, iw, oh, ow, mode, pad, align, mid, oh) == STN_OK,
                       "fwd");
                 CHECK(close_all(out, out_ref, out_count, tol_f, "forward"),
-                      "fwd %s n=%lld c=%lld %lldx%lld->%lldx%lld pad=%d ac=%d kind=%d", name, (long long)n, (long long)c,
+                      "fwd %s mode=%d n=%lld c=%lld %lldx%lld->%lldx%lld pad=%d ac=%d kind=%d", name, mode, (long long)n, (long long)c,
                       (long long)ih, (long long)iw, (long long)oh, (long long)ow, pad, align, kind);
                 memset(gin, 0, sizeof(float) * (size_t)in_count);
                 memset(gg, 0xff, sizeof(float) * (size_t)grid_count);
-                CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, gin, gg, n, c, ih, iw, oh, ow, 0, pad, align,
-                                                  0, oh) == STN_OK, "bwd");
+                CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, gin, gg, n, c, ih, iw, oh, ow, mode, pad,
+                                                  align, 0, oh) == STN_OK, "bwd");
                 CHECK(close_all(gin, gin_ref, in_count, tol_b, "grad input"),
-                      "bwd gin %s n=%lld c=%lld %lldx%lld->%lldx%lld pad=%d ac=%d kind=%d", name, (long long)n,
+                      "bwd gin %s mode=%d n=%lld c=%lld %lldx%lld->%lldx%lld pad=%d ac=%d kind=%d", name, mode, (long long)n,
                       (long long)c, (long long)ih, (long long)iw, (long long)oh, (long long)ow, pad, align, kind);
                 /* grid gradients flip where a point sits an ulp either side of a pixel edge; the random grids
                  * here are continuous, so that has probability ~1e-7 per point: exact comparison is fair. */
                 CHECK(close_all(gg, gg_ref, grid_count, tol_b * (float)(ih + iw), "grad grid"),
-                      "bwd gg %s n=%lld c=%lld %lldx%lld->%lldx%lld pad=%d ac=%d kind=%d", name, (long long)n,
+                      "bwd gg %s mode=%d n=%lld c=%lld %lldx%lld->%lldx%lld pad=%d ac=%d kind=%d", name, mode, (long long)n,
                       (long long)c, (long long)ih, (long long)iw, (long long)oh, (long long)ow, pad, align, kind);
                 /* only one gradient requested */
                 memset(gin, 0, sizeof(float) * (size_t)in_count);
-                CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, gin, NULL, n, c, ih, iw, oh, ow, 0, pad,
+                CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, gin, NULL, n, c, ih, iw, oh, ow, mode, pad,
                                                   align, 0, oh) == STN_OK, "bwd gin only");
                 CHECK(close_all(gin, gin_ref, in_count, tol_b, "grad input only"), "bwd gin-only %s", name);
-                CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, NULL, gg, n, c, ih, iw, oh, ow, 0, pad,
+                CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, NULL, gg, n, c, ih, iw, oh, ow, mode, pad,
                                                   align, 0, oh) == STN_OK, "bwd gg only");
                 CHECK(close_all(gg, gg_ref, grid_count, tol_b * (float)(ih + iw), "grad grid only"), "bwd gg-only %s",
                       name);
             }
         }
     }
+    }
+    free(in); free(grid); free(gout); free(out_ref); free(out); free(gin_ref); free(gin); free(gg_ref); free(gg);
+}
+
+/* 3-D: every ISA routes to the portable kernels, so results must be bitwise equal; also row splits and hostile
+ * values under the sanitizers. */
+static void test_sample_3d(int64_t n, int64_t c, int64_t id, int64_t ih, int64_t iw, int64_t od, int64_t oh,
+                           int64_t ow, int kind) {
+    const int64_t in_count = n * c * id * ih * iw, out_count = n * c * od * oh * ow, grid_count = n * od * oh * ow * 3;
+    float *in = alloc_f(in_count), *grid = alloc_f(grid_count), *gout = alloc_f(out_count);
+    float *out_ref = alloc_f(out_count), *out = alloc_f(out_count);
+    float *gin_ref = alloc_f(in_count), *gin = alloc_f(in_count), *gg_ref = alloc_f(grid_count), *gg = alloc_f(grid_count);
+    for (int64_t i = 0; i < in_count; i++) in[i] = frand(-1, 1);
+    for (int64_t i = 0; i < out_count; i++) gout[i] = frand(-1, 1);
+    fill_grid(grid, grid_count, kind);
+    const int64_t rows = od * oh;
+    for (int mode = 0; mode <= 1; mode++) {
+        for (int pad = 0; pad <= 2; pad++) {
+            for (int align = 0; align <= 1; align++) {
+                CHECK(stn_grid_sample_3d(STN_ISA_SCALAR, in, grid, out_ref, n, c, id, ih, iw, od, oh, ow, mode, pad,
+                                         align, 0, rows) == STN_OK, "3d fwd");
+                memset(gin_ref, 0, sizeof(float) * (size_t)in_count);
+                CHECK(stn_grid_sample_3d_backward(STN_ISA_SCALAR, gout, in, grid, gin_ref, gg_ref, n, c, id, ih, iw, od,
+                                                  oh, ow, mode, pad, align, 0, rows) == STN_OK, "3d bwd");
+                for (int64_t i = 0; i < out_count; i++) CHECK(isfinite(out_ref[i]), "3d non-finite output");
+                for (int64_t i = 0; i < grid_count; i++) CHECK(isfinite(gg_ref[i]), "3d non-finite grad grid");
+                for (size_t k = 0; k < sizeof isas / sizeof *isas; k++) {
+                    if (!stn_isa_supported(isas[k])) continue;
+                    memset(out, 0xff, sizeof(float) * (size_t)out_count);
+                    CHECK(stn_grid_sample_3d(isas[k], in, grid, out, n, c, id, ih, iw, od, oh, ow, mode, pad, align, 0,
+                                             rows / 2) == STN_OK, "3d fwd lo");
+                    CHECK(stn_grid_sample_3d(isas[k], in, grid, out, n, c, id, ih, iw, od, oh, ow, mode, pad, align,
+                                             rows / 2, rows) == STN_OK, "3d fwd hi");
+                    CHECK(memcmp(out, out_ref, sizeof(float) * (size_t)out_count) == 0, "3d fwd %s mode=%d pad=%d",
+                          stn_isa_name(isas[k]), mode, pad);
+                    memset(gin, 0, sizeof(float) * (size_t)in_count);
+                    CHECK(stn_grid_sample_3d_backward(isas[k], gout, in, grid, gin, gg, n, c, id, ih, iw, od, oh, ow,
+                                                      mode, pad, align, 0, rows) == STN_OK, "3d bwd");
+                    CHECK(memcmp(gin, gin_ref, sizeof(float) * (size_t)in_count) == 0 &&
+                              memcmp(gg, gg_ref, sizeof(float) * (size_t)grid_count) == 0,
+                          "3d bwd %s mode=%d pad=%d", stn_isa_name(isas[k]), mode, pad);
+                }
+            }
+        }
+    }
+    float theta[24], g3[2 * 3 * 4 * 5 * 3], gt[24];
+    for (int i = 0; i < 24; i++) theta[i] = frand(-1, 1);
+    CHECK(stn_affine_grid_3d(STN_ISA_AUTO, theta, g3, 2, 3, 4, 5, 1, 0, 12) == STN_OK, "affine 3d");
+    CHECK(stn_affine_grid_3d_backward(STN_ISA_AUTO, g3, gt, 2, 3, 4, 5, 0) == STN_OK, "affine 3d bwd");
+    CHECK(stn_affine_grid_3d(STN_ISA_AUTO, theta, g3, 2, 3, 4, 5, 1, 0, 13) == STN_E_ARG, "affine 3d rows");
     free(in); free(grid); free(gout); free(out_ref); free(out); free(gin_ref); free(gin); free(gg_ref); free(gg);
 }
 
@@ -149,6 +200,8 @@ static void test_errors(void) {
     CHECK(stn_affine_grid_2d(STN_ISA_SCALAR, NULL, buf, 1, 2, 2, 0, 0, 2) == STN_E_ARG, "NULL theta");
     CHECK(stn_affine_grid_2d(99, buf, buf, 1, 2, 2, 0, 0, 2) == STN_E_ISA, "unknown isa");
     CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, buf, buf, buf, 1, 1, 2, 2, 2, 2, 7, 0, 0, 0, 2) == STN_E_ARG, "mode");
+    CHECK(stn_grid_sample_3d(STN_ISA_SCALAR, buf, buf, buf, 1, 1, 1, 2, 2, 1, 2, 2, STN_MODE_BICUBIC, 0, 0, 0, 2) ==
+              STN_E_ARG, "bicubic 3d");
     CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, buf, buf, buf, 1, 1, 2, 2, 2, 2, 0, 3, 0, 0, 2) == STN_E_ARG, "padding");
     CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, buf, buf, buf, INT64_MAX / 2, 4, 2, 2, 2, 2, 0, 0, 0, 0, 2) == STN_E_ARG,
           "overflowing sizes");
@@ -178,6 +231,9 @@ int main(void) {
         test_sample(3, 2, 16, 16, 16, 16, kind);
         test_sample(1, 3, 13, 207, 11, 207, kind);
         test_sample(1, 1, 1, 9, 3, 17, kind);
+        test_sample(1, 2, 5, 6, 3, 40, kind);
+        test_sample_3d(2, 2, 3, 4, 5, 2, 3, 7, kind);
+        test_sample_3d(1, 1, 1, 1, 1, 1, 2, 3, kind);
     }
     test_errors();
     printf("%d checks, %d failed\n", checks, failures);

@@ -97,46 +97,118 @@ def edge_grid(shape):
     return flat.reshape(shape)
 
 
+MODES = ["bilinear", "nearest", "bicubic"]
+
+
+def run_sample(name, params, inp, grid, mode, padding, align, rng, torch_grid=None):
+    """Writes one grid_sample case; torch_grid (if given) is what PyTorch samples instead of grid: the stn4j rule
+    for non-finite values applied beforehand (NaN -> -1, far values -> +-1e6, equally far outside)."""
+    inp = inp.clone().requires_grad_(True)
+    tg = (grid if torch_grid is None else torch_grid).clone().requires_grad_(True)
+    out = F.grid_sample(inp, tg, mode=mode, padding_mode=padding, align_corners=align)
+    gout = torch.tensor(rng.uniform(-1, 1, size=out.shape), dtype=torch.float32)
+    gi, gg = torch.autograd.grad(out, (inp, tg), gout)
+    if torch_grid is not None:
+        # a far component (not NaN, which reads as -1) is clamped by stn4j with a zero derivative; PyTorch's
+        # derivative there is 0 as well (clipped or outside), up to rounding
+        far = torch.isinf(grid) | (grid.abs() > 1e5)
+        gg = torch.where(far, torch.zeros_like(gg), gg)
+    write(name, dict(params, mode=mode, padding=padding, align_corners=str(align).lower()),
+          {"input": inp, "grid": grid, "output": out, "grad_output": gout, "grad_input": gi, "grad_grid": gg})
+
+
 def sample_cases(rng):
     # (tag, n, c, in_h, in_w, out_h, out_w, grid kind)
     cases = [
         ("px1", 1, 1, 1, 1, 1, 1, "random"),
         ("small", 2, 3, 2, 3, 3, 2, "random"),
-        ("wide", 2, 1, 13, 207, 11, 50, "affine"),
+        ("wide", 2, 1, 13, 207, 5, 50, "affine"),
         ("far", 2, 17, 5, 7, 4, 9, "far"),
         ("edges", 3, 3, 16, 16, 16, 16, "edges"),
         ("thin", 1, 1, 1, 9, 3, 5, "random"),
     ]
     for tag, n, c, ih, iw, oh, ow, kind in cases:
+        for mode in MODES:
+            for padding in PADDINGS:
+                for align in (False, True):
+                    inp = torch.tensor(rng.uniform(-1, 1, size=(n, c, ih, iw)), dtype=torch.float32)
+                    if kind == "random":
+                        g = random_grid(rng, (n, oh, ow, 2), -1.3, 1.3, ih, iw, align)
+                    elif kind == "far":
+                        g = random_grid(rng, (n, oh, ow, 2), -10.0, 10.0, ih, iw, align)
+                    elif kind == "edges":
+                        g = edge_grid((n, oh, ow, 2))
+                    else:
+                        theta = theta_batch(rng, n)
+                        g = F.affine_grid(theta, [n, c, oh, ow], align_corners=align).numpy()
+                        # nudge the few points that land near a pixel edge; keeps the grid an affine image otherwise
+                        for _ in range(20):
+                            bad = ~safe(g, ih, iw, align)
+                            if not bad.any():
+                                break
+                            g[bad] += np.float32(3 * MARGIN * 2 / min(ih, iw))
+                        assert safe(g, ih, iw, align).all()
+                    run_sample("sample_%s_%s_%s_ac%d" % (tag, mode, padding, int(align)), {}, inp,
+                               torch.tensor(g, dtype=torch.float32), mode, padding, align, rng)
+    # non-finite and huge values, mixed with ordinary points (the rule: NaN reads as -1, far points clamp)
+    specials = np.array([np.nan, np.inf, -np.inf, 1e30, -1e30], dtype=np.float32)
+    for mode in MODES:
         for padding in PADDINGS:
             for align in (False, True):
+                n, c, ih, iw, oh, ow = 2, 2, 6, 7, 5, 8
+                g = random_grid(rng, (n, oh, ow, 2), -1.2, 1.2, ih, iw, align)
+                flat = g.reshape(-1)
+                idx = rng.choice(flat.size, size=flat.size // 3, replace=False)
+                # reflection folds far points to positions that only stn4j's clamp defines: NaN only there
+                pool = specials[:1] if padding == "reflection" else specials
+                flat[idx] = pool[np.arange(idx.size) % pool.size]
+                tg = np.where(np.isnan(g), np.float32(-1), g)
+                tg = np.where(np.abs(tg) > 1e5, np.sign(tg) * np.float32(1e6), tg).astype(np.float32)
                 inp = torch.tensor(rng.uniform(-1, 1, size=(n, c, ih, iw)), dtype=torch.float32)
-                if kind == "random":
-                    g = random_grid(rng, (n, oh, ow, 2), -1.3, 1.3, ih, iw, align)
-                elif kind == "far":
-                    g = random_grid(rng, (n, oh, ow, 2), -10.0, 10.0, ih, iw, align)
-                elif kind == "edges":
-                    g = edge_grid((n, oh, ow, 2))
-                else:
-                    theta = theta_batch(rng, n)
-                    g = F.affine_grid(theta, [n, c, oh, ow], align_corners=align).numpy()
-                    # nudge the few points that land near a pixel edge; keeps the grid an affine image otherwise
-                    for _ in range(20):
-                        bad = ~safe(g, ih, iw, align)
+                run_sample("sample_nonfinite_%s_%s_ac%d" % (mode, padding, int(align)), {}, inp,
+                           torch.tensor(g), mode, padding, align, rng, torch_grid=torch.tensor(tg))
+
+
+def affine3d_cases(rng):
+    for (n, d, h, w) in [(1, 1, 1, 1), (2, 3, 4, 5), (1, 5, 7, 9), (2, 2, 1, 13)]:
+        for align in (False, True):
+            theta = torch.tensor(rng.uniform(-1, 1, size=(n, 3, 4)), dtype=torch.float32).requires_grad_(True)
+            grid = F.affine_grid(theta, [n, 1, d, h, w], align_corners=align)
+            grad_grid = torch.tensor(rng.uniform(-1, 1, size=(n, d, h, w, 3)), dtype=torch.float32)
+            (grad_theta,) = torch.autograd.grad(grid, theta, grad_grid)
+            write("affine3d_n%d_%dx%dx%d_ac%d" % (n, d, h, w, int(align)),
+                  {"align_corners": str(align).lower(), "size": "%d,1,%d,%d,%d" % (n, d, h, w)},
+                  {"theta": theta, "grid": grid, "grad_grid": grad_grid, "grad_theta": grad_theta})
+
+
+def safe3d(grid, d, h, w, align):
+    ok = np.ones(grid.shape[:-1], dtype=bool)
+    for axis, size in ((0, w), (1, h), (2, d)):
+        if align and size == 1:
+            continue
+        p = pixel(grid[..., axis].astype(np.float64), size, align) * 2
+        ok &= np.abs(p - np.round(p)) >= 2 * MARGIN
+    return ok
+
+
+def sample3d_cases(rng):
+    # PyTorch 1.13's 3-D nearest rounds ties away from zero (stn4j: half to even): random points avoid ties.
+    cases = [("small", 2, 3, 4, 5, 6, 3, 4, 5, -1.3, 1.3), ("far", 1, 2, 3, 3, 4, 2, 3, 4, -6.0, 6.0),
+             ("vox1", 1, 1, 1, 1, 1, 2, 2, 3, -1.2, 1.2)]
+    for tag, n, c, d, h, w, od, oh, ow, lo, hi in cases:
+        for mode in ("bilinear", "nearest"):
+            for padding in PADDINGS:
+                for align in (False, True):
+                    g = rng.uniform(lo, hi, size=(n, od, oh, ow, 3)).astype(np.float32)
+                    for _ in range(200):
+                        bad = ~safe3d(g, d, h, w, align)
                         if not bad.any():
                             break
-                        g[bad] += np.float32(3 * MARGIN * 2 / min(ih, iw))
-                    assert safe(g, ih, iw, align).all()
-                grid = torch.tensor(g, dtype=torch.float32)
-                inp.requires_grad_(True)
-                grid.requires_grad_(True)
-                out = F.grid_sample(inp, grid, mode="bilinear", padding_mode=padding, align_corners=align)
-                gout = torch.tensor(rng.uniform(-1, 1, size=out.shape), dtype=torch.float32)
-                gi, gg = torch.autograd.grad(out, (inp, grid), gout)
-                write("sample_%s_%s_ac%d" % (tag, padding, int(align)),
-                      {"mode": "bilinear", "padding": padding, "align_corners": str(align).lower()},
-                      {"input": inp, "grid": grid, "output": out, "grad_output": gout,
-                       "grad_input": gi, "grad_grid": gg})
+                        g[bad] = rng.uniform(lo, hi, size=(int(bad.sum()), 3)).astype(np.float32)
+                    assert safe3d(g, d, h, w, align).all()
+                    inp = torch.tensor(rng.uniform(-1, 1, size=(n, c, d, h, w)), dtype=torch.float32)
+                    run_sample("sample3d_%s_%s_%s_ac%d" % (tag, mode, padding, int(align)), {}, inp,
+                               torch.tensor(g), mode, padding, align, rng)
 
 
 def main():
@@ -149,6 +221,8 @@ def main():
     rng = np.random.default_rng(20151105)
     affine_cases(rng)
     sample_cases(rng)
+    affine3d_cases(rng)
+    sample3d_cases(rng)
     names = sorted(f[:-4] for f in os.listdir(OUT) if f.endswith(".txt") and f != "index.txt")
     with open(os.path.join(OUT, "index.txt"), "w") as f:
         f.write("\n".join(names) + "\n")

@@ -1,44 +1,52 @@
 package io.github.stn4j;
 
-import io.github.stn4j.internal.NativeKernels;
+import io.github.stn4j.internal.Backends;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The implementations of {@link SpatialOps}, in order of preference. All compute the same functions (PyTorch's
- * {@code affine_grid} and {@code grid_sample}); they differ in speed and in what they need from the machine.
- * The names match the C ISA names ({@code STN_ISA_*}) and the values of the {@code stn4j.backend} property.
+ * The implementations of {@link SpatialOps}, fastest first. All compute the same functions (PyTorch's
+ * {@code affine_grid} and {@code grid_sample}, every mode, padding and {@code align_corners}, 2-D and 3-D); they differ
+ * in speed and in what they need. The names are the values of the {@code stn4j.backend} and {@code stn4j.require}
+ * properties; the native ones match the C ISA names ({@code STN_ISA_*}, {@code STN4J_MAX_ISA}).
  */
 public enum Backend {
-    /** C kernels with AVX2 and FMA (x86-64 CPUs from 2013 on), loaded from the jar through the FFM API. */
-    NATIVE_AVX2(true, 2),
-    /** Portable C kernels: the native reference path, available wherever the native library loads. */
-    NATIVE_SCALAR(true, 1);
+    /** C kernels with AVX-512 F/BW/VL (16 float lanes, masked tails). */
+    NATIVE_AVX512(3),
+    /** C kernels with AVX2 and FMA (8 float lanes). */
+    NATIVE_AVX2(2),
+    /** Portable C kernels: the native reference, available wherever the native library loads. */
+    NATIVE_SCALAR(1),
+    /**
+     * The Java Vector API ({@code jdk.incubator.vector}) at the JVM's preferred width; needs
+     * {@code --add-modules jdk.incubator.vector}. No native code.
+     */
+    VECTOR_API(0),
+    /** Plain Java: the specification every other backend is tested against; runs on any JVM. */
+    JAVA_SCALAR(0);
 
-    private final boolean nativeCode;
     private final int isa;
 
-    Backend(boolean nativeCode, int isa) {
-        this.nativeCode = nativeCode;
+    Backend(int isa) {
         this.isa = isa;
     }
 
     /** Whether this backend runs C code through the native library. */
     public boolean isNative() {
-        return nativeCode;
+        return isa != 0;
     }
 
-    /** The C API's ISA number ({@code STN_ISA_*}) for native backends. */
+    /** The C API's ISA number ({@code STN_ISA_*}) of a native backend, 0 otherwise. */
     int isa() {
         return isa;
     }
 
-    /** Whether this machine and JVM can run this backend (loads the native library on first use). */
+    /** Whether this machine and JVM can run this backend (may load the native library on first use). */
     public boolean isAvailable() {
-        return nativeCode && NativeKernels.isaSupported(isa);
+        return Backends.unavailableReason(this) == null;
     }
 
-    /** The backends this machine and JVM can run, best first. */
+    /** The backends this machine and JVM can run, fastest first. */
     public static List<Backend> available() {
         List<Backend> out = new ArrayList<>();
         for (Backend b : values()) {

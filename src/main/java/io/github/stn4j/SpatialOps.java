@@ -2,20 +2,24 @@ package io.github.stn4j;
 
 import static io.github.stn4j.internal.Checks.ANY;
 
+import io.github.stn4j.internal.Backends;
 import io.github.stn4j.internal.Checks;
 import io.github.stn4j.internal.Kernels;
 import io.github.stn4j.internal.NativeKernels;
 import io.github.stn4j.internal.NativeLoader;
 import java.lang.ref.Reference;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Locale;
+import java.util.List;
 
 /**
  * The spatial-transformer operations of PyTorch ({@code torch.nn.functional.affine_grid} and {@code grid_sample}),
  * with their gradients, on one {@link Backend}.
  *
- * <p>Layouts are PyTorch's: input {@code [N, C, H, W]}, theta {@code [N, 2, 3]}, grid {@code [N, Ho, Wo, 2]} holding
- * (x, y) normalised to [-1, 1] ((-1, -1) is the top-left of the input), output {@code [N, C, Ho, Wo]}.
+ * <p>Layouts are PyTorch's. 2-D: input {@code [N, C, H, W]}, theta {@code [N, 2, 3]}, grid {@code [N, Ho, Wo, 2]}
+ * holding (x, y) normalised to [-1, 1] ((-1, -1) is the top-left of the input), output {@code [N, C, Ho, Wo]}. 3-D
+ * (chosen by the rank of the arguments): input {@code [N, C, D, H, W]}, theta {@code [N, 3, 4]}, grid
+ * {@code [N, Do, Ho, Wo, 3]} holding (x, y, z), output {@code [N, C, Do, Ho, Wo]}.
  *
  * <p>Every argument is checked before any computation: a bad rank, shape, size, closed or read-only tensor, or an
  * output that overlaps an input throws {@link IllegalArgumentException} naming the argument, the shape seen and the
@@ -24,8 +28,14 @@ import java.util.Locale;
  * tensors. Instances are immutable and thread-safe.
  */
 public final class SpatialOps {
-    /** System property that forces {@link #best()} to one backend (e.g. {@code -Dstn4j.backend=NATIVE_SCALAR}). */
+    /** System property that forces {@link #best()} to one backend (e.g. {@code -Dstn4j.backend=JAVA_SCALAR}). */
     public static final String BACKEND_PROPERTY = "stn4j.backend";
+
+    /**
+     * System property listing backends that must be available (comma-separated, or {@code ALL}): {@link #best()} then
+     * fails if one is missing, so that a test suite or a deployment cannot silently run on a slower path.
+     */
+    public static final String REQUIRE_PROPERTY = "stn4j.require";
 
     private static final System.Logger LOG = System.getLogger("io.github.stn4j");
 
@@ -38,12 +48,13 @@ public final class SpatialOps {
     }
 
     /**
-     * The fastest backend this machine and JVM can run, chosen once: the native ISA the library picks (the best the CPU
-     * supports, capped by the environment variable {@code STN4J_MAX_ISA}), unless {@value #BACKEND_PROPERTY} forces one.
-     * One INFO line on the {@code io.github.stn4j} logger says what was chosen and why.
+     * The fastest backend this machine and JVM can run, chosen once: the native library's best SIMD ISA for this CPU
+     * (capped by the environment variable {@code STN4J_MAX_ISA}), else the Vector API, else the portable C path, else
+     * plain Java. {@value #BACKEND_PROPERTY} forces a backend; {@value #REQUIRE_PROPERTY} makes missing backends an
+     * error. One INFO line on the {@code io.github.stn4j} logger says what was chosen and why, and one WARN line per
+     * fallback names the fix.
      *
-     * @throws IllegalStateException if no backend can run here (the message says why and how to fix it), or if the
-     *     forced backend is unknown or unavailable
+     * @throws IllegalStateException if a forced or required backend is unknown or unavailable
      */
     public static SpatialOps best() {
         Choice c = BestHolder.CHOICE;
@@ -54,16 +65,11 @@ public final class SpatialOps {
     /**
      * The given backend.
      *
-     * @throws IllegalStateException if it cannot run here (the message says why)
+     * @throws IllegalStateException if it cannot run here (the message says why and how to fix it)
      */
     public static SpatialOps of(Backend backend) {
         if (backend == null) throw new IllegalArgumentException("of: backend must not be null");
-        if (!backend.isAvailable()) {
-            String why = !NativeLoader.isLoaded() ? NativeLoader.failure()
-                    : "the CPU does not support it (available: " + Backend.available() + ")";
-            throw new IllegalStateException("backend " + backend + " is not available: " + why);
-        }
-        return new SpatialOps(backend, new NativeKernels(backend.isa()));
+        return new SpatialOps(backend, Backends.kernels(backend));
     }
 
     /** The backend these operations run on. */
@@ -79,28 +85,30 @@ public final class SpatialOps {
     // ---------------------------------------------------------------- affine grid
 
     /**
-     * The sampling grid of an affine transform: {@code grid[n, h, w] = theta[n] · (x_w, y_h, 1)} where x_w, y_h run
-     * over [-1, 1] ({@code alignCorners}: through the corner pixel centres; otherwise through the image edges, at
-     * the pixel centres).
+     * The sampling grid of an affine transform: {@code grid[n, h, w] = theta[n] · (x_w, y_h, 1)} (2-D) or
+     * {@code grid[n, d, h, w] = theta[n] · (x_w, y_h, z_d, 1)} (3-D), where the base coordinates run over [-1, 1]
+     * ({@code alignCorners}: through the corner pixel centres; otherwise through the image edges, at pixel centres).
      *
-     * @param theta [N, 2, 3]
-     * @param size {N, C, H, W} of the output image (C is not used), all positive, as in PyTorch
-     * @return grid [N, H, W, 2]
+     * @param theta [N, 2, 3] (2-D) or [N, 3, 4] (3-D)
+     * @param size {N, C, H, W} or {N, C, D, H, W} of the output image (C is not used), all positive, as in PyTorch
+     * @return grid [N, H, W, 2] or [N, D, H, W, 3]
      */
     public Tensor affineGrid(Tensor theta, long[] size, boolean alignCorners) {
         long[] s = checkSize("affineGrid", size);
-        Tensor grid = Tensor.zeros(s[0], s[2], s[3], 2);
+        Tensor grid = Tensor.zeros(gridShape(s));
         return withCleanup(grid, () -> affineGrid(theta, s, alignCorners, grid));
     }
 
-    /** {@link #affineGrid(Tensor, long[], boolean)} into {@code grid} [N, H, W, 2]; returns {@code grid}. */
+    /** {@link #affineGrid(Tensor, long[], boolean)} into {@code grid}; returns {@code grid}. */
     public Tensor affineGrid(Tensor theta, long[] size, boolean alignCorners, Tensor grid) {
         String op = "affineGrid";
         long[] s = checkSize(op, size);
-        Checks.shape(theta, op, "theta", new long[] {s[0], 2, 3}, "N = size[0]");
-        Checks.shape(grid, op, "grid", new long[] {s[0], s[2], s[3], 2}, "size[0], size[2], size[3], 2");
+        boolean is3d = s.length == 5;
+        Checks.shape(theta, op, "theta", is3d ? new long[] {s[0], 3, 4} : new long[] {s[0], 2, 3}, "N = size[0]");
+        Checks.shape(grid, op, "grid", gridShape(s), is3d ? "N, D, H, W of size, 3" : "N, H, W of size, 2");
         Checks.output(grid, op, "grid", theta);
-        kernels.affineGrid(theta.segment(), grid.segment(), s[0], s[2], s[3], alignCorners);
+        if (is3d) kernels.affineGrid3d(theta.segment(), grid.segment(), s[0], s[2], s[3], s[4], alignCorners);
+        else kernels.affineGrid(theta.segment(), grid.segment(), s[0], s[2], s[3], alignCorners);
         Reference.reachabilityFence(theta);
         Reference.reachabilityFence(grid);
         return grid;
@@ -109,24 +117,31 @@ public final class SpatialOps {
     /**
      * Gradient of {@link #affineGrid} with respect to theta, given the gradient of the grid.
      *
-     * @param gradGrid [N, H, W, 2]
-     * @param size {N, C, H, W} as given to the forward
-     * @return grad theta [N, 2, 3]
+     * @param gradGrid shaped like the grid
+     * @param size as given to the forward
+     * @return grad theta [N, 2, 3] or [N, 3, 4]
      */
     public Tensor affineGridBackward(Tensor gradGrid, long[] size, boolean alignCorners) {
         long[] s = checkSize("affineGridBackward", size);
-        Tensor gradTheta = Tensor.zeros(s[0], 2, 3);
+        Tensor gradTheta = s.length == 5 ? Tensor.zeros(s[0], 3, 4) : Tensor.zeros(s[0], 2, 3);
         return withCleanup(gradTheta, () -> affineGridBackward(gradGrid, s, alignCorners, gradTheta));
     }
 
-    /** {@link #affineGridBackward(Tensor, long[], boolean)} into {@code gradTheta} [N, 2, 3]; returns it. */
+    /** {@link #affineGridBackward(Tensor, long[], boolean)} into {@code gradTheta}; returns it. */
     public Tensor affineGridBackward(Tensor gradGrid, long[] size, boolean alignCorners, Tensor gradTheta) {
         String op = "affineGridBackward";
         long[] s = checkSize(op, size);
-        Checks.shape(gradGrid, op, "gradGrid", new long[] {s[0], s[2], s[3], 2}, "size[0], size[2], size[3], 2");
-        Checks.shape(gradTheta, op, "gradTheta", new long[] {s[0], 2, 3}, "N = size[0]");
+        boolean is3d = s.length == 5;
+        Checks.shape(gradGrid, op, "gradGrid", gridShape(s), is3d ? "N, D, H, W of size, 3" : "N, H, W of size, 2");
+        Checks.shape(gradTheta, op, "gradTheta", is3d ? new long[] {s[0], 3, 4} : new long[] {s[0], 2, 3},
+                "N = size[0]");
         Checks.output(gradTheta, op, "gradTheta", gradGrid);
-        kernels.affineGridBackward(gradGrid.segment(), gradTheta.segment(), s[0], s[2], s[3], alignCorners);
+        if (is3d) {
+            kernels.affineGrid3dBackward(gradGrid.segment(), gradTheta.segment(), s[0], s[2], s[3], s[4],
+                    alignCorners);
+        } else {
+            kernels.affineGridBackward(gradGrid.segment(), gradTheta.segment(), s[0], s[2], s[3], alignCorners);
+        }
         Reference.reachabilityFence(gradGrid);
         Reference.reachabilityFence(gradTheta);
         return gradTheta;
@@ -135,15 +150,17 @@ public final class SpatialOps {
     // ---------------------------------------------------------------- grid sample
 
     /**
-     * Samples {@code input} at the grid's points, like {@code torch.nn.functional.grid_sample}.
+     * Samples {@code input} at the grid's points, like {@code torch.nn.functional.grid_sample}. Points outside the
+     * input are handled by {@code padding}. Non-finite grid values: NaN reads as -1; points farther than 2^22 pixels
+     * (±Inf included) are clamped there first, with a zero gradient.
      *
-     * @param input [N, C, H, W] with H, W &gt; 0
-     * @param grid [N, Ho, Wo, 2]: (x, y) in [-1, 1]; points outside are handled by {@code padding}; NaN reads as -1
-     * @return output [N, C, Ho, Wo]
+     * @param input [N, C, H, W] or [N, C, D, H, W] with non-empty spatial dimensions
+     * @param grid [N, Ho, Wo, 2] or [N, Do, Ho, Wo, 3]
+     * @return output [N, C, Ho, Wo] or [N, C, Do, Ho, Wo]
      */
     public Tensor gridSample(Tensor input, Tensor grid, Interpolation mode, Padding padding, boolean alignCorners) {
         long[] d = checkSample("gridSample", input, grid, mode, padding);
-        Tensor output = Tensor.zeros(d[0], d[1], d[4], d[5]);
+        Tensor output = Tensor.zeros(outputShape(d));
         return withCleanup(output, () -> gridSample(input, grid, mode, padding, alignCorners, output));
     }
 
@@ -152,10 +169,15 @@ public final class SpatialOps {
                              Tensor output) {
         String op = "gridSample";
         long[] d = checkSample(op, input, grid, mode, padding);
-        Checks.shape(output, op, "output", new long[] {d[0], d[1], d[4], d[5]}, "N, C of input, Ho, Wo of grid");
+        Checks.shape(output, op, "output", outputShape(d), "N, C of input, spatial size of grid");
         Checks.output(output, op, "output", input, grid);
-        kernels.gridSample(input.segment(), grid.segment(), output.segment(), d[0], d[1], d[2], d[3], d[4], d[5],
-                mode, padding, alignCorners);
+        if (d.length == 6) {
+            kernels.gridSample(input.segment(), grid.segment(), output.segment(), d[0], d[1], d[2], d[3], d[4], d[5],
+                    mode, padding, alignCorners);
+        } else {
+            kernels.gridSample3d(input.segment(), grid.segment(), output.segment(), d[0], d[1], d[2], d[3], d[4],
+                    d[5], d[6], d[7], mode, padding, alignCorners);
+        }
         Reference.reachabilityFence(input);
         Reference.reachabilityFence(grid);
         Reference.reachabilityFence(output);
@@ -164,17 +186,18 @@ public final class SpatialOps {
 
     /**
      * Gradients of {@link #gridSample} with respect to its input and its grid, given the gradient of its output.
+     * {@code NEAREST} gives a zero grid gradient, as in PyTorch.
      *
-     * @param gradOutput [N, C, Ho, Wo]
+     * @param gradOutput shaped like the output
      * @return the two gradients, shaped like input and grid
      */
     public GridSampleGrads gridSampleBackward(Tensor gradOutput, Tensor input, Tensor grid, Interpolation mode,
                                               Padding padding, boolean alignCorners) {
-        long[] d = checkSample("gridSampleBackward", input, grid, mode, padding);
-        Tensor gradInput = Tensor.zeros(d[0], d[1], d[2], d[3]);
+        checkSample("gridSampleBackward", input, grid, mode, padding);
+        Tensor gradInput = Tensor.zeros(input.shape());
         Tensor gradGrid;
         try {
-            gradGrid = Tensor.zeros(d[0], d[4], d[5], 2);
+            gradGrid = Tensor.zeros(grid.shape());
         } catch (RuntimeException | Error e) {
             gradInput.close();
             throw e;
@@ -197,21 +220,26 @@ public final class SpatialOps {
                                               Tensor gradGrid) {
         String op = "gridSampleBackward";
         long[] d = checkSample(op, input, grid, mode, padding);
-        Checks.shape(gradOutput, op, "gradOutput", new long[] {d[0], d[1], d[4], d[5]},
-                "N, C of input, Ho, Wo of grid");
+        Checks.shape(gradOutput, op, "gradOutput", outputShape(d), "N, C of input, spatial size of grid");
         Checks.require(gradInput != null || gradGrid != null, op, "gradInput and gradGrid are both null");
         if (gradInput != null) {
-            Checks.shape(gradInput, op, "gradInput", new long[] {d[0], d[1], d[2], d[3]}, "the shape of input");
+            Checks.shape(gradInput, op, "gradInput", input.shape(), "the shape of input");
             Checks.output(gradInput, op, "gradInput", gradOutput, input, grid, gradGrid);
         }
         if (gradGrid != null) {
-            Checks.shape(gradGrid, op, "gradGrid", new long[] {d[0], d[4], d[5], 2}, "the shape of grid");
+            Checks.shape(gradGrid, op, "gradGrid", grid.shape(), "the shape of grid");
             Checks.output(gradGrid, op, "gradGrid", gradOutput, input, grid);
         }
         if (gradInput != null) gradInput.segment().fill((byte) 0); // the kernels accumulate into it
-        kernels.gridSampleBackward(gradOutput.segment(), input.segment(), grid.segment(),
-                gradInput == null ? null : gradInput.segment(), gradGrid == null ? null : gradGrid.segment(),
-                d[0], d[1], d[2], d[3], d[4], d[5], mode, padding, alignCorners);
+        var gi = gradInput == null ? null : gradInput.segment();
+        var gg = gradGrid == null ? null : gradGrid.segment();
+        if (d.length == 6) {
+            kernels.gridSampleBackward(gradOutput.segment(), input.segment(), grid.segment(), gi, gg, d[0], d[1], d[2],
+                    d[3], d[4], d[5], mode, padding, alignCorners);
+        } else {
+            kernels.gridSample3dBackward(gradOutput.segment(), input.segment(), grid.segment(), gi, gg, d[0], d[1],
+                    d[2], d[3], d[4], d[5], d[6], d[7], mode, padding, alignCorners);
+        }
         Reference.reachabilityFence(gradOutput);
         Reference.reachabilityFence(input);
         Reference.reachabilityFence(grid);
@@ -222,27 +250,52 @@ public final class SpatialOps {
 
     // ---------------------------------------------------------------- helpers
 
-    /** {N, C, H, W, Ho, Wo} after checking input and grid. */
+    /** {N, C, H, W, Ho, Wo} (2-D) or {N, C, D, H, W, Do, Ho, Wo} (3-D) after checking input and grid. */
     private static long[] checkSample(String op, Tensor input, Tensor grid, Interpolation mode, Padding padding) {
         Checks.notNull(mode, op, "mode");
         Checks.notNull(padding, op, "padding");
-        Checks.shape(input, op, "input", new long[] {ANY, ANY, ANY, ANY}, "N, C, H, W");
+        Checks.notNull(input, op, "input");
+        Checks.require(input.rank() == 4 || input.rank() == 5, op, "input must have shape [N, C, H, W] or"
+                + " [N, C, D, H, W], got " + Arrays.toString(input.shape()));
+        boolean is3d = input.rank() == 5;
+        Checks.shape(input, op, "input", is3d ? new long[] {ANY, ANY, ANY, ANY, ANY} : new long[] {ANY, ANY, ANY, ANY},
+                is3d ? "N, C, D, H, W" : "N, C, H, W");
         long[] is = input.shape();
-        Checks.require(is[2] > 0 && is[3] > 0, op,
-                "input must have non-empty spatial dimensions (H, W > 0), got " + Arrays.toString(is));
-        Checks.shape(grid, op, "grid", new long[] {is[0], ANY, ANY, 2}, "N of input, Ho, Wo, 2");
+        for (int k = 2; k < is.length; k++) {
+            Checks.require(is[k] > 0, op, "input must have non-empty spatial dimensions, got " + Arrays.toString(is));
+        }
+        Checks.require(!(is3d && mode == Interpolation.BICUBIC), op, "BICUBIC supports only 4-D input (as in PyTorch),"
+                + " got " + Arrays.toString(is));
+        if (is3d) {
+            Checks.shape(grid, op, "grid", new long[] {is[0], ANY, ANY, ANY, 3}, "N of input, Do, Ho, Wo, 3");
+        } else {
+            Checks.shape(grid, op, "grid", new long[] {is[0], ANY, ANY, 2}, "N of input, Ho, Wo, 2");
+        }
         long[] gs = grid.shape();
-        Checks.numel(op, "output", is[0], is[1], gs[1], gs[2]);
-        return new long[] {is[0], is[1], is[2], is[3], gs[1], gs[2]};
+        long[] d = new long[is.length + gs.length - 2];
+        System.arraycopy(is, 0, d, 0, is.length);
+        System.arraycopy(gs, 1, d, is.length, gs.length - 2);
+        Checks.numel(op, "output", outputShape(d));
+        return d;
+    }
+
+    private static long[] outputShape(long[] d) {
+        return d.length == 6 ? new long[] {d[0], d[1], d[4], d[5]} : new long[] {d[0], d[1], d[5], d[6], d[7]};
+    }
+
+    private static long[] gridShape(long[] size) {
+        return size.length == 5 ? new long[] {size[0], size[2], size[3], size[4], 3}
+                : new long[] {size[0], size[2], size[3], 2};
     }
 
     private static long[] checkSize(String op, long[] size) {
         Checks.notNull(size, op, "size");
-        Checks.require(size.length == 4, op, "size must be {N, C, H, W} (4 values), got " + Arrays.toString(size));
+        Checks.require(size.length == 4 || size.length == 5, op,
+                "size must be {N, C, H, W} or {N, C, D, H, W}, got " + Arrays.toString(size));
         for (long v : size) {
             Checks.require(v > 0, op, "size must be positive, got " + Arrays.toString(size));
         }
-        Checks.numel(op, "grid", size[0], size[2], size[3], 2);
+        Checks.numel(op, "grid", gridShape(size));
         return size.clone();
     }
 
@@ -266,32 +319,56 @@ public final class SpatialOps {
 
     private static Choice choose() {
         try {
+            String required = System.getProperty(REQUIRE_PROPERTY, "");
+            List<String> missing = new ArrayList<>();
+            for (String name : required.split(",")) {
+                if (name.isBlank()) continue;
+                List<Backend> wanted = name.strip().equalsIgnoreCase("ALL") ? Arrays.asList(Backend.values())
+                        : List.of(Backends.parse(name, REQUIRE_PROPERTY));
+                for (Backend b : wanted) {
+                    String why = Backends.unavailableReason(b);
+                    if (why != null) missing.add(b + " (" + why + ")");
+                }
+            }
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException("-D" + REQUIRE_PROPERTY + "=" + required + " but unavailable: "
+                        + String.join("; ", missing));
+            }
             String forced = System.getProperty(BACKEND_PROPERTY);
             if (forced != null && !forced.isBlank()) {
-                Backend b;
-                try {
-                    b = Backend.valueOf(forced.trim().toUpperCase(Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalStateException("-D" + BACKEND_PROPERTY + "=" + forced + " names no backend; use"
-                            + " one of " + Arrays.toString(Backend.values()));
-                }
+                Backend b = Backends.parse(forced, BACKEND_PROPERTY);
                 SpatialOps ops = of(b); // throws when unavailable: a forced choice never falls back
-                LOG.log(System.Logger.Level.INFO, "stn4j " + Stn4j.version() + ": using " + b + " (forced by -D"
-                        + BACKEND_PROPERTY + ")");
+                log(System.Logger.Level.INFO, "using " + b + " (forced by -D" + BACKEND_PROPERTY + ")");
                 return new Choice(ops, null);
             }
-            if (!NativeLoader.isLoaded()) {
-                throw new IllegalStateException("stn4j has no backend to run on: " + NativeLoader.failure());
-            }
-            int isa = NativeKernels.activeIsa();
-            Backend b = isa == Backend.NATIVE_AVX2.isa() ? Backend.NATIVE_AVX2 : Backend.NATIVE_SCALAR;
             String cap = System.getenv("STN4J_MAX_ISA");
-            LOG.log(System.Logger.Level.INFO, "stn4j " + Stn4j.version() + ": using " + b + " (native library "
-                    + NativeLoader.load() + ", best ISA for this CPU" + (cap == null ? "" : " capped by STN4J_MAX_ISA="
-                    + cap) + ")");
-            return new Choice(of(b), null);
+            if (NativeLoader.isLoaded()) {
+                Backend nat = Backends.ofIsa(NativeKernels.activeIsa());
+                // the portable C path is preferred to the Vector API only when the user capped the ISA to it
+                if (nat != Backend.NATIVE_SCALAR || cap != null || !Backend.VECTOR_API.isAvailable()) {
+                    log(System.Logger.Level.INFO, "using " + nat + " (native library " + NativeLoader.load()
+                            + (cap == null ? ", best ISA of this CPU)" : ", ISA capped by STN4J_MAX_ISA=" + cap + ")"));
+                    return new Choice(of(nat), null);
+                }
+            } else {
+                log(System.Logger.Level.WARNING, "native kernels unavailable, falling back to a Java backend: "
+                        + NativeLoader.failure());
+            }
+            if (Backend.VECTOR_API.isAvailable()) {
+                log(System.Logger.Level.INFO, "using VECTOR_API (" + (NativeLoader.isLoaded()
+                        ? "the native library has no SIMD ISA for this CPU)" : "no native kernels)"));
+                return new Choice(of(Backend.VECTOR_API), null);
+            }
+            log(System.Logger.Level.WARNING, "Vector API unavailable, falling back to JAVA_SCALAR (slowest): "
+                    + Backends.unavailableReason(Backend.VECTOR_API));
+            log(System.Logger.Level.INFO, "using JAVA_SCALAR");
+            return new Choice(of(Backend.JAVA_SCALAR), null);
         } catch (IllegalStateException e) {
             return new Choice(null, e);
         }
+    }
+
+    private static void log(System.Logger.Level level, String message) {
+        LOG.log(level, "stn4j " + Stn4j.version() + ": " + message);
     }
 }

@@ -16,8 +16,8 @@ class BackendTest {
     @Test
     void requiredBackendsAreAvailable() {
         for (Backend b : Backend.values()) {
-            if (Backends.required(b)) {
-                assertTrue(b.isAvailable(), b + " is required (-Dstn4j.test.require) but not available: "
+            if (TestBackends.required(b)) {
+                assertTrue(b.isAvailable(), b + " is required (-Dstn4j.require) but not available: "
                         + Stn4j.nativeFailure().orElse("CPU lacks it"));
             }
         }
@@ -42,7 +42,7 @@ class BackendTest {
         SpatialOps best = SpatialOps.best();
         String forced = System.getProperty(SpatialOps.BACKEND_PROPERTY);
         if (forced == null && System.getenv("STN4J_MAX_ISA") == null) {
-            assertEquals(Backend.available().get(0), best.backend());
+            assertEquals(Backend.available().get(0), best.backend(), "the fastest available backend");
         }
     }
 
@@ -57,29 +57,66 @@ class BackendTest {
     /** The cap and the forcing property, each in a fresh JVM (both are read once per process). */
     @Test
     void environmentCapAndForcedBackend() throws Exception {
-        if (!Backend.NATIVE_AVX2.isAvailable()) return;
-        assertEquals("NATIVE_SCALAR", runChild(Map.of("STN4J_MAX_ISA", "scalar"), List.of()));
-        assertEquals("NATIVE_AVX2", runChild(Map.of(), List.of()));
-        assertEquals("NATIVE_SCALAR", runChild(Map.of(), List.of("-Dstn4j.backend=native_scalar")));
-        String bad = runChild(Map.of(), List.of("-Dstn4j.backend=NOPE"));
-        assertTrue(bad.contains("names no backend"), bad);
+        List<String> flags = List.of("--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED");
+        Backend fastestNative = Backend.available().stream().filter(Backend::isNative).findFirst().orElseThrow();
+        assertEquals(fastestNative.name(), runChild(Map.of(), flags).out);
+        assertEquals("NATIVE_SCALAR", runChild(Map.of("STN4J_MAX_ISA", "scalar"), flags).out);
+        if (Backend.NATIVE_AVX2.isAvailable()) {
+            assertEquals("NATIVE_AVX2", runChild(Map.of("STN4J_MAX_ISA", "avx2"), flags).out);
+        }
+        List<String> forced = new ArrayList<>(flags);
+        forced.add("-Dstn4j.backend=java_scalar");
+        assertEquals("JAVA_SCALAR", runChild(Map.of(), forced).out);
+        forced.set(forced.size() - 1, "-Dstn4j.backend=NOPE");
+        assertTrue(runChild(Map.of(), forced).out.contains("names no backend"));
+        List<String> required = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED",
+                "-Dstn4j.require=VECTOR_API"));
+        Child c = runChild(Map.of(), required);
+        assertTrue(c.out.contains("unavailable: VECTOR_API") && c.out.contains("--add-modules"), c.out);
     }
 
-    static String runChild(Map<String, String> env, List<String> props) throws Exception {
+    /** No JVM flags at all: still works, on plain Java, after warnings that name the fixes. */
+    @Test
+    void withoutJvmFlagsFallsBackToJavaWithWarnings() throws Exception {
+        Child c = runChild(Map.of(), List.of());
+        assertEquals("JAVA_SCALAR", c.out);
+        assertTrue(c.err.contains("--enable-native-access"), c.err);
+        assertTrue(c.err.contains("--add-modules jdk.incubator.vector"), c.err);
+        assertTrue(!c.err.contains("restricted method"), "the JDK's own native-access warning appeared: " + c.err);
+    }
+
+    /** With the Vector API but no native access: VECTOR_API, one warning. */
+    @Test
+    void withoutNativeAccessUsesTheVectorApi() throws Exception {
+        Child c = runChild(Map.of(), List.of("--add-modules=jdk.incubator.vector"));
+        assertEquals("VECTOR_API", c.out);
+        assertEquals(1, c.err.lines().filter(l -> l.startsWith("WARNING: stn4j")).count(), c.err);
+    }
+
+    record Child(String out, String err) {}
+
+    static Child runChild(Map<String, String> env, List<String> jvmArgs) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.addAll(props);
+        cmd.addAll(jvmArgs);
+        cmd.add("-Djava.util.logging.SimpleFormatter.format=%4$s: %5$s%n");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(PrintBest.class.getName());
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("STN4J_MAX_ISA");
         pb.environment().putAll(env);
         Process p = pb.start();
+        var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return e.toString();
+            }
+        });
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return out;
+        return new Child(out, err.get());
     }
 
     /** Child-process entry point: prints the backend best() chose, or the error. */

@@ -32,7 +32,7 @@ record Fixture(String name, Map<String, String> params, Map<String, long[]> shap
                     long[] shape = Arrays.stream(f, 2, f.length).mapToLong(Long::parseLong).toArray();
                     String[] v = lines[++i].strip().split(" ");
                     float[] data = new float[v.length];
-                    for (int k = 0; k < v.length; k++) data[k] = Float.parseFloat(v[k]);
+                    for (int k = 0; k < v.length; k++) data[k] = parse(v[k]);
                     long count = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
                     if (count != data.length) throw new IllegalStateException(name + ": " + f[1] + " has "
                             + data.length + " values for shape " + Arrays.toString(shape));
@@ -48,6 +48,16 @@ record Fixture(String name, Map<String, String> params, Map<String, long[]> shap
         }
     }
 
+    /** Python's spelling of non-finite floats, or a plain number. */
+    static float parse(String s) {
+        return switch (s) {
+            case "nan" -> Float.NaN;
+            case "inf" -> Float.POSITIVE_INFINITY;
+            case "-inf" -> Float.NEGATIVE_INFINITY;
+            default -> Float.parseFloat(s);
+        };
+    }
+
     Tensor tensor(String key) {
         return Tensor.of(values.get(key), shapes.get(key));
     }
@@ -58,6 +68,10 @@ record Fixture(String name, Map<String, String> params, Map<String, long[]> shap
 
     boolean alignCorners() {
         return Boolean.parseBoolean(params.get("align_corners"));
+    }
+
+    Interpolation mode() {
+        return Interpolation.valueOf(params.get("mode").toUpperCase());
     }
 
     Padding padding() {

@@ -20,7 +20,7 @@ class GradientCheckTest {
     static final double REL = 2e-3;
 
     static java.util.stream.Stream<Backend> backends() {
-        return Backends.all();
+        return TestBackends.all();
     }
 
     /** Largest |analytic - fd| / max(|fd|, 1% of max|fd|); must be <= REL. */
@@ -101,7 +101,7 @@ class GradientCheckTest {
     @ParameterizedTest
     @MethodSource("backends")
     void gridSampleGradients(Backend backend) {
-        SpatialOps ops = Backends.ops(backend);
+        SpatialOps ops = TestBackends.ops(backend);
         long n = 2, c = 3, ih = 5, iw = 6, oh = 3, ow = 4;
         for (Padding padding : Padding.values()) {
             for (boolean align : new boolean[] {false, true}) {
@@ -127,7 +127,7 @@ class GradientCheckTest {
     @ParameterizedTest
     @MethodSource("backends")
     void affineGridGradient(Backend backend) {
-        SpatialOps ops = Backends.ops(backend);
+        SpatialOps ops = TestBackends.ops(backend);
         long[] size = {2, 1, 7, 9};
         for (boolean align : new boolean[] {false, true}) {
             Random rnd = new Random(7 + (align ? 1 : 0));
@@ -143,7 +143,7 @@ class GradientCheckTest {
     @ParameterizedTest
     @MethodSource("backends")
     void transformerChainGradient(Backend backend) {
-        SpatialOps ops = Backends.ops(backend);
+        SpatialOps ops = TestBackends.ops(backend);
         long n = 2, c = 2, ih = 6, iw = 7, oh = 4, ow = 5;
         long[] size = {n, c, oh, ow};
         Random rnd = new Random(11);

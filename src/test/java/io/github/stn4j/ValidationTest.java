@@ -13,7 +13,7 @@ import org.junit.jupiter.api.function.Executable;
 
 /** Bad arguments never reach C: each is an IllegalArgumentException naming the argument and the shapes. */
 class ValidationTest {
-    final SpatialOps ops = Backends.ops(Backend.available().isEmpty() ? Backend.NATIVE_SCALAR
+    final SpatialOps ops = TestBackends.ops(Backend.available().isEmpty() ? Backend.NATIVE_SCALAR
             : Backend.available().get(0));
     final Interpolation bil = Interpolation.BILINEAR;
     final Padding zeros = Padding.ZEROS;

@@ -25,4 +25,20 @@ public interface Kernels {
     void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid, MemorySegment gradInput,
                             MemorySegment gradGrid, long n, long c, long inH, long inW, long outH, long outW,
                             Interpolation mode, Padding padding, boolean alignCorners);
+
+    void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w, boolean alignCorners);
+
+    /** Overwrites gradTheta [n, 3, 4]. */
+    void affineGrid3dBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long d, long h, long w,
+                              boolean alignCorners);
+
+    void gridSample3d(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inD,
+                      long inH, long inW, long outD, long outH, long outW, Interpolation mode, Padding padding,
+                      boolean alignCorners);
+
+    /** As {@link #gridSampleBackward}, for 5-D tensors. */
+    void gridSample3dBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                              MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inD, long inH,
+                              long inW, long outD, long outH, long outW, Interpolation mode, Padding padding,
+                              boolean alignCorners);
 }

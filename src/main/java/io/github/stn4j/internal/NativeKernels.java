@@ -82,6 +82,56 @@ public final class NativeKernels implements Kernels {
         }
     }
 
+    @Override
+    public void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w,
+                             boolean alignCorners) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment t = in(tmp, theta), g = out(tmp, grid, false);
+            check(stn_h.stn_affine_grid_3d(isa, t, g, n, d, h, w, flag(alignCorners), 0, d * h),
+                    "stn_affine_grid_3d");
+            back(g, grid);
+        }
+    }
+
+    @Override
+    public void affineGrid3dBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long d, long h, long w,
+                                     boolean alignCorners) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment gg = in(tmp, gradGrid), gt = out(tmp, gradTheta, false);
+            check(stn_h.stn_affine_grid_3d_backward(isa, gg, gt, n, d, h, w, flag(alignCorners)),
+                    "stn_affine_grid_3d_backward");
+            back(gt, gradTheta);
+        }
+    }
+
+    @Override
+    public void gridSample3d(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inD,
+                             long inH, long inW, long outD, long outH, long outW, Interpolation mode, Padding padding,
+                             boolean alignCorners) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment i = in(tmp, input), g = in(tmp, grid), o = out(tmp, output, false);
+            check(stn_h.stn_grid_sample_3d(isa, i, g, o, n, c, inD, inH, inW, outD, outH, outW, mode.code(),
+                    padding.code(), flag(alignCorners), 0, outD * outH), "stn_grid_sample_3d");
+            back(o, output);
+        }
+    }
+
+    @Override
+    public void gridSample3dBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                                     MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inD,
+                                     long inH, long inW, long outD, long outH, long outW, Interpolation mode,
+                                     Padding padding, boolean alignCorners) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment go = in(tmp, gradOutput), i = in(tmp, input), g = in(tmp, grid);
+            MemorySegment gi = gradInput == null ? MemorySegment.NULL : out(tmp, gradInput, true);
+            MemorySegment gg = gradGrid == null ? MemorySegment.NULL : out(tmp, gradGrid, false);
+            check(stn_h.stn_grid_sample_3d_backward(isa, go, i, g, gi, gg, n, c, inD, inH, inW, outD, outH, outW,
+                    mode.code(), padding.code(), flag(alignCorners), 0, outD * outH), "stn_grid_sample_3d_backward");
+            if (gradInput != null) back(gi, gradInput);
+            if (gradGrid != null) back(gg, gradGrid);
+        }
+    }
+
     private static int flag(boolean b) {
         return b ? 1 : 0;
     }

@@ -84,6 +84,11 @@ public final class NativeLoader {
         String version = Version.get();
         String location;
         try {
+            if (!NativeLoader.class.getModule().isNativeAccessEnabled()) {
+                // Loading anyway would make the JDK print its own warning (and fail in a future JDK that denies it).
+                throw new IllegalStateException("native access is not enabled for stn4j; run java with"
+                        + " --enable-native-access=ALL-UNNAMED (or stn4j's module name) to use the native kernels");
+            }
             String override = System.getProperty(PATH_PROPERTY);
             if (override != null && !override.isBlank()) {
                 Path p = Path.of(override).toAbsolutePath();

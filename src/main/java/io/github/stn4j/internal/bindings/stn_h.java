@@ -124,10 +124,20 @@ public class stn_h {
     public static int STN_ISA_AVX2() {
         return STN_ISA_AVX2;
     }
+    private static final int STN_ISA_AVX512 = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define STN_ISA_AVX512 3
+     * }
+     */
+    public static int STN_ISA_AVX512() {
+        return STN_ISA_AVX512;
+    }
 
     private static class stn_version {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            stn_h.C_POINTER    );
+            stn_h.C_POINTER
+        );
 
         public static final MemorySegment ADDR = stn_h.findOrThrow("stn_version");
 
@@ -241,7 +251,8 @@ public class stn_h {
 
     private static class stn_active_isa {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            stn_h.C_INT    );
+            stn_h.C_INT
+        );
 
         public static final MemorySegment ADDR = stn_h.findOrThrow("stn_active_isa");
 
@@ -624,6 +635,288 @@ public class stn_h {
                 traceDowncall("stn_grid_sample_2d_backward", isa, grad_output, input, grid, grad_input, grad_grid, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end);
             }
             return (int)mh$.invokeExact(isa, grad_output, input, grid, grad_input, grad_grid, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_affine_grid_3d {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_INT,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_affine_grid_3d");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_grid_3d(int32_t isa, const float *theta, float *grid, int64_t n, int64_t d, int64_t h, int64_t w, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static FunctionDescriptor stn_affine_grid_3d$descriptor() {
+        return stn_affine_grid_3d.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_grid_3d(int32_t isa, const float *theta, float *grid, int64_t n, int64_t d, int64_t h, int64_t w, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MethodHandle stn_affine_grid_3d$handle() {
+        return stn_affine_grid_3d.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_grid_3d(int32_t isa, const float *theta, float *grid, int64_t n, int64_t d, int64_t h, int64_t w, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MemorySegment stn_affine_grid_3d$address() {
+        return stn_affine_grid_3d.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_affine_grid_3d(int32_t isa, const float *theta, float *grid, int64_t n, int64_t d, int64_t h, int64_t w, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static int stn_affine_grid_3d(int isa, MemorySegment theta, MemorySegment grid, long n, long d, long h, long w, int align_corners, long row_begin, long row_end) {
+        var mh$ = stn_affine_grid_3d.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_affine_grid_3d", isa, theta, grid, n, d, h, w, align_corners, row_begin, row_end);
+            }
+            return (int)mh$.invokeExact(isa, theta, grid, n, d, h, w, align_corners, row_begin, row_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_affine_grid_3d_backward {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_affine_grid_3d_backward");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_grid_3d_backward(int32_t isa, const float *grad_grid, float *grad_theta, int64_t n, int64_t d, int64_t h, int64_t w, int32_t align_corners)
+     * }
+     */
+    public static FunctionDescriptor stn_affine_grid_3d_backward$descriptor() {
+        return stn_affine_grid_3d_backward.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_grid_3d_backward(int32_t isa, const float *grad_grid, float *grad_theta, int64_t n, int64_t d, int64_t h, int64_t w, int32_t align_corners)
+     * }
+     */
+    public static MethodHandle stn_affine_grid_3d_backward$handle() {
+        return stn_affine_grid_3d_backward.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_grid_3d_backward(int32_t isa, const float *grad_grid, float *grad_theta, int64_t n, int64_t d, int64_t h, int64_t w, int32_t align_corners)
+     * }
+     */
+    public static MemorySegment stn_affine_grid_3d_backward$address() {
+        return stn_affine_grid_3d_backward.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_affine_grid_3d_backward(int32_t isa, const float *grad_grid, float *grad_theta, int64_t n, int64_t d, int64_t h, int64_t w, int32_t align_corners)
+     * }
+     */
+    public static int stn_affine_grid_3d_backward(int isa, MemorySegment grad_grid, MemorySegment grad_theta, long n, long d, long h, long w, int align_corners) {
+        var mh$ = stn_affine_grid_3d_backward.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_affine_grid_3d_backward", isa, grad_grid, grad_theta, n, d, h, w, align_corners);
+            }
+            return (int)mh$.invokeExact(isa, grad_grid, grad_theta, n, d, h, w, align_corners);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_grid_sample_3d {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_grid_sample_3d");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_3d(int32_t isa, const float *input, const float *grid, float *output, int64_t n, int64_t c, int64_t in_d, int64_t in_h, int64_t in_w, int64_t out_d, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static FunctionDescriptor stn_grid_sample_3d$descriptor() {
+        return stn_grid_sample_3d.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_3d(int32_t isa, const float *input, const float *grid, float *output, int64_t n, int64_t c, int64_t in_d, int64_t in_h, int64_t in_w, int64_t out_d, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MethodHandle stn_grid_sample_3d$handle() {
+        return stn_grid_sample_3d.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_3d(int32_t isa, const float *input, const float *grid, float *output, int64_t n, int64_t c, int64_t in_d, int64_t in_h, int64_t in_w, int64_t out_d, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MemorySegment stn_grid_sample_3d$address() {
+        return stn_grid_sample_3d.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_3d(int32_t isa, const float *input, const float *grid, float *output, int64_t n, int64_t c, int64_t in_d, int64_t in_h, int64_t in_w, int64_t out_d, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static int stn_grid_sample_3d(int isa, MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long in_d, long in_h, long in_w, long out_d, long out_h, long out_w, int mode, int padding, int align_corners, long row_begin, long row_end) {
+        var mh$ = stn_grid_sample_3d.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_grid_sample_3d", isa, input, grid, output, n, c, in_d, in_h, in_w, out_d, out_h, out_w, mode, padding, align_corners, row_begin, row_end);
+            }
+            return (int)mh$.invokeExact(isa, input, grid, output, n, c, in_d, in_h, in_w, out_d, out_h, out_w, mode, padding, align_corners, row_begin, row_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_grid_sample_3d_backward {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_grid_sample_3d_backward");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_output, const float *input, const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_d, int64_t in_h, int64_t in_w, int64_t out_d, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static FunctionDescriptor stn_grid_sample_3d_backward$descriptor() {
+        return stn_grid_sample_3d_backward.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_output, const float *input, const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_d, int64_t in_h, int64_t in_w, int64_t out_d, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MethodHandle stn_grid_sample_3d_backward$handle() {
+        return stn_grid_sample_3d_backward.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_output, const float *input, const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_d, int64_t in_h, int64_t in_w, int64_t out_d, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MemorySegment stn_grid_sample_3d_backward$address() {
+        return stn_grid_sample_3d_backward.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_output, const float *input, const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_d, int64_t in_h, int64_t in_w, int64_t out_d, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static int stn_grid_sample_3d_backward(int isa, MemorySegment grad_output, MemorySegment input, MemorySegment grid, MemorySegment grad_input, MemorySegment grad_grid, long n, long c, long in_d, long in_h, long in_w, long out_d, long out_h, long out_w, int mode, int padding, int align_corners, long row_begin, long row_end) {
+        var mh$ = stn_grid_sample_3d_backward.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_grid_sample_3d_backward", isa, grad_output, input, grid, grad_input, grad_grid, n, c, in_d, in_h, in_w, out_d, out_h, out_w, mode, padding, align_corners, row_begin, row_end);
+            }
+            return (int)mh$.invokeExact(isa, grad_output, input, grid, grad_input, grad_grid, n, c, in_d, in_h, in_w, out_d, out_h, out_w, mode, padding, align_corners, row_begin, row_end);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }

@@ -1,0 +1,68 @@
+/* The vector vocabulary of kernels_simd.inc for AVX2 + FMA: 8 float lanes, masks as all-ones float lanes. */
+#ifndef STN_SIMD_AVX2_H
+#define STN_SIMD_AVX2_H
+#include <immintrin.h>
+
+#define L 8
+typedef __m256 VF;
+typedef __m256i VI;
+typedef __m256 VM;
+
+#define v_set1(f) _mm256_set1_ps(f)
+#define v_zero() _mm256_setzero_ps()
+#define v_load(p) _mm256_loadu_ps(p)
+#define v_store(p, v) _mm256_storeu_ps((p), (v))
+#define v_add(a, b) _mm256_add_ps((a), (b))
+#define v_sub(a, b) _mm256_sub_ps((a), (b))
+#define v_mul(a, b) _mm256_mul_ps((a), (b))
+#define v_div(a, b) _mm256_div_ps((a), (b))
+#define v_fmadd(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define v_floor(v) _mm256_floor_ps(v)
+#define v_rint(v) _mm256_round_ps((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define v_max(a, b) _mm256_max_ps((a), (b)) /* NaN in a -> b */
+#define v_min(a, b) _mm256_min_ps((a), (b))
+#define v_abs(v) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), (v))
+#define m_lt(a, b) _mm256_cmp_ps((a), (b), _CMP_LT_OQ)
+#define m_le(a, b) _mm256_cmp_ps((a), (b), _CMP_LE_OQ)
+#define m_ge(a, b) _mm256_cmp_ps((a), (b), _CMP_GE_OQ)
+#define m_gt(a, b) _mm256_cmp_ps((a), (b), _CMP_GT_OQ)
+#define m_neq(a, b) _mm256_cmp_ps((a), (b), _CMP_NEQ_UQ)
+#define m_nan(a) _mm256_cmp_ps((a), (a), _CMP_UNORD_Q)
+#define m_and(a, b) _mm256_and_ps((a), (b))
+#define m_or(a, b) _mm256_or_ps((a), (b))
+#define m_andnot(a, b) _mm256_andnot_ps((a), (b)) /* ~a & b */
+#define v_select(m, a, b) _mm256_blendv_ps((a), (b), (m)) /* m ? b : a */
+#define v_negate_where(v, m) _mm256_xor_ps((v), _mm256_and_ps((m), _mm256_set1_ps(-0.0f)))
+#define v_zero_where(v, m) _mm256_andnot_ps((m), (v))
+#define m_bits(m) ((unsigned)_mm256_movemask_ps(m))
+#define v_cvt_i(v) _mm256_cvttps_epi32(v)
+#define i_set1(i) _mm256_set1_epi32(i)
+#define i_add(a, b) _mm256_add_epi32((a), (b))
+#define i_mullo(a, b) _mm256_mullo_epi32((a), (b))
+#define i_store(p, v) _mm256_storeu_si256((__m256i *)(p), (v))
+#define v_gather(base, idx, m) _mm256_mask_i32gather_ps(_mm256_setzero_ps(), (base), (idx), (m), 4)
+#define v_iota() _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7)
+
+static inline float v_hsum(VF v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* p = x0 y0 x1 y1 ... x7 y7 -> x = x0..x7, y = y0..y7 */
+static inline void v_deinterleave(const float *p, VF *x, VF *y) {
+    const VF a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+    const VF t0 = _mm256_permute2f128_ps(a, b, 0x20); /* x0 y0 x1 y1 | x4 y4 x5 y5 */
+    const VF t1 = _mm256_permute2f128_ps(a, b, 0x31); /* x2 y2 x3 y3 | x6 y6 x7 y7 */
+    *x = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
+    *y = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
+}
+
+static inline void v_store_interleaved(float *p, VF x, VF y) {
+    const VF lo = _mm256_unpacklo_ps(x, y); /* x0 y0 x1 y1 | x4 y4 x5 y5 */
+    const VF hi = _mm256_unpackhi_ps(x, y); /* x2 y2 x3 y3 | x6 y6 x7 y7 */
+    _mm256_storeu_ps(p, _mm256_permute2f128_ps(lo, hi, 0x20));
+    _mm256_storeu_ps(p + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+}
+#endif

@@ -1,0 +1,63 @@
+/* The vector vocabulary of kernels_simd.inc for AVX-512 F (+BW/VL at build time): 16 float lanes, k-masks. */
+#ifndef STN_SIMD_AVX512_H
+#define STN_SIMD_AVX512_H
+#include <immintrin.h>
+
+#define L 16
+typedef __m512 VF;
+typedef __m512i VI;
+typedef __mmask16 VM;
+
+#define v_set1(f) _mm512_set1_ps(f)
+#define v_zero() _mm512_setzero_ps()
+#define v_load(p) _mm512_loadu_ps(p)
+#define v_store(p, v) _mm512_storeu_ps((p), (v))
+#define v_add(a, b) _mm512_add_ps((a), (b))
+#define v_sub(a, b) _mm512_sub_ps((a), (b))
+#define v_mul(a, b) _mm512_mul_ps((a), (b))
+#define v_div(a, b) _mm512_div_ps((a), (b))
+#define v_fmadd(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define v_floor(v) _mm512_roundscale_ps((v), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
+#define v_rint(v) _mm512_roundscale_ps((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define v_max(a, b) _mm512_max_ps((a), (b)) /* NaN in a -> b */
+#define v_min(a, b) _mm512_min_ps((a), (b))
+#define v_abs(v) _mm512_abs_ps(v)
+#define m_lt(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_LT_OQ)
+#define m_le(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_LE_OQ)
+#define m_ge(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_GE_OQ)
+#define m_gt(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_GT_OQ)
+#define m_neq(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_NEQ_UQ)
+#define m_nan(a) _mm512_cmp_ps_mask((a), (a), _CMP_UNORD_Q)
+#define m_and(a, b) ((VM)((a) & (b)))
+#define m_or(a, b) ((VM)((a) | (b)))
+#define m_andnot(a, b) ((VM)(~(a) & (b)))
+#define v_select(m, a, b) _mm512_mask_blend_ps((m), (a), (b)) /* m ? b : a */
+#define v_negate_where(v, m)                                                                                    \
+    _mm512_castsi512_ps(_mm512_mask_xor_epi32(_mm512_castps_si512(v), (m), _mm512_castps_si512(v),             \
+                                              _mm512_set1_epi32((int)0x80000000u)))
+#define v_zero_where(v, m) _mm512_maskz_mov_ps((VM)~(m), (v))
+#define m_bits(m) ((unsigned)(m))
+#define v_cvt_i(v) _mm512_cvttps_epi32(v)
+#define i_set1(i) _mm512_set1_epi32(i)
+#define i_add(a, b) _mm512_add_epi32((a), (b))
+#define i_mullo(a, b) _mm512_mullo_epi32((a), (b))
+#define i_store(p, v) _mm512_storeu_si512((void *)(p), (v))
+#define v_gather(base, idx, m) _mm512_mask_i32gather_ps(_mm512_setzero_ps(), (m), (idx), (base), 4)
+#define v_iota() _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+#define v_hsum(v) _mm512_reduce_add_ps(v)
+
+static inline void v_deinterleave(const float *p, VF *x, VF *y) {
+    const VF a = _mm512_loadu_ps(p), b = _mm512_loadu_ps(p + 16);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    *x = _mm512_permutex2var_ps(a, even, b);
+    *y = _mm512_permutex2var_ps(a, odd, b);
+}
+
+static inline void v_store_interleaved(float *p, VF x, VF y) {
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    _mm512_storeu_ps(p, _mm512_permutex2var_ps(x, lo, y));
+    _mm512_storeu_ps(p + 16, _mm512_permutex2var_ps(x, hi, y));
+}
+#endif

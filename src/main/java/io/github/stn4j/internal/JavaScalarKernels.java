@@ -1,0 +1,373 @@
+package io.github.stn4j.internal;
+
+import io.github.stn4j.Interpolation;
+import io.github.stn4j.Padding;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The specification: plain Java, one output point at a time, written for clarity. Every other backend is tested
+ * against it. The coordinate rules live in {@link Coords}; the formulas are PyTorch's (GridSampler.h):
+ *
+ * <ul>
+ *   <li>bilinear: taps (x0, y0) = floor(x, y) and their +1 neighbours, weights (1-tx)(1-ty), tx(1-ty), (1-tx)ty,
+ *       txty; a tap outside the image reads 0 and receives no gradient. d out / d x = (v_ne - v_nw)(1-ty) +
+ *       (v_se - v_sw) ty, and likewise for y.</li>
+ *   <li>nearest: the tap round-half-even(x, y); its grid gradient is 0.</li>
+ *   <li>bicubic: 4x4 taps around floor(x, y) with Keys' weights (A = -0.75); padding applies to each tap.</li>
+ *   <li>trilinear (3-D bilinear): 8 taps, the same product weights in x, y, z.</li>
+ * </ul>
+ * Backward passes accumulate into gradInput (which the caller zeroed) in output-point order, channel by channel.
+ */
+public class JavaScalarKernels implements Kernels {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    static float get(MemorySegment s, long i) {
+        return s.getAtIndex(F, i);
+    }
+
+    static void set(MemorySegment s, long i, float v) {
+        s.setAtIndex(F, i, v);
+    }
+
+    static void add(MemorySegment s, long i, float v) {
+        s.setAtIndex(F, i, s.getAtIndex(F, i) + v);
+    }
+
+    // ------------------------------------------------------------------ affine grid
+
+    @Override
+    public void affineGrid(MemorySegment theta, MemorySegment grid, long n, long h, long w, boolean ac) {
+        for (long b = 0; b < n; b++) {
+            long t = b * 6;
+            for (long i = 0; i < h; i++) {
+                float y = Coords.baseCoord(i, h, ac);
+                for (long j = 0; j < w; j++) {
+                    float x = Coords.baseCoord(j, w, ac);
+                    long o = ((b * h + i) * w + j) * 2;
+                    set(grid, o, x * get(theta, t) + y * get(theta, t + 1) + get(theta, t + 2));
+                    set(grid, o + 1, x * get(theta, t + 3) + y * get(theta, t + 4) + get(theta, t + 5));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void affineGridBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long h, long w,
+                                   boolean ac) {
+        for (long b = 0; b < n; b++) {
+            // float sums per row, rows accumulated in double (as the C kernels do)
+            double[] acc = new double[6];
+            for (long i = 0; i < h; i++) {
+                float y = Coords.baseCoord(i, h, ac);
+                float sxx = 0, sx1 = 0, syx = 0, sy1 = 0;
+                for (long j = 0; j < w; j++) {
+                    float x = Coords.baseCoord(j, w, ac);
+                    long o = ((b * h + i) * w + j) * 2;
+                    float gx = get(gradGrid, o), gy = get(gradGrid, o + 1);
+                    sxx += gx * x;
+                    sx1 += gx;
+                    syx += gy * x;
+                    sy1 += gy;
+                }
+                acc[0] += sxx;
+                acc[1] += (double) y * sx1;
+                acc[2] += sx1;
+                acc[3] += syx;
+                acc[4] += (double) y * sy1;
+                acc[5] += sy1;
+            }
+            for (int k = 0; k < 6; k++) set(gradTheta, b * 6 + k, (float) acc[k]);
+        }
+    }
+
+    @Override
+    public void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w, boolean ac) {
+        for (long b = 0; b < n; b++) {
+            long t = b * 12;
+            for (long k = 0; k < d; k++) {
+                float z = Coords.baseCoord(k, d, ac);
+                for (long i = 0; i < h; i++) {
+                    float y = Coords.baseCoord(i, h, ac);
+                    for (long j = 0; j < w; j++) {
+                        float x = Coords.baseCoord(j, w, ac);
+                        long o = (((b * d + k) * h + i) * w + j) * 3;
+                        for (int r = 0; r < 3; r++) {
+                            long tr = t + 4L * r;
+                            set(grid, o + r, x * get(theta, tr) + y * get(theta, tr + 1) + z * get(theta, tr + 2)
+                                    + get(theta, tr + 3));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void affineGrid3dBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long d, long h, long w,
+                                     boolean ac) {
+        for (long b = 0; b < n; b++) {
+            double[] acc = new double[12];
+            for (long k = 0; k < d; k++) {
+                float z = Coords.baseCoord(k, d, ac);
+                for (long i = 0; i < h; i++) {
+                    float y = Coords.baseCoord(i, h, ac);
+                    float[] sx = new float[3], s1 = new float[3];
+                    for (long j = 0; j < w; j++) {
+                        float x = Coords.baseCoord(j, w, ac);
+                        long o = (((b * d + k) * h + i) * w + j) * 3;
+                        for (int r = 0; r < 3; r++) {
+                            float g = get(gradGrid, o + r);
+                            sx[r] += g * x;
+                            s1[r] += g;
+                        }
+                    }
+                    for (int r = 0; r < 3; r++) {
+                        acc[4 * r] += sx[r];
+                        acc[4 * r + 1] += (double) y * s1[r];
+                        acc[4 * r + 2] += (double) z * s1[r];
+                        acc[4 * r + 3] += s1[r];
+                    }
+                }
+            }
+            for (int k = 0; k < 12; k++) set(gradTheta, b * 12 + k, (float) acc[k]);
+        }
+    }
+
+    // ------------------------------------------------------------------ grid sample 2-D
+
+    @Override
+    public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
+                           long inW, long outH, long outW, Interpolation mode, Padding padding, boolean ac) {
+        sample2d(null, input, grid, output, null, null, n, c, inH, inW, outH, outW, mode, padding.code(), ac);
+    }
+
+    @Override
+    public void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                                   MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
+                                   long outH, long outW, Interpolation mode, Padding padding, boolean ac) {
+        sample2d(gradOutput, input, grid, null, gradInput, gradGrid, n, c, inH, inW, outH, outW, mode, padding.code(),
+                ac);
+    }
+
+    /** Forward when gradOutput is null, backward otherwise. */
+    private static void sample2d(MemorySegment gout, MemorySegment in, MemorySegment grid, MemorySegment out,
+                                 MemorySegment gin, MemorySegment ggrid, long n, long c, long inH, long inW, long outH,
+                                 long outW, Interpolation mode, int pad, boolean ac) {
+        long inPlane = inH * inW, outPlane = outH * outW;
+        float[] mx = new float[1], my = new float[1];
+        float[] cx = new float[4], cy = new float[4], dx = new float[4], dy = new float[4];
+        for (long b = 0; b < n; b++) {
+            long inBase = b * c * inPlane, outBase = b * c * outPlane;
+            for (long p = 0; p < outPlane; p++) {
+                long gi = (b * outPlane + p) * 2;
+                float gx = get(grid, gi), gy = get(grid, gi + 1);
+                float sx = 0, sy = 0; // d loss / d (pixel x, pixel y), summed over channels
+                switch (mode) {
+                    case BILINEAR -> {
+                        float x = Coords.sourceIndex(gx, inW, pad, ac, mx);
+                        float y = Coords.sourceIndex(gy, inH, pad, ac, my);
+                        float x0f = (float) Math.floor(x), y0f = (float) Math.floor(y);
+                        long x0 = (long) x0f, y0 = (long) y0f;
+                        float tx = x - x0f, ty = y - y0f;
+                        float wNw = (1f - tx) * (1f - ty), wNe = tx * (1f - ty);
+                        float wSw = (1f - tx) * ty, wSe = tx * ty;
+                        boolean inX0 = x0 >= 0 && x0 < inW, inX1 = x0 + 1 >= 0 && x0 + 1 < inW;
+                        boolean inY0 = y0 >= 0 && y0 < inH, inY1 = y0 + 1 >= 0 && y0 + 1 < inH;
+                        boolean mNw = inY0 && inX0, mNe = inY0 && inX1, mSw = inY1 && inX0, mSe = inY1 && inX1;
+                        long oNw = y0 * inW + x0;
+                        for (long ch = 0; ch < c; ch++) {
+                            long base = inBase + ch * inPlane;
+                            float vNw = mNw ? get(in, base + oNw) : 0f, vNe = mNe ? get(in, base + oNw + 1) : 0f;
+                            float vSw = mSw ? get(in, base + oNw + inW) : 0f;
+                            float vSe = mSe ? get(in, base + oNw + inW + 1) : 0f;
+                            long o = outBase + ch * outPlane + p;
+                            if (gout == null) {
+                                float v = 0f;
+                                if (mNw) v += wNw * vNw;
+                                if (mNe) v += wNe * vNe;
+                                if (mSw) v += wSw * vSw;
+                                if (mSe) v += wSe * vSe;
+                                set(out, o, v);
+                                continue;
+                            }
+                            float go = get(gout, o);
+                            sx += ((vNe - vNw) * (1f - ty) + (vSe - vSw) * ty) * go;
+                            sy += ((vSw - vNw) * (1f - tx) + (vSe - vNe) * tx) * go;
+                            if (gin != null) {
+                                if (mNw) add(gin, base + oNw, wNw * go);
+                                if (mNe) add(gin, base + oNw + 1, wNe * go);
+                                if (mSw) add(gin, base + oNw + inW, wSw * go);
+                                if (mSe) add(gin, base + oNw + inW + 1, wSe * go);
+                            }
+                        }
+                        sx *= mx[0];
+                        sy *= my[0];
+                    }
+                    case NEAREST -> {
+                        float x = Coords.sourceIndex(gx, inW, pad, ac, null);
+                        float y = Coords.sourceIndex(gy, inH, pad, ac, null);
+                        long xi = (long) Math.rint(x), yi = (long) Math.rint(y); // half to even, like nearbyint
+                        boolean inside = xi >= 0 && xi < inW && yi >= 0 && yi < inH;
+                        long off = yi * inW + xi;
+                        for (long ch = 0; ch < c; ch++) {
+                            long base = inBase + ch * inPlane;
+                            long o = outBase + ch * outPlane + p;
+                            if (gout == null) {
+                                set(out, o, inside ? get(in, base + off) : 0f);
+                            } else if (gin != null && inside) {
+                                add(gin, base + off, get(gout, o));
+                            }
+                        }
+                    }
+                    case BICUBIC -> {
+                        float x = Coords.unnormalize(gx, inW, ac), y = Coords.unnormalize(gy, inH, ac);
+                        float x0f = (float) Math.floor(x), y0f = (float) Math.floor(y);
+                        float tx = x - x0f, ty = y - y0f;
+                        Coords.cubicCoefficients(tx, cx);
+                        Coords.cubicCoefficients(ty, cy);
+                        long[] tapX = new long[4], tapY = new long[4];
+                        boolean[] okX = new boolean[4], okY = new boolean[4];
+                        for (int k = 0; k < 4; k++) {
+                            tapX[k] = Coords.tap(x0f - 1f + k, inW, pad, ac);
+                            okX[k] = tapX[k] >= 0 && tapX[k] < inW;
+                            tapY[k] = Coords.tap(y0f - 1f + k, inH, pad, ac);
+                            okY[k] = tapY[k] >= 0 && tapY[k] < inH;
+                        }
+                        if (gout != null) {
+                            Coords.cubicCoefficientsGrad(tx, dx);
+                            Coords.cubicCoefficientsGrad(ty, dy);
+                        }
+                        for (long ch = 0; ch < c; ch++) {
+                            long base = inBase + ch * inPlane;
+                            long o = outBase + ch * outPlane + p;
+                            if (gout == null) {
+                                // interpolate each row in x, then the four rows in y (PyTorch's order)
+                                float v = 0f;
+                                float[] rows = new float[4];
+                                for (int j = 0; j < 4; j++) {
+                                    float r = 0f;
+                                    for (int i = 0; i < 4; i++) {
+                                        float val = okX[i] && okY[j] ? get(in, base + tapY[j] * inW + tapX[i]) : 0f;
+                                        r += val * cx[i];
+                                    }
+                                    rows[j] = r;
+                                }
+                                for (int j = 0; j < 4; j++) v += rows[j] * cy[j];
+                                set(out, o, v);
+                                continue;
+                            }
+                            float go = get(gout, o);
+                            for (int j = 0; j < 4; j++) {
+                                for (int i = 0; i < 4; i++) {
+                                    if (!(okX[i] && okY[j])) continue;
+                                    long at = base + tapY[j] * inW + tapX[i];
+                                    if (gin != null) add(gin, at, go * cx[i] * cy[j]);
+                                    float val = get(in, at);
+                                    sx -= val * dx[i] * cy[j] * go;
+                                    sy -= val * dy[j] * cx[i] * go;
+                                }
+                            }
+                        }
+                        sx *= Coords.unnormalizeGrad(gx, inW, ac);
+                        sy *= Coords.unnormalizeGrad(gy, inH, ac);
+                    }
+                }
+                if (ggrid != null) {
+                    set(ggrid, gi, sx);
+                    set(ggrid, gi + 1, sy);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ grid sample 3-D
+
+    @Override
+    public void gridSample3d(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inD,
+                             long inH, long inW, long outD, long outH, long outW, Interpolation mode, Padding padding,
+                             boolean ac) {
+        sample3d(null, input, grid, output, null, null, n, c, inD, inH, inW, outD * outH * outW, mode, padding.code(),
+                ac);
+    }
+
+    @Override
+    public void gridSample3dBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                                     MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inD,
+                                     long inH, long inW, long outD, long outH, long outW, Interpolation mode,
+                                     Padding padding, boolean ac) {
+        sample3d(gradOutput, input, grid, null, gradInput, gradGrid, n, c, inD, inH, inW, outD * outH * outW, mode,
+                padding.code(), ac);
+    }
+
+    private static void sample3d(MemorySegment gout, MemorySegment in, MemorySegment grid, MemorySegment out,
+                                 MemorySegment gin, MemorySegment ggrid, long n, long c, long inD, long inH, long inW,
+                                 long outVol, Interpolation mode, int pad, boolean ac) {
+        long inVol = inD * inH * inW;
+        float[] mx = new float[1], my = new float[1], mz = new float[1];
+        for (long b = 0; b < n; b++) {
+            long inBase = b * c * inVol, outBase = b * c * outVol;
+            for (long p = 0; p < outVol; p++) {
+                long gi = (b * outVol + p) * 3;
+                float gx = get(grid, gi), gy = get(grid, gi + 1), gz = get(grid, gi + 2);
+                float x = Coords.sourceIndex(gx, inW, pad, ac, mx);
+                float y = Coords.sourceIndex(gy, inH, pad, ac, my);
+                float z = Coords.sourceIndex(gz, inD, pad, ac, mz);
+                float sx = 0, sy = 0, sz = 0;
+                if (mode == Interpolation.NEAREST) {
+                    long xi = (long) Math.rint(x), yi = (long) Math.rint(y), zi = (long) Math.rint(z);
+                    boolean inside = xi >= 0 && xi < inW && yi >= 0 && yi < inH && zi >= 0 && zi < inD;
+                    long off = (zi * inH + yi) * inW + xi;
+                    for (long ch = 0; ch < c; ch++) {
+                        long base = inBase + ch * inVol, o = outBase + ch * outVol + p;
+                        if (gout == null) set(out, o, inside ? get(in, base + off) : 0f);
+                        else if (gin != null && inside) add(gin, base + off, get(gout, o));
+                    }
+                } else {
+                    float x0f = (float) Math.floor(x), y0f = (float) Math.floor(y), z0f = (float) Math.floor(z);
+                    long x0 = (long) x0f, y0 = (long) y0f, z0 = (long) z0f;
+                    float tx = x - x0f, ty = y - y0f, tz = z - z0f;
+                    float[] wx = {1f - tx, tx}, wy = {1f - ty, ty}, wz = {1f - tz, tz};
+                    boolean[] okX = {x0 >= 0 && x0 < inW, x0 + 1 >= 0 && x0 + 1 < inW};
+                    boolean[] okY = {y0 >= 0 && y0 < inH, y0 + 1 >= 0 && y0 + 1 < inH};
+                    boolean[] okZ = {z0 >= 0 && z0 < inD, z0 + 1 >= 0 && z0 + 1 < inD};
+                    for (long ch = 0; ch < c; ch++) {
+                        long base = inBase + ch * inVol, o = outBase + ch * outVol + p;
+                        float go = gout == null ? 0f : get(gout, o);
+                        float v = 0f;
+                        // corners in PyTorch's order: z (front, back), then y (north, south), then x (west, east)
+                        for (int k = 0; k < 2; k++) {
+                            for (int j = 0; j < 2; j++) {
+                                for (int i = 0; i < 2; i++) {
+                                    if (!(okX[i] && okY[j] && okZ[k])) continue;
+                                    long at = base + ((z0 + k) * inH + (y0 + j)) * inW + (x0 + i);
+                                    float wgt = wx[i] * wy[j] * wz[k];
+                                    float val = get(in, at);
+                                    if (gout == null) {
+                                        v += wgt * val;
+                                        continue;
+                                    }
+                                    if (gin != null) add(gin, at, wgt * go);
+                                    // d(weight)/dx = ±wy*wz, etc.
+                                    float sgnX = i == 0 ? -1f : 1f, sgnY = j == 0 ? -1f : 1f, sgnZ = k == 0 ? -1f : 1f;
+                                    sx += sgnX * wy[j] * wz[k] * val * go;
+                                    sy += sgnY * wx[i] * wz[k] * val * go;
+                                    sz += sgnZ * wx[i] * wy[j] * val * go;
+                                }
+                            }
+                        }
+                        if (gout == null) set(out, o, v);
+                    }
+                    sx *= mx[0];
+                    sy *= my[0];
+                    sz *= mz[0];
+                }
+                if (ggrid != null) {
+                    set(ggrid, gi, sx);
+                    set(ggrid, gi + 1, sy);
+                    set(ggrid, gi + 2, sz);
+                }
+            }
+        }
+    }
+}
