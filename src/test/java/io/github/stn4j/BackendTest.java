@@ -93,6 +93,16 @@ class BackendTest {
         assertEquals(1, c.err.lines().filter(l -> l.startsWith("WARNING: stn4j")).count(), c.err);
     }
 
+    /** The native library missing (a wrong override path): the Vector API takes over, with one warning. */
+    @Test
+    void withoutTheNativeLibraryUsesTheVectorApi() throws Exception {
+        Child c = runChild(Map.of(), List.of("--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-Dstn4j.library.path=/nonexistent/libstn4j.so"));
+        assertEquals("VECTOR_API", c.out);
+        assertTrue(c.err.contains("/nonexistent/libstn4j.so"), c.err);
+        assertEquals(1, c.err.lines().filter(l -> l.startsWith("WARNING: stn4j")).count(), c.err);
+    }
+
     record Child(String out, String err) {}
 
     static Child runChild(Map<String, String> env, List<String> jvmArgs) throws Exception {

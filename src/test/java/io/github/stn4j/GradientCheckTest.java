@@ -1,27 +1,28 @@
 package io.github.stn4j;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Finite-difference checks of every analytic gradient on small cases, for every backend. The loss is
- * L = sum(output * R) for a fixed random R, evaluated in double from the float outputs. Bilinear sampling is linear in
- * the input and, inside one pixel cell, bilinear in the sample position; sample points are kept 0.05 pixel away
- * from cell edges (where the derivative jumps) and steps move them by at most 0.003 pixel, so the central difference is
- * exact up to float rounding. Each element must agree within 0.2% of max(|fd|, 1% of the largest |fd|): a 1% error
- * in any gradient fails (see {@link #checkerCatchesOnePercentErrors}).
+ * Finite-difference checks of every analytic gradient, for every backend and every differentiable combination (mode,
+ * padding, align_corners, 2-D and 3-D, input, grid and theta), against the double-precision reference
+ * ({@link DoubleReference}). The loss is L = sum(output * R) for a fixed random R. Sample points are kept 0.05 pixel
+ * away from integer and half-integer positions (where floor, clipping or a reflection fold make the derivative jump)
+ * and steps are tiny, so central differences in double are exact to ~1e-9. Each element must agree within 0.2% of
+ * max(|fd|, 1% of the largest |fd|): a 1% error in any gradient fails ({@link #checkerCatchesOnePercentErrors}).
  */
 class GradientCheckTest {
     static final double REL = 2e-3;
-
-    static java.util.stream.Stream<Backend> backends() {
-        return TestBackends.all();
-    }
 
     /** Largest |analytic - fd| / max(|fd|, 1% of max|fd|); must be <= REL. */
     static double worstError(double[] analytic, double[] fd) {
@@ -40,29 +41,25 @@ class GradientCheckTest {
         assertTrue(w <= REL, what + ": analytic gradient differs from finite differences by " + w + " (> " + REL + ")");
     }
 
-    static double loss(Tensor out, float[] r) {
-        float[] o = out.toArray();
+    static double dot(double[] a, float[] r) {
         double s = 0;
-        for (int i = 0; i < o.length; i++) s += (double) o[i] * r[i];
-        out.close();
+        for (int i = 0; i < a.length; i++) s += a[i] * r[i];
         return s;
     }
 
-    /** Central differences of L(x) over every element of x, with step h. */
-    static double[] finiteDifferences(float[] x, double h, Function<float[], Double> lossOf) {
-        double[] fd = new double[x.length];
+    /** Central differences of L over every element of x, in double. */
+    static double[] fd(float[] x0, double h, Function<double[], Double> loss) {
+        double[] x = toDouble(x0), out = new double[x.length];
         for (int i = 0; i < x.length; i++) {
-            float keep = x[i];
-            x[i] = (float) (keep + h);
-            double up = lossOf.apply(x);
-            float upStep = x[i] - keep;
-            x[i] = (float) (keep - h);
-            double down = lossOf.apply(x);
-            float downStep = keep - x[i];
+            double keep = x[i];
+            x[i] = keep + h;
+            double up = loss.apply(x);
+            x[i] = keep - h;
+            double down = loss.apply(x);
             x[i] = keep;
-            fd[i] = (up - down) / ((double) upStep + downStep); // the steps actually taken in float
+            out[i] = (up - down) / (2 * h);
         }
-        return fd;
+        return out;
     }
 
     static double[] toDouble(float[] a) {
@@ -77,102 +74,153 @@ class GradientCheckTest {
         return a;
     }
 
-    static double pixel(double g, long size, boolean align) {
-        return align ? (g + 1) / 2 * (size - 1) : ((g + 1) * size - 1) / 2;
-    }
-
     /** Whether a grid value sits at least `margin` pixel away from integer and half-integer pixel positions. */
     static boolean awayFromEdges(double g, long size, boolean align, double margin) {
-        double p = 2 * pixel(g, size, align);
+        if (align && size == 1) return true; // every point is pixel 0, derivative 0
+        double p = 2 * DoubleReference.unnormalize(g, size, align);
         return Math.abs(p - Math.rint(p)) >= 2 * margin;
     }
 
-    static float[] safeGrid(Random rnd, int points, long h, long w, boolean align, double lo, double hi) {
-        float[] g = new float[points * 2];
+    /** A grid of `points` points with `dims` coordinates (sizes x, y[, z]) away from pixel edges. */
+    static float[] safeGrid(Random rnd, int points, long[] sizes, boolean align, double lo, double hi) {
+        float[] g = new float[points * sizes.length];
         for (int i = 0; i < g.length; i++) {
-            long size = i % 2 == 0 ? w : h;
             do {
                 g[i] = (float) (lo + (hi - lo) * rnd.nextDouble());
-            } while (!awayFromEdges(g[i], size, align, 0.05));
+            } while (!awayFromEdges(g[i], sizes[i % sizes.length], align, 0.05));
         }
         return g;
     }
 
-    @ParameterizedTest
-    @MethodSource("backends")
-    void gridSampleGradients(Backend backend) {
+    static Stream<Arguments> cases2d() {
+        List<Arguments> out = new ArrayList<>();
+        TestBackends.all().forEach(b -> {
+            for (Interpolation m : Interpolation.values()) for (Padding p : Padding.values()) out.add(Arguments.of(b, m, p));
+        });
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("cases2d")
+    void gridSample2d(Backend backend, Interpolation mode, Padding padding) {
         SpatialOps ops = TestBackends.ops(backend);
         long n = 2, c = 3, ih = 5, iw = 6, oh = 3, ow = 4;
-        for (Padding padding : Padding.values()) {
-            for (boolean align : new boolean[] {false, true}) {
-                Random rnd = new Random(42 + padding.ordinal() * 2 + (align ? 1 : 0));
-                float[] in = random(rnd, (int) (n * c * ih * iw), -1, 1);
-                float[] grid = safeGrid(rnd, (int) (n * oh * ow), ih, iw, align, -1.4, 1.4);
-                float[] r = random(rnd, (int) (n * c * oh * ow), -1, 1);
-                String what = backend + " " + padding + " align=" + align;
-                Function<float[], Double> byInput = x -> loss(ops.gridSample(Tensor.of(x, n, c, ih, iw),
-                        Tensor.of(grid, n, oh, ow, 2), Interpolation.BILINEAR, padding, align), r);
-                Function<float[], Double> byGrid = g -> loss(ops.gridSample(Tensor.of(in, n, c, ih, iw),
-                        Tensor.of(g, n, oh, ow, 2), Interpolation.BILINEAR, padding, align), r);
-                GridSampleGrads grads = ops.gridSampleBackward(Tensor.of(r, n, c, oh, ow), Tensor.of(in, n, c, ih, iw),
-                        Tensor.of(grid, n, oh, ow, 2), Interpolation.BILINEAR, padding, align);
-                check(toDouble(grads.input().toArray()), finiteDifferences(in.clone(), 1e-2, byInput),
-                        what + " d/d input");
-                check(toDouble(grads.grid().toArray()), finiteDifferences(grid.clone(), 1e-3, byGrid),
-                        what + " d/d grid");
+        for (boolean align : new boolean[] {false, true}) {
+            Random rnd = new Random(42 + mode.ordinal() * 10 + padding.ordinal() * 2 + (align ? 1 : 0));
+            float[] in = random(rnd, (int) (n * c * ih * iw), -1, 1);
+            float[] grid = safeGrid(rnd, (int) (n * oh * ow), new long[] {iw, ih}, align, -1.4, 1.4);
+            float[] r = random(rnd, (int) (n * c * oh * ow), -1, 1);
+            String what = backend + " " + mode + " " + padding + " align=" + align;
+            double[] gridD = toDouble(grid), inD = toDouble(in);
+            GridSampleGrads grads = ops.gridSampleBackward(Tensor.of(r, n, c, oh, ow), Tensor.of(in, n, c, ih, iw),
+                    Tensor.of(grid, n, oh, ow, 2), mode, padding, align);
+            check(toDouble(grads.input().toArray()), fd(in, 1e-3, x -> dot(DoubleReference.sample2d(x, gridD, n, c, ih,
+                    iw, oh, ow, mode, padding, align), r)), what + " d/d input");
+            double[] fdGrid = fd(grid, 1e-6, g -> dot(DoubleReference.sample2d(inD, g, n, c, ih, iw, oh, ow, mode,
+                    padding, align), r));
+            if (mode == Interpolation.NEAREST) {
+                for (int i = 0; i < fdGrid.length; i++) assertEquals(0.0, fdGrid[i], 1e-9, "nearest is flat");
+                for (float v : grads.grid().toArray()) assertEquals(0f, v, what + ": nearest grid gradient");
+            } else {
+                check(toDouble(grads.grid().toArray()), fdGrid, what + " d/d grid");
             }
         }
     }
 
+    static Stream<Arguments> cases3d() {
+        List<Arguments> out = new ArrayList<>();
+        TestBackends.all().forEach(b -> {
+            for (Interpolation m : new Interpolation[] {Interpolation.BILINEAR, Interpolation.NEAREST}) {
+                for (Padding p : Padding.values()) out.add(Arguments.of(b, m, p));
+            }
+        });
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("cases3d")
+    void gridSample3d(Backend backend, Interpolation mode, Padding padding) {
+        SpatialOps ops = TestBackends.ops(backend);
+        long n = 2, c = 2, id = 3, ih = 4, iw = 5, od = 2, oh = 2, ow = 3, outVol = od * oh * ow;
+        for (boolean align : new boolean[] {false, true}) {
+            Random rnd = new Random(7 + mode.ordinal() * 10 + padding.ordinal() * 2 + (align ? 1 : 0));
+            float[] in = random(rnd, (int) (n * c * id * ih * iw), -1, 1);
+            float[] grid = safeGrid(rnd, (int) (n * outVol), new long[] {iw, ih, id}, align, -1.4, 1.4);
+            float[] r = random(rnd, (int) (n * c * outVol), -1, 1);
+            String what = backend + " 3-D " + mode + " " + padding + " align=" + align;
+            double[] gridD = toDouble(grid), inD = toDouble(in);
+            GridSampleGrads grads = ops.gridSampleBackward(Tensor.of(r, n, c, od, oh, ow),
+                    Tensor.of(in, n, c, id, ih, iw), Tensor.of(grid, n, od, oh, ow, 3), mode, padding, align);
+            check(toDouble(grads.input().toArray()), fd(in, 1e-3, x -> dot(DoubleReference.sample3d(x, gridD, n, c, id,
+                    ih, iw, outVol, mode, padding, align), r)), what + " d/d input");
+            if (mode == Interpolation.NEAREST) {
+                for (float v : grads.grid().toArray()) assertEquals(0f, v, what + ": nearest grid gradient");
+            } else {
+                check(toDouble(grads.grid().toArray()), fd(grid, 1e-6, g -> dot(DoubleReference.sample3d(inD, g, n, c,
+                        id, ih, iw, outVol, mode, padding, align), r)), what + " d/d grid");
+            }
+        }
+    }
+
+    static Stream<Backend> backends() {
+        return TestBackends.all();
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
-    void affineGridGradient(Backend backend) {
+    void affineGridTheta(Backend backend) {
         SpatialOps ops = TestBackends.ops(backend);
-        long[] size = {2, 1, 7, 9};
-        for (boolean align : new boolean[] {false, true}) {
-            Random rnd = new Random(7 + (align ? 1 : 0));
-            float[] theta = random(rnd, 12, -1, 1);
-            float[] r = random(rnd, 2 * 7 * 9 * 2, -1, 1);
-            Function<float[], Double> lossOf = t -> loss(ops.affineGrid(Tensor.of(t, 2, 2, 3), size, align), r);
-            Tensor gt = ops.affineGridBackward(Tensor.of(r, 2, 7, 9, 2), size, align);
-            check(toDouble(gt.toArray()), finiteDifferences(theta.clone(), 1e-2, lossOf), backend + " d/d theta");
+        for (long[] size : new long[][] {{2, 1, 7, 9}, {2, 1, 3, 4, 5}}) {
+            for (boolean align : new boolean[] {false, true}) {
+                Random rnd = new Random(size.length * 2 + (align ? 1 : 0));
+                int params = size.length == 5 ? 12 : 6;
+                float[] theta = random(rnd, (int) size[0] * params, -1, 1);
+                long gridCount = size[0] * size[size.length - 2] * size[size.length - 1] * (size.length == 5 ? size[2] * 3
+                        : 2);
+                float[] r = random(rnd, (int) gridCount, -1, 1);
+                long[] gridShape = size.length == 5 ? new long[] {size[0], size[2], size[3], size[4], 3}
+                        : new long[] {size[0], size[2], size[3], 2};
+                Tensor gt = ops.affineGridBackward(Tensor.of(r, gridShape), size, align);
+                check(toDouble(gt.toArray()), fd(theta, 1e-3, t -> dot(DoubleReference.affine(t, size, align), r)),
+                        backend + " d/d theta " + size.length + "-D align=" + align);
+            }
         }
     }
 
     /** The whole grid generator + sampler chain, d L / d theta, through both backward passes. */
     @ParameterizedTest
     @MethodSource("backends")
-    void transformerChainGradient(Backend backend) {
+    void transformerChain(Backend backend) {
         SpatialOps ops = TestBackends.ops(backend);
         long n = 2, c = 2, ih = 6, iw = 7, oh = 4, ow = 5;
         long[] size = {n, c, oh, ow};
         Random rnd = new Random(11);
         float[] in = random(rnd, (int) (n * c * ih * iw), -1, 1);
         float[] r = random(rnd, (int) (n * c * oh * ow), -1, 1);
-        float[] theta = {0.9f, -0.3f, 0.1f, 0.25f, 0.85f, -0.05f, 1.1f, 0.2f, -0.1f, -0.15f, 0.95f, 0.12f};
-        for (Padding padding : Padding.values()) {
-            boolean align = false;
-            // Steps of 1e-4 in theta move points by < 1e-3 px: every point must stay 0.005 px from a cell edge for
-            // this theta (checked, not assumed; a deterministic nudge of the shift otherwise).
-            int nudges = 0;
-            for (int i = 0; i < 2 * n * oh * ow; i++) {
-                float v = ops.affineGrid(Tensor.of(theta, n, 2, 3), size, align).toArray()[i];
-                if (!awayFromEdges(v, i % 2 == 0 ? iw : ih, align, 0.005)) {
-                    assertTrue(++nudges < 200, "could not place the grid away from pixel edges");
-                    theta[(int) (i / (2 * oh * ow)) * 6 + (i % 2 == 0 ? 2 : 5)] += 0.0037f;
-                    i = -1;
+        double[] inD = toDouble(in);
+        for (Interpolation mode : new Interpolation[] {Interpolation.BILINEAR, Interpolation.BICUBIC}) {
+            for (Padding padding : Padding.values()) {
+                boolean align = false;
+                float[] theta = {0.9f, -0.3f, 0.1f, 0.25f, 0.85f, -0.05f, 1.1f, 0.2f, -0.1f, -0.15f, 0.95f, 0.12f};
+                // steps of 1e-7 in theta move points by < 1e-5 px: every point must stay 1e-3 px from a cell edge
+                // for this theta (checked; the shift is nudged otherwise)
+                int nudges = 0;
+                for (int i = 0; i < 2 * n * oh * ow; i++) {
+                    float v = ops.affineGrid(Tensor.of(theta, n, 2, 3), size, align).toArray()[i];
+                    if (!awayFromEdges(v, i % 2 == 0 ? iw : ih, align, 1e-3)) {
+                        assertTrue(++nudges < 500, "could not place the grid away from pixel edges");
+                        theta[(int) (i / (2 * oh * ow)) * 6 + (i % 2 == 0 ? 2 : 5)] += 0.0037f;
+                        i = -1;
+                    }
                 }
+                Tensor g = ops.affineGrid(Tensor.of(theta, n, 2, 3), size, align);
+                GridSampleGrads gs = ops.gridSampleBackward(Tensor.of(r, n, c, oh, ow), Tensor.of(in, n, c, ih, iw), g,
+                        mode, padding, align, null, Tensor.zeros(n, oh, ow, 2));
+                Tensor gt = ops.affineGridBackward(gs.grid(), size, align);
+                check(toDouble(gt.toArray()), fd(theta, 1e-7, t -> dot(DoubleReference.sample2d(inD,
+                        DoubleReference.affine(t, size, align), n, c, ih, iw, oh, ow, mode, padding, align), r)),
+                        backend + " " + mode + " " + padding + " d/d theta through the sampler");
             }
-            Function<float[], Double> lossOf = t -> {
-                Tensor g = ops.affineGrid(Tensor.of(t, n, 2, 3), size, align);
-                return loss(ops.gridSample(Tensor.of(in, n, c, ih, iw), g, Interpolation.BILINEAR, padding, align), r);
-            };
-            Tensor g = ops.affineGrid(Tensor.of(theta, n, 2, 3), size, align);
-            GridSampleGrads gs = ops.gridSampleBackward(Tensor.of(r, n, c, oh, ow), Tensor.of(in, n, c, ih, iw), g,
-                    Interpolation.BILINEAR, padding, align, null, Tensor.zeros(n, oh, ow, 2));
-            Tensor gt = ops.affineGridBackward(gs.grid(), size, align);
-            check(toDouble(gt.toArray()), finiteDifferences(theta.clone(), 1e-4, lossOf),
-                    backend + " " + padding + " d/d theta through the sampler");
         }
     }
 

@@ -68,6 +68,21 @@ class ValidationTest {
     }
 
     @Test
+    void threeDimensionalShapes() {
+        Tensor in = Tensor.zeros(2, 3, 4, 5, 6), grid = Tensor.zeros(2, 2, 3, 4, 3);
+        fails(() -> ops.gridSample(in, grid, Interpolation.BICUBIC, zeros, false), "BICUBIC supports only 4-D");
+        fails(() -> ops.gridSample(in, Tensor.zeros(2, 2, 3, 4, 2), bil, zeros, false), "grid", "[2, *, *, *, 3]",
+                "[2, 2, 3, 4, 2]");
+        fails(() -> ops.gridSample(in, Tensor.zeros(2, 3, 4, 2), bil, zeros, false), "grid", "[2, *, *, *, 3]");
+        fails(() -> ops.gridSample(Tensor.zeros(2, 3, 4, 0, 6), grid, bil, zeros, false), "non-empty spatial");
+        fails(() -> ops.gridSample(Tensor.zeros(2, 3), grid, bil, zeros, false), "[N, C, H, W] or [N, C, D, H, W]");
+        fails(() -> ops.affineGrid(Tensor.zeros(2, 2, 3), new long[] {2, 1, 3, 4, 5}, false), "theta", "[2, 3, 4]");
+        fails(() -> ops.affineGridBackward(Tensor.zeros(2, 3, 4, 5, 2), new long[] {2, 1, 3, 4, 5}, false),
+                "gradGrid", "[2, 3, 4, 5, 3]");
+        fails(() -> ops.affineGrid(Tensor.zeros(2, 3, 4), new long[] {2, 1, 3}, false), "{N, C, D, H, W}");
+    }
+
+    @Test
     void closedAndFreedTensors() {
         Tensor theta = Tensor.zeros(1, 2, 3);
         theta.close();

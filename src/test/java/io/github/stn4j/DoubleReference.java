@@ -1,0 +1,143 @@
+package io.github.stn4j;
+
+/**
+ * A double-precision version of the specification's forward passes (test only), the reference for finite-difference
+ * gradient checks: in double, central differences are accurate to ~1e-9, far below the 1% errors they must catch.
+ * Same formulas as JAVA_SCALAR, for finite grids (no clamping rules needed).
+ */
+final class DoubleReference {
+    private DoubleReference() {}
+
+    static double unnormalize(double g, long size, boolean ac) {
+        return ac ? (g + 1) / 2 * (size - 1) : ((g + 1) * size - 1) / 2;
+    }
+
+    static double pad(double x, long size, Padding p, boolean ac) {
+        if (p == Padding.REFLECTION) {
+            double lo = ac ? 0 : -0.5, span = ac ? size - 1 : size;
+            if (span <= 0) return 0;
+            double d = Math.abs(x - lo);
+            double flips = Math.floor(d / span), extra = d - flips * span;
+            x = flips % 2 == 0 ? extra + lo : span - extra + lo;
+        }
+        if (p != Padding.ZEROS) x = Math.min(Math.max(x, 0), size - 1);
+        return x;
+    }
+
+    static double at(double[] in, long base, long y, long x, long h, long w) {
+        return x >= 0 && x < w && y >= 0 && y < h ? in[(int) (base + y * w + x)] : 0;
+    }
+
+    static double cubic(double t, int k) {
+        double a = -0.75;
+        double x = Math.abs(t - (k - 1)); // distance of tap k (at -1, 0, 1, 2) from t
+        if (x <= 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+        if (x < 2) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+        return 0;
+    }
+
+    /** grid_sample 2-D forward. */
+    static double[] sample2d(double[] in, double[] grid, long n, long c, long h, long w, long oh, long ow,
+                             Interpolation mode, Padding p, boolean ac) {
+        double[] out = new double[(int) (n * c * oh * ow)];
+        for (long b = 0; b < n; b++) {
+            for (long q = 0; q < oh * ow; q++) {
+                double gx = grid[(int) ((b * oh * ow + q) * 2)], gy = grid[(int) ((b * oh * ow + q) * 2 + 1)];
+                for (long ch = 0; ch < c; ch++) {
+                    long base = (b * c + ch) * h * w;
+                    double v = 0;
+                    if (mode == Interpolation.BICUBIC) {
+                        double x = unnormalize(gx, w, ac), y = unnormalize(gy, h, ac);
+                        double x0 = Math.floor(x), y0 = Math.floor(y);
+                        for (int j = 0; j < 4; j++) {
+                            for (int i = 0; i < 4; i++) {
+                                long tx = (long) pad(x0 - 1 + i, w, p, ac), ty = (long) pad(y0 - 1 + j, h, p, ac);
+                                v += at(in, base, ty, tx, h, w) * cubic(x - x0, i) * cubic(y - y0, j);
+                            }
+                        }
+                    } else {
+                        double x = pad(unnormalize(gx, w, ac), w, p, ac), y = pad(unnormalize(gy, h, ac), h, p, ac);
+                        if (mode == Interpolation.NEAREST) {
+                            v = at(in, base, (long) Math.rint(y), (long) Math.rint(x), h, w);
+                        } else {
+                            long x0 = (long) Math.floor(x), y0 = (long) Math.floor(y);
+                            double tx = x - x0, ty = y - y0;
+                            v = at(in, base, y0, x0, h, w) * (1 - tx) * (1 - ty) + at(in, base, y0, x0 + 1, h, w) * tx
+                                    * (1 - ty) + at(in, base, y0 + 1, x0, h, w) * (1 - tx) * ty
+                                    + at(in, base, y0 + 1, x0 + 1, h, w) * tx * ty;
+                        }
+                    }
+                    out[(int) ((b * c + ch) * oh * ow + q)] = v;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** grid_sample 3-D forward (trilinear or nearest). */
+    static double[] sample3d(double[] in, double[] grid, long n, long c, long d, long h, long w, long outVol,
+                             Interpolation mode, Padding p, boolean ac) {
+        double[] out = new double[(int) (n * c * outVol)];
+        for (long b = 0; b < n; b++) {
+            for (long q = 0; q < outVol; q++) {
+                int g = (int) ((b * outVol + q) * 3);
+                double x = pad(unnormalize(grid[g], w, ac), w, p, ac), y = pad(unnormalize(grid[g + 1], h, ac), h, p,
+                        ac), z = pad(unnormalize(grid[g + 2], d, ac), d, p, ac);
+                for (long ch = 0; ch < c; ch++) {
+                    long base = (b * c + ch) * d * h * w;
+                    double v = 0;
+                    if (mode == Interpolation.NEAREST) {
+                        long zi = (long) Math.rint(z);
+                        if (zi >= 0 && zi < d) v = at(in, base + zi * h * w, (long) Math.rint(y), (long) Math.rint(x), h, w);
+                    } else {
+                        long x0 = (long) Math.floor(x), y0 = (long) Math.floor(y), z0 = (long) Math.floor(z);
+                        for (int k = 0; k < 2; k++) {
+                            if (z0 + k < 0 || z0 + k >= d) continue;
+                            double wz = k == 0 ? 1 - (z - z0) : z - z0;
+                            for (int j = 0; j < 2; j++) {
+                                double wy = j == 0 ? 1 - (y - y0) : y - y0;
+                                for (int i = 0; i < 2; i++) {
+                                    double wx = i == 0 ? 1 - (x - x0) : x - x0;
+                                    v += wx * wy * wz * at(in, base + (z0 + k) * h * w, y0 + j, x0 + i, h, w);
+                                }
+                            }
+                        }
+                    }
+                    out[(int) ((b * c + ch) * outVol + q)] = v;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** affine_grid forward, 2-D ([n,2,3]) or 3-D ([n,3,4]) by the length of size. */
+    static double[] affine(double[] theta, long[] size, boolean ac) {
+        boolean is3d = size.length == 5;
+        long n = size[0], d = is3d ? size[2] : 1, h = size[size.length - 2], w = size[size.length - 1];
+        int k = is3d ? 3 : 2, cols = k + 1;
+        double[] grid = new double[(int) (n * d * h * w * k)];
+        int o = 0;
+        for (long b = 0; b < n; b++) {
+            for (long zz = 0; zz < d; zz++) {
+                for (long i = 0; i < h; i++) {
+                    for (long j = 0; j < w; j++) {
+                        double[] base = is3d ? new double[] {lin(j, w, ac), lin(i, h, ac), lin(zz, d, ac), 1}
+                                : new double[] {lin(j, w, ac), lin(i, h, ac), 1};
+                        for (int r = 0; r < k; r++) {
+                            double s = 0;
+                            for (int q = 0; q < cols; q++) s += theta[(int) (b * k * cols + r * cols + q)] * base[q];
+                            grid[o++] = s;
+                        }
+                    }
+                }
+            }
+        }
+        return grid;
+    }
+
+    static double lin(long i, long steps, boolean ac) {
+        if (steps <= 1) return 0;
+        double v = -1 + 2.0 * i / (steps - 1);
+        return ac ? v : v * (steps - 1) / steps;
+    }
+}
