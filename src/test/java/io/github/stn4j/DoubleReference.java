@@ -5,7 +5,7 @@ package io.github.stn4j;
  * gradient checks: in double, central differences are accurate to ~1e-9, far below the 1% errors they must catch.
  * Same formulas as JAVA_SCALAR, for finite grids (no clamping rules needed).
  */
-final class DoubleReference {
+public final class DoubleReference {
     private DoubleReference() {}
 
     static double unnormalize(double g, long size, boolean ac) {
@@ -37,7 +37,7 @@ final class DoubleReference {
     }
 
     /** grid_sample 2-D forward. */
-    static double[] sample2d(double[] in, double[] grid, long n, long c, long h, long w, long oh, long ow,
+    public static double[] sample2d(double[] in, double[] grid, long n, long c, long h, long w, long oh, long ow,
                              Interpolation mode, Padding p, boolean ac) {
         double[] out = new double[(int) (n * c * oh * ow)];
         for (long b = 0; b < n; b++) {
@@ -75,7 +75,7 @@ final class DoubleReference {
     }
 
     /** grid_sample 3-D forward (trilinear or nearest). */
-    static double[] sample3d(double[] in, double[] grid, long n, long c, long d, long h, long w, long outVol,
+    public static double[] sample3d(double[] in, double[] grid, long n, long c, long d, long h, long w, long outVol,
                              Interpolation mode, Padding p, boolean ac) {
         double[] out = new double[(int) (n * c * outVol)];
         for (long b = 0; b < n; b++) {
@@ -111,7 +111,7 @@ final class DoubleReference {
     }
 
     /** affine_grid forward, 2-D ([n,2,3]) or 3-D ([n,3,4]) by the length of size. */
-    static double[] affine(double[] theta, long[] size, boolean ac) {
+    public static double[] affine(double[] theta, long[] size, boolean ac) {
         boolean is3d = size.length == 5;
         long n = size[0], d = is3d ? size[2] : 1, h = size[size.length - 2], w = size[size.length - 1];
         int k = is3d ? 3 : 2, cols = k + 1;

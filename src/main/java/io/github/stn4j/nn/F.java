@@ -1,0 +1,301 @@
+package io.github.stn4j.nn;
+
+import io.github.stn4j.Interpolation;
+import io.github.stn4j.Padding;
+import io.github.stn4j.Parallel;
+import io.github.stn4j.SpatialOps;
+import io.github.stn4j.Tensor;
+import io.github.stn4j.internal.Gemm;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * The differentiable operations of the autograd tape. Each computes its value and records how to send gradients back
+ * to its inputs (only to those that need one). Dense products run on {@link Gemm} (Vector API when present, split over
+ * {@link Parallel}'s threads); affine grid and grid sample run on {@link SpatialOps#best()} (the native kernels where
+ * they load).
+ */
+public final class F {
+    private F() {}
+
+    private static final Gemm G = Gemm.get();
+
+    private static volatile SpatialOps spatial;
+
+    /** The spatial backend the layers use ({@link SpatialOps#best()} unless set). */
+    public static SpatialOps spatialOps() {
+        SpatialOps s = spatial;
+        if (s == null) spatial = s = SpatialOps.best();
+        return s;
+    }
+
+    /** Makes the layers use {@code ops} for affine grid and grid sample. */
+    public static void useSpatialOps(SpatialOps ops) {
+        spatial = ops;
+    }
+
+    static int n(long v) {
+        return Math.toIntExact(v);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(message);
+    }
+
+    /** aᵀ for a row-major [rows, cols] matrix. */
+    static float[] transpose(float[] a, int rows, int cols) {
+        float[] t = new float[a.length];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j];
+        return t;
+    }
+
+    /** y = x · wᵀ + b: x [B, in], w [out, in], b [out] → [B, out]. */
+    public static Var linear(Var x, Var w, Var b) {
+        require(x.rank() == 2 && w.rank() == 2 && b.rank() == 1 && x.size(1) == w.size(1) && b.size(0) == w.size(0),
+                "linear: x " + Arrays.toString(x.shape) + ", w " + Arrays.toString(w.shape) + ", b "
+                        + Arrays.toString(b.shape) + " do not fit [B, in], [out, in], [out]");
+        int bs = n(x.size(0)), in = n(x.size(1)), out = n(w.size(0));
+        float[] y = new float[bs * out];
+        G.nt(bs, out, in, x.data, 0, w.data, 0, y, 0, false);
+        for (int i = 0; i < bs; i++) for (int o = 0; o < out; o++) y[i * out + o] += b.data[o];
+        return new Var(y, new long[] {bs, out}, false, new Var[] {x, w, b}, g -> {
+            if (x.needsGrad) {
+                float[] dx = new float[bs * in];
+                G.nn(bs, in, out, g, 0, w.data, 0, dx, 0, false);
+                x.addGrad(dx);
+            }
+            if (w.needsGrad) {
+                float[] dw = new float[out * in];
+                G.nn(out, in, bs, transpose(g, bs, out), 0, x.data, 0, dw, 0, false);
+                w.addGrad(dw);
+            }
+            if (b.needsGrad) {
+                float[] db = new float[out];
+                for (int i = 0; i < bs; i++) for (int o = 0; o < out; o++) db[o] += g[i * out + o];
+                b.addGrad(db);
+            }
+        });
+    }
+
+    /**
+     * 2-D convolution, stride 1, zero padding {@code pad}: x [B, C, H, W], w [O, C, k, k], b [O] → [B, O, H', W'] with
+     * H' = H + 2·pad - k + 1. Lowered to one matrix product per pass over an im2col matrix of the whole batch.
+     */
+    public static Var conv2d(Var x, Var w, Var b, int pad) {
+        require(x.rank() == 4 && w.rank() == 4 && w.size(2) == w.size(3) && x.size(1) == w.size(1) && b.rank() == 1
+                && b.size(0) == w.size(0), "conv2d: x " + Arrays.toString(x.shape) + ", w " + Arrays.toString(w.shape)
+                + ", b " + Arrays.toString(b.shape) + " do not fit [B, C, H, W], [O, C, k, k], [O]");
+        int bs = n(x.size(0)), c = n(x.size(1)), h = n(x.size(2)), wd = n(x.size(3));
+        int o = n(w.size(0)), k = n(w.size(2));
+        int oh = h + 2 * pad - k + 1, ow = wd + 2 * pad - k + 1;
+        require(oh > 0 && ow > 0, "conv2d: kernel " + k + " larger than the padded input " + h + "x" + wd);
+        int ckk = c * k * k, hw = oh * ow, cols = bs * hw;
+        float[] col = new float[ckk * cols];
+        // im2col: row (ci, ki, kj), column (b, y, x)
+        Parallel.forRange(ckk, 1, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int ci = r / (k * k), ki = (r / k) % k, kj = r % k;
+                for (int s = 0; s < bs; s++) {
+                    int src = (s * c + ci) * h * wd, dst = r * cols + s * hw;
+                    for (int yy = 0; yy < oh; yy++) {
+                        int iy = yy + ki - pad;
+                        if (iy < 0 || iy >= h) continue;
+                        for (int xx = 0; xx < ow; xx++) {
+                            int ix = xx + kj - pad;
+                            if (ix >= 0 && ix < wd) col[dst + yy * ow + xx] = x.data[src + iy * wd + ix];
+                        }
+                    }
+                }
+            }
+        });
+        float[] yo = new float[o * cols]; // [O, B*H'*W']
+        G.nn(o, cols, ckk, w.data, 0, col, 0, yo, 0, false);
+        float[] y = new float[bs * o * hw];
+        for (int s = 0; s < bs; s++) {
+            for (int oc = 0; oc < o; oc++) {
+                float bias = b.data[oc];
+                int src = oc * cols + s * hw, dst = (s * o + oc) * hw;
+                for (int p = 0; p < hw; p++) y[dst + p] = yo[src + p] + bias;
+            }
+        }
+        return new Var(y, new long[] {bs, o, oh, ow}, false, new Var[] {x, w, b}, g -> {
+            float[] go = new float[o * cols]; // g as [O, B*H'*W']
+            for (int s = 0; s < bs; s++) {
+                for (int oc = 0; oc < o; oc++) System.arraycopy(g, (s * o + oc) * hw, go, oc * cols + s * hw, hw);
+            }
+            if (w.needsGrad) {
+                float[] dw = new float[o * ckk];
+                G.nt(o, ckk, cols, go, 0, col, 0, dw, 0, false);
+                w.addGrad(dw);
+            }
+            if (b.needsGrad) {
+                float[] db = new float[o];
+                for (int oc = 0; oc < o; oc++) {
+                    float sum = 0f;
+                    for (int p = 0; p < cols; p++) sum += go[oc * cols + p];
+                    db[oc] = sum;
+                }
+                b.addGrad(db);
+            }
+            if (x.needsGrad) {
+                float[] dcol = new float[ckk * cols];
+                G.nn(ckk, cols, o, transpose(w.data, o, ckk), 0, go, 0, dcol, 0, false);
+                float[] dx = new float[bs * c * h * wd];
+                // col2im, split by sample: each sample's dx is written by one thread
+                Parallel.forRange(bs, 1, (from, to) -> {
+                    for (int s = from; s < to; s++) {
+                        for (int r = 0; r < ckk; r++) {
+                            int ci = r / (k * k), ki = (r / k) % k, kj = r % k;
+                            int dst = (s * c + ci) * h * wd, src = r * cols + s * hw;
+                            for (int yy = 0; yy < oh; yy++) {
+                                int iy = yy + ki - pad;
+                                if (iy < 0 || iy >= h) continue;
+                                for (int xx = 0; xx < ow; xx++) {
+                                    int ix = xx + kj - pad;
+                                    if (ix >= 0 && ix < wd) dx[dst + iy * wd + ix] += dcol[src + yy * ow + xx];
+                                }
+                            }
+                        }
+                    }
+                });
+                x.addGrad(dx);
+            }
+        });
+    }
+
+    /** Max pooling with a k×k window and stride k: [B, C, H, W] → [B, C, H/k, W/k] (floor). */
+    public static Var maxPool2d(Var x, int k) {
+        require(x.rank() == 4 && k >= 1, "maxPool2d: x must be [B, C, H, W], got " + Arrays.toString(x.shape));
+        int planes = n(x.size(0) * x.size(1)), h = n(x.size(2)), w = n(x.size(3)), oh = h / k, ow = w / k;
+        require(oh > 0 && ow > 0, "maxPool2d: window " + k + " larger than " + h + "x" + w);
+        float[] y = new float[planes * oh * ow];
+        int[] arg = new int[y.length];
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < oh; i++) {
+                for (int j = 0; j < ow; j++) {
+                    int best = p * h * w + (i * k) * w + j * k;
+                    for (int a = 0; a < k; a++) {
+                        for (int c = 0; c < k; c++) {
+                            int at = p * h * w + (i * k + a) * w + j * k + c;
+                            if (x.data[at] > x.data[best]) best = at;
+                        }
+                    }
+                    int o = (p * oh + i) * ow + j;
+                    y[o] = x.data[best];
+                    arg[o] = best;
+                }
+            }
+        }
+        return new Var(y, new long[] {x.size(0), x.size(1), oh, ow}, false, new Var[] {x}, g -> {
+            float[] dx = new float[x.data.length];
+            for (int o = 0; o < g.length; o++) dx[arg[o]] += g[o];
+            x.addGrad(dx);
+        });
+    }
+
+    public static Var relu(Var x) {
+        float[] y = new float[x.data.length];
+        for (int i = 0; i < y.length; i++) y[i] = Math.max(0f, x.data[i]);
+        return new Var(y, x.shape, false, new Var[] {x}, g -> {
+            float[] dx = new float[g.length];
+            for (int i = 0; i < g.length; i++) dx[i] = x.data[i] > 0f ? g[i] : 0f;
+            x.addGrad(dx);
+        });
+    }
+
+    /** The same values with another shape of the same size. */
+    public static Var reshape(Var x, long... shape) {
+        return new Var(x.data, shape, false, new Var[] {x}, g -> x.addGrad(g));
+    }
+
+    /** [B, ...] → [B, rest]. */
+    public static Var flatten(Var x) {
+        return reshape(x, x.size(0), x.data.length / Math.max(1, x.size(0)));
+    }
+
+    /** Mean over the batch of -log softmax(logits)[label]: logits [B, K], labels in [0, K). */
+    public static Var crossEntropy(Var logits, int[] labels) {
+        require(logits.rank() == 2 && logits.size(0) == labels.length, "crossEntropy: logits "
+                + Arrays.toString(logits.shape) + " and " + labels.length + " labels");
+        int bs = labels.length, k = n(logits.size(1));
+        float[] prob = new float[bs * k];
+        double loss = 0;
+        for (int i = 0; i < bs; i++) {
+            require(labels[i] >= 0 && labels[i] < k, "crossEntropy: label " + labels[i] + " outside [0, " + k + ")");
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < k; j++) max = Math.max(max, logits.data[i * k + j]);
+            double sum = 0;
+            for (int j = 0; j < k; j++) sum += Math.exp(logits.data[i * k + j] - max);
+            for (int j = 0; j < k; j++) prob[i * k + j] = (float) (Math.exp(logits.data[i * k + j] - max) / sum);
+            loss += -(logits.data[i * k + labels[i]] - max - Math.log(sum));
+        }
+        return new Var(new float[] {(float) (loss / bs)}, new long[] {}, false, new Var[] {logits}, g -> {
+            float[] dx = new float[bs * k];
+            float scale = g[0] / bs;
+            for (int i = 0; i < bs; i++) {
+                for (int j = 0; j < k; j++) dx[i * k + j] = (prob[i * k + j] - (j == labels[i] ? 1f : 0f)) * scale;
+            }
+            logits.addGrad(dx);
+        });
+    }
+
+    /** Mean of all elements (a scalar). */
+    public static Var mean(Var x) {
+        double s = 0;
+        for (float v : x.data) s += v;
+        int count = x.data.length;
+        return new Var(new float[] {(float) (s / count)}, new long[] {}, false, new Var[] {x}, g -> {
+            float[] dx = new float[count];
+            Arrays.fill(dx, g[0] / count);
+            x.addGrad(dx);
+        });
+    }
+
+    /** Σ x·r for a fixed array r (a scalar); gradient checks use it as their loss. */
+    public static Var weightedSum(Var x, float[] r) {
+        require(r.length == x.data.length, "weightedSum: " + r.length + " weights for " + x.data.length + " values");
+        double s = 0;
+        for (int i = 0; i < r.length; i++) s += (double) x.data[i] * r[i];
+        return new Var(new float[] {(float) s}, new long[] {}, false, new Var[] {x}, g -> {
+            float[] dx = new float[r.length];
+            for (int i = 0; i < r.length; i++) dx[i] = r[i] * g[0];
+            x.addGrad(dx);
+        });
+    }
+
+    private static Tensor view(float[] a, long[] shape) {
+        return Tensor.wrap(MemorySegment.ofArray(a), shape);
+    }
+
+    /** The affine grid of theta [B, 2, 3] for an output of {@code size} = {B, C, H, W} (see SpatialOps). */
+    public static Var affineGrid(Var theta, long[] size, boolean alignCorners) {
+        SpatialOps ops = spatialOps();
+        long[] gridShape = {size[0], size[2], size[3], 2};
+        float[] grid = new float[n(size[0] * size[2] * size[3] * 2)];
+        ops.affineGrid(view(theta.data, theta.shape), size, alignCorners, view(grid, gridShape));
+        return new Var(grid, gridShape, false, new Var[] {theta}, g -> {
+            float[] dt = new float[theta.data.length];
+            ops.affineGridBackward(view(g, gridShape), size, alignCorners, view(dt, theta.shape));
+            theta.addGrad(dt);
+        });
+    }
+
+    /** Samples x [B, C, H, W] at grid [B, Ho, Wo, 2] (see SpatialOps#gridSample). */
+    public static Var gridSample(Var x, Var grid, Interpolation mode, Padding padding, boolean alignCorners) {
+        SpatialOps ops = spatialOps();
+        long[] outShape = {x.size(0), x.size(1), grid.size(1), grid.size(2)};
+        float[] out = new float[n(outShape[0] * outShape[1] * outShape[2] * outShape[3])];
+        ops.gridSample(view(x.data, x.shape), view(grid.data, grid.shape), mode, padding, alignCorners,
+                view(out, outShape));
+        return new Var(out, outShape, false, new Var[] {x, grid}, g -> {
+            float[] dx = x.needsGrad ? new float[x.data.length] : null;
+            float[] dg = grid.needsGrad ? new float[grid.data.length] : null;
+            if (dx == null && dg == null) return;
+            ops.gridSampleBackward(view(g, outShape), view(x.data, x.shape),
+                    view(grid.data, grid.shape), mode, padding, alignCorners, dx == null ? null : view(dx, x.shape),
+                    dg == null ? null : view(dg, grid.shape));
+            if (dx != null) x.addGrad(dx);
+            if (dg != null) grid.addGrad(dg);
+        });
+    }
+}

@@ -1,0 +1,16 @@
+package io.github.stn4j.nn;
+
+import java.util.List;
+
+/** [B, ...] → [B, rest]. */
+public final class Flatten implements Module {
+    @Override
+    public Var forward(Var x) {
+        return F.flatten(x);
+    }
+
+    @Override
+    public List<Var> parameters() {
+        return List.of();
+    }
+}

@@ -1,0 +1,40 @@
+package io.github.stn4j.nn;
+
+import java.util.List;
+import java.util.Random;
+
+/** A fully connected layer: y = x · Wᵀ + b, x [B, in] → [B, out]. PyTorch's default initialisation. */
+public final class Linear implements Module {
+    final Var weight, bias;
+
+    public Linear(int in, int out, Random rnd) {
+        // U(-1/sqrt(in), 1/sqrt(in)) for both, as torch.nn.Linear
+        float bound = (float) (1 / Math.sqrt(in));
+        weight = Var.parameter(uniform(rnd, in * out, bound), out, in);
+        bias = Var.parameter(uniform(rnd, out, bound), out);
+    }
+
+    static float[] uniform(Random rnd, int n, float bound) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
+        return a;
+    }
+
+    public Var weight() {
+        return weight;
+    }
+
+    public Var bias() {
+        return bias;
+    }
+
+    @Override
+    public Var forward(Var x) {
+        return F.linear(x.rank() == 2 ? x : F.flatten(x), weight, bias);
+    }
+
+    @Override
+    public List<Var> parameters() {
+        return List.of(weight, bias);
+    }
+}

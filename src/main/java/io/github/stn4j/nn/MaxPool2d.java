@@ -1,0 +1,22 @@
+package io.github.stn4j.nn;
+
+import java.util.List;
+
+/** Max pooling with a k×k window and stride k. */
+public final class MaxPool2d implements Module {
+    final int k;
+
+    public MaxPool2d(int k) {
+        this.k = k;
+    }
+
+    @Override
+    public Var forward(Var x) {
+        return F.maxPool2d(x, k);
+    }
+
+    @Override
+    public List<Var> parameters() {
+        return List.of();
+    }
+}

@@ -1,0 +1,15 @@
+package io.github.stn4j.nn;
+
+import java.util.List;
+
+public final class ReLU implements Module {
+    @Override
+    public Var forward(Var x) {
+        return F.relu(x);
+    }
+
+    @Override
+    public List<Var> parameters() {
+        return List.of();
+    }
+}

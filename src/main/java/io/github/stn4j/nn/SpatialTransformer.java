@@ -1,0 +1,72 @@
+package io.github.stn4j.nn;
+
+import io.github.stn4j.Interpolation;
+import io.github.stn4j.Padding;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Spatial Transformer layer (Jaderberg et al. 2015): a localisation network of the user's choice maps the input
+ * (any number of channels, so the layer can sit anywhere in a network) to features, a final regression layer turns
+ * them into the 6 parameters θ of an affine transform, the grid generator maps the output grid through θ, and the
+ * sampler reads the input there. As in the paper, the regression layer starts as the identity transform (zero weights,
+ * bias = identity θ), so training starts from "change nothing".
+ */
+public final class SpatialTransformer implements Module {
+    final Module localisation;
+    final Linear regression;
+    final long outH, outW;
+    final Interpolation mode;
+    final Padding padding;
+    final boolean alignCorners;
+    private volatile float[] lastTheta;
+
+    /**
+     * @param localisation maps [B, C, H, W] to [B, features] (or anything that flattens to it)
+     * @param features the localisation network's output width
+     * @param outH output height of the transformed feature map
+     * @param outW output width
+     */
+    public SpatialTransformer(Module localisation, int features, long outH, long outW, Interpolation mode,
+                              Padding padding, boolean alignCorners) {
+        this.localisation = localisation;
+        this.regression = new Linear(features, 6, new java.util.Random(0));
+        java.util.Arrays.fill(regression.weight().data, 0f);
+        float[] identity = {1, 0, 0, 0, 1, 0};
+        System.arraycopy(identity, 0, regression.bias().data, 0, 6);
+        this.outH = outH;
+        this.outW = outW;
+        this.mode = mode;
+        this.padding = padding;
+        this.alignCorners = alignCorners;
+    }
+
+    /** Bilinear, zeros padding, align_corners = false: the paper's setting. */
+    public SpatialTransformer(Module localisation, int features, long outH, long outW) {
+        this(localisation, features, outH, outW, Interpolation.BILINEAR, Padding.ZEROS, false);
+    }
+
+    @Override
+    public Var forward(Var x) {
+        Var theta = F.reshape(regression.forward(F.flatten(localisation.forward(x))), x.size(0), 2, 3);
+        lastTheta = theta.data;
+        Var grid = F.affineGrid(theta, new long[] {x.size(0), x.size(1), outH, outW}, alignCorners);
+        return F.gridSample(x, grid, mode, padding, alignCorners);
+    }
+
+    /** θ [B, 2, 3] of the last forward pass (for pictures and diagnostics). */
+    public float[] lastTheta() {
+        return lastTheta == null ? null : lastTheta.clone();
+    }
+
+    public Module localisation() {
+        return localisation;
+    }
+
+    @Override
+    public List<Var> parameters() {
+        List<Var> out = new ArrayList<>(localisation.parameters());
+        out.addAll(regression.parameters());
+        return List.copyOf(out);
+    }
+}
