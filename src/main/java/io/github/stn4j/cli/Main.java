@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "stn4j", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Spatial transformer operations (affine grid + grid sample) on the JVM.",
-        subcommands = {WarpCommand.class, InfoCommand.class})
+        subcommands = {WarpCommand.class, InfoCommand.class, TrainCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -5,6 +5,7 @@ import io.github.stn4j.Interpolation;
 import io.github.stn4j.Padding;
 import io.github.stn4j.SpatialOps;
 import io.github.stn4j.Tensor;
+import io.github.stn4j.data.Distortion;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
@@ -108,28 +109,9 @@ final class WarpCommand implements Callable<Integer> {
         return 0;
     }
 
-    /**
-     * Theta for "rotate the picture by deg counter-clockwise, magnify by s, then shift", in the normalised coordinates
-     * affine_grid uses. The motion is expressed in pixels (so rotation does not shear non-square images) and inverted,
-     * because theta maps each output point to the input point it reads.
-     */
+    /** Theta for "rotate by deg counter-clockwise, magnify, then shift" (see {@link Distortion#theta}). */
     static float[] thetaFor(double deg, double s, double tx, double ty, int inW, int inH, int outW, int outH) {
-        double a = Math.toRadians(deg);
-        // image y points down, so counter-clockwise on screen is a rotation by -a in pixel coordinates
-        double c = Math.cos(a), sn = Math.sin(a);
-        // forward motion in pixels about the centres: p_out = s * R(-a) * p_in + shift; inverse: p_in = R(a) (p_out - shift) / s
-        double[][] inv = {{c / s, -sn / s}, {sn / s, c / s}};
-        double sxPx = tx * outW, syPx = ty * outH;
-        // normalised -> pixels (about the centre): x_px = x_n * W / 2
-        double hwOut = outW / 2.0, hhOut = outH / 2.0, hwIn = inW / 2.0, hhIn = inH / 2.0;
-        float[] t = new float[6];
-        t[0] = (float) (inv[0][0] * hwOut / hwIn);
-        t[1] = (float) (inv[0][1] * hhOut / hwIn);
-        t[2] = (float) (-(inv[0][0] * sxPx + inv[0][1] * syPx) / hwIn);
-        t[3] = (float) (inv[1][0] * hwOut / hhIn);
-        t[4] = (float) (inv[1][1] * hhOut / hhIn);
-        t[5] = (float) (-(inv[1][0] * sxPx + inv[1][1] * syPx) / hhIn);
-        return t;
+        return Distortion.theta(deg, s, tx, ty, inW, inH, outW, outH);
     }
 
     static String formatOf(File f) {

@@ -35,7 +35,7 @@ public class Gemm {
     }
 
     /** C[M,N] (+)= A[M,K] · B[K,N]. */
-    public final void nn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+    public void nn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
                          boolean accumulate) {
         Parallel.forRange(m, Math.max(1, 16384 / Math.max(1, n * 4)), (from, to) -> {
             for (int i = from; i < to; i++) {

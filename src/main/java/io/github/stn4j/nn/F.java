@@ -45,7 +45,17 @@ public final class F {
     /** aᵀ for a row-major [rows, cols] matrix. */
     static float[] transpose(float[] a, int rows, int cols) {
         float[] t = new float[a.length];
-        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j];
+        // blocks of 32 x 32 keep both sides in cache; column blocks split over the threads
+        int blocks = (cols + 31) / 32;
+        Parallel.forRange(blocks, Math.max(1, 4096 / Math.max(1, rows)), (from, to) -> {
+            for (int jb = from * 32; jb < Math.min(cols, to * 32); jb += 32) {
+                for (int ib = 0; ib < rows; ib += 32) {
+                    for (int i = ib; i < Math.min(rows, ib + 32); i++) {
+                        for (int j = jb; j < Math.min(cols, jb + 32); j++) t[j * rows + i] = a[i * cols + j];
+                    }
+                }
+            }
+        });
         return t;
     }
 
@@ -90,69 +100,89 @@ public final class F {
         int oh = h + 2 * pad - k + 1, ow = wd + 2 * pad - k + 1;
         require(oh > 0 && ow > 0, "conv2d: kernel " + k + " larger than the padded input " + h + "x" + wd);
         int ckk = c * k * k, hw = oh * ow, cols = bs * hw;
-        float[] col = new float[ckk * cols];
-        // im2col: row (ci, ki, kj), column (b, y, x)
-        Parallel.forRange(ckk, 1, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int ci = r / (k * k), ki = (r / k) % k, kj = r % k;
-                for (int s = 0; s < bs; s++) {
-                    int src = (s * c + ci) * h * wd, dst = r * cols + s * hw;
-                    for (int yy = 0; yy < oh; yy++) {
-                        int iy = yy + ki - pad;
-                        if (iy < 0 || iy >= h) continue;
-                        for (int xx = 0; xx < ow; xx++) {
-                            int ix = xx + kj - pad;
-                            if (ix >= 0 && ix < wd) col[dst + yy * ow + xx] = x.data[src + iy * wd + ix];
+        // im2col, transposed: row (b, y, x) holds that output pixel's patch (ci, ki, kj). With this layout all three
+        // products below are plain row-major products with a short inner dimension for the register-blocked kernel.
+        float[] colT = new float[cols * ckk];
+        Parallel.forRange(bs, 1, (from, to) -> {
+            for (int s = from; s < to; s++) {
+                for (int yy = 0; yy < oh; yy++) {
+                    for (int xx = 0; xx < ow; xx++) {
+                        int row = ((s * oh + yy) * ow + xx) * ckk;
+                        for (int ci = 0; ci < c; ci++) {
+                            int src = (s * c + ci) * h * wd;
+                            for (int ki = 0; ki < k; ki++) {
+                                int iy = yy + ki - pad;
+                                if (iy < 0 || iy >= h) continue;
+                                int dst = row + (ci * k + ki) * k;
+                                for (int kj = 0; kj < k; kj++) {
+                                    int ix = xx + kj - pad;
+                                    if (ix >= 0 && ix < wd) colT[dst + kj] = x.data[src + iy * wd + ix];
+                                }
+                            }
                         }
                     }
                 }
             }
         });
-        float[] yo = new float[o * cols]; // [O, B*H'*W']
-        G.nn(o, cols, ckk, w.data, 0, col, 0, yo, 0, false);
+        float[] yt = new float[cols * o]; // [B*H'*W', O] = colT · wᵀ
+        G.nn(cols, o, ckk, colT, 0, transpose(w.data, o, ckk), 0, yt, 0, false);
         float[] y = new float[bs * o * hw];
-        for (int s = 0; s < bs; s++) {
-            for (int oc = 0; oc < o; oc++) {
-                float bias = b.data[oc];
-                int src = oc * cols + s * hw, dst = (s * o + oc) * hw;
-                for (int p = 0; p < hw; p++) y[dst + p] = yo[src + p] + bias;
-            }
-        }
-        return new Var(y, new long[] {bs, o, oh, ow}, false, new Var[] {x, w, b}, g -> {
-            float[] go = new float[o * cols]; // g as [O, B*H'*W']
-            for (int s = 0; s < bs; s++) {
-                for (int oc = 0; oc < o; oc++) System.arraycopy(g, (s * o + oc) * hw, go, oc * cols + s * hw, hw);
-            }
-            if (w.needsGrad) {
-                float[] dw = new float[o * ckk];
-                G.nt(o, ckk, cols, go, 0, col, 0, dw, 0, false);
-                w.addGrad(dw);
-            }
-            if (b.needsGrad) {
-                float[] db = new float[o];
-                for (int oc = 0; oc < o; oc++) {
-                    float sum = 0f;
-                    for (int p = 0; p < cols; p++) sum += go[oc * cols + p];
-                    db[oc] = sum;
+        Parallel.forRange(bs, 1, (from, to) -> {
+            for (int s = from; s < to; s++) {
+                for (int p = 0; p < hw; p++) {
+                    int src = (s * hw + p) * o;
+                    for (int oc = 0; oc < o; oc++) y[(s * o + oc) * hw + p] = yt[src + oc] + b.data[oc];
                 }
-                b.addGrad(db);
+            }
+        });
+        return new Var(y, new long[] {bs, o, oh, ow}, false, new Var[] {x, w, b}, g -> {
+            if (w.needsGrad || b.needsGrad) {
+                float[] go = new float[o * cols]; // g as [O, B*H'*W']
+                for (int s = 0; s < bs; s++) {
+                    for (int oc = 0; oc < o; oc++) System.arraycopy(g, (s * o + oc) * hw, go, oc * cols + s * hw, hw);
+                }
+                if (w.needsGrad) {
+                    float[] dw = new float[o * ckk]; // go · colT
+                    G.nn(o, ckk, cols, go, 0, colT, 0, dw, 0, false);
+                    w.addGrad(dw);
+                }
+                if (b.needsGrad) {
+                    float[] db = new float[o];
+                    for (int oc = 0; oc < o; oc++) {
+                        float sum = 0f;
+                        for (int p = 0; p < cols; p++) sum += go[oc * cols + p];
+                        db[oc] = sum;
+                    }
+                    b.addGrad(db);
+                }
             }
             if (x.needsGrad) {
-                float[] dcol = new float[ckk * cols];
-                G.nn(ckk, cols, o, transpose(w.data, o, ckk), 0, go, 0, dcol, 0, false);
+                float[] gt = new float[cols * o]; // g as [B*H'*W', O]
+                for (int s = 0; s < bs; s++) {
+                    for (int oc = 0; oc < o; oc++) {
+                        for (int p = 0; p < hw; p++) gt[(s * hw + p) * o + oc] = g[(s * o + oc) * hw + p];
+                    }
+                }
+                float[] dcolT = new float[cols * ckk];
+                G.nn(cols, ckk, o, gt, 0, w.data, 0, dcolT, 0, false);
                 float[] dx = new float[bs * c * h * wd];
-                // col2im, split by sample: each sample's dx is written by one thread
+                // col2im, split by sample: each sample's dx is written by one thread, in a fixed order
                 Parallel.forRange(bs, 1, (from, to) -> {
                     for (int s = from; s < to; s++) {
-                        for (int r = 0; r < ckk; r++) {
-                            int ci = r / (k * k), ki = (r / k) % k, kj = r % k;
-                            int dst = (s * c + ci) * h * wd, src = r * cols + s * hw;
-                            for (int yy = 0; yy < oh; yy++) {
-                                int iy = yy + ki - pad;
-                                if (iy < 0 || iy >= h) continue;
-                                for (int xx = 0; xx < ow; xx++) {
-                                    int ix = xx + kj - pad;
-                                    if (ix >= 0 && ix < wd) dx[dst + iy * wd + ix] += dcol[src + yy * ow + xx];
+                        for (int yy = 0; yy < oh; yy++) {
+                            for (int xx = 0; xx < ow; xx++) {
+                                int row = ((s * oh + yy) * ow + xx) * ckk;
+                                for (int ci = 0; ci < c; ci++) {
+                                    int dst = (s * c + ci) * h * wd;
+                                    for (int ki = 0; ki < k; ki++) {
+                                        int iy = yy + ki - pad;
+                                        if (iy < 0 || iy >= h) continue;
+                                        int src = row + (ci * k + ki) * k;
+                                        for (int kj = 0; kj < k; kj++) {
+                                            int ix = xx + kj - pad;
+                                            if (ix >= 0 && ix < wd) dx[dst + iy * wd + ix] += dcolT[src + kj];
+                                        }
+                                    }
                                 }
                             }
                         }

@@ -1,0 +1,56 @@
+package io.github.stn4j.cli;
+
+import io.github.stn4j.Parallel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", description = {
+        "The main demo: a plain model against its Spatial Transformer counterpart on RTS-distorted Fashion-MNIST",
+        "(the subset shipped in the repository unless --data is given), same budget for both; prints a table of the",
+        "two test errors and writes the pictures under --out."})
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--pair", defaultValue = "cnn", description = "fcn (fcn vs st-fcn) or cnn (cnn vs st-cnn);"
+            + " default ${DEFAULT-VALUE}")
+    String pair;
+
+    @Option(names = "--epochs", defaultValue = "8", description = "default ${DEFAULT-VALUE}")
+    int epochs;
+
+    @Option(names = "--data", description = "IDX folder (default: the shipped subset)")
+    Path data;
+
+    @Option(names = "--seed", defaultValue = "1")
+    long seed;
+
+    @Option(names = "--threads", description = "threads (default: available processors)")
+    Integer threads;
+
+    @Option(names = "--out", defaultValue = "out/demo")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (threads != null) Parallel.setThreads(threads);
+        Path dataDir = data != null ? data : TrainCommand.SHIPPED_DATA;
+        List<TrainCommand.Result> results = new ArrayList<>();
+        for (String model : new String[] {pair, "st-" + pair}) {
+            results.add(TrainCommand.run(model, "rts", dataDir, epochs, 64, seed, 1e-3f, 0, out.resolve(model), true,
+                    System.out));
+        }
+        System.out.println();
+        System.out.println("RTS-distorted Fashion-MNIST (" + dataDir + "), " + epochs + " epochs, seed " + seed + ":");
+        System.out.println("| model  | parameters | test error |");
+        System.out.println("|--------|-----------:|-----------:|");
+        for (TrainCommand.Result r : results) {
+            System.out.printf(Locale.ROOT, "| %-6s | %,10d | %9.2f%% |%n", r.model(), r.parameters(), 100 * r.testError());
+        }
+        System.out.println("pictures: " + out.resolve("st-" + pair).resolve("rectified.png") + " (inputs and what the"
+                + " transformer made of them), " + out + "/*/curve.png");
+        return 0;
+    }
+}

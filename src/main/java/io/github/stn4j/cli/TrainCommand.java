@@ -1,0 +1,138 @@
+package io.github.stn4j.cli;
+
+import io.github.stn4j.Parallel;
+import io.github.stn4j.SpatialOps;
+import io.github.stn4j.data.Dataset;
+import io.github.stn4j.data.Distortion;
+import io.github.stn4j.data.Idx;
+import io.github.stn4j.nn.Checkpoint;
+import io.github.stn4j.nn.F;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", description = {
+        "Train a classifier on distorted Fashion-MNIST (or MNIST) and report its test error.",
+        "The last line is exactly 'test error: X.XX%'."})
+final class TrainCommand implements Callable<Integer> {
+    /** Where Debian's dataset-fashion-mnist package puts the data. */
+    static final Path SYSTEM_DATA = Path.of("/usr/share/datasets/fashion-mnist");
+    /** The subset shipped in the repository (see its LICENSE). */
+    static final Path SHIPPED_DATA = Path.of("src/demo/fashion-mnist-subset");
+    /** The test set's distortion does not depend on --seed, so that every run is scored on the same images. */
+    static final long TEST_SEED = 2015;
+
+    @Option(names = "--model", defaultValue = "st-cnn", description = "fcn, st-fcn, cnn or st-cnn (default ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--distortion", defaultValue = "rts", description = "none, r, rts or tc (default ${DEFAULT-VALUE})")
+    String distortion;
+
+    @Option(names = "--data", description = "folder with the IDX files (default: " + "/usr/share/datasets/fashion-mnist"
+            + " if present, else the subset shipped in src/demo/fashion-mnist-subset)")
+    Path data;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "default ${DEFAULT-VALUE}")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "64", description = "default ${DEFAULT-VALUE}")
+    int batch;
+
+    @Option(names = "--seed", defaultValue = "1", description = "initialisation, training distortions and shuffling"
+            + " (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--threads", description = "threads (default: available processors)")
+    Integer threads;
+
+    @Option(names = "--lr", defaultValue = "0.001", description = "Adam learning rate (default ${DEFAULT-VALUE})")
+    float lr;
+
+    @Option(names = "--train-limit", defaultValue = "0", description = "use only the first N training images (0: all)")
+    int trainLimit;
+
+    @Option(names = "--out", defaultValue = "out/train", description = "folder for pictures, metrics and the model"
+            + " (default ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--quiet", description = "no progress bar (one line per epoch)")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        if (threads != null) Parallel.setThreads(threads);
+        Result r = run(model, distortion, resolveData(data), epochs, batch, seed, lr, trainLimit, out, quiet,
+                System.out);
+        System.out.printf(Locale.ROOT, "test error: %.2f%%%n", 100 * r.testError());
+        return 0;
+    }
+
+    static Path resolveData(Path data) {
+        if (data != null) return data;
+        return Files.isDirectory(SYSTEM_DATA) ? SYSTEM_DATA : SHIPPED_DATA;
+    }
+
+    record Result(String model, long parameters, double testError, List<Trainer.Epoch> epochs) {}
+
+    static Result run(String modelName, String distortionName, Path data, int epochs, int batch, long seed, float lr,
+                      int trainLimit, Path out, boolean quiet, PrintStream log) throws IOException {
+        Distortion dist = Distortion.valueOf(distortionName.toUpperCase(Locale.ROOT));
+        Dataset train = Idx.load(data, "train"), test = Idx.load(data, "t10k");
+        if (trainLimit > 0) train = train.head(trainLimit);
+        SpatialOps ops = F.spatialOps();
+        train = dist.apply(train, seed, ops);
+        test = dist.apply(test, TEST_SEED, ops);
+        Models.Built m = Models.build(modelName, dist.size(), seed);
+        log.printf(Locale.ROOT, "%s on %s-distorted %s: %d training, %d test images of %dx%d; %,d parameters;"
+                        + " %d threads, spatial backend %s%n", modelName, dist, data, train.size(), test.size(),
+                dist.size(), dist.size(), m.net().parameterCount(), Parallel.threads(), ops.backend());
+        Files.createDirectories(out);
+        Trainer trainer = new Trainer(m.net(), batch, epochs, lr, seed);
+        List<Trainer.Epoch> history = new ArrayList<>();
+        for (int e = 0; e < epochs; e++) {
+            Trainer.Epoch ep;
+            if (quiet) {
+                ep = trainer.train(e, train, test, null);
+            } else {
+                try (ProgressBar pb = new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", e + 1, epochs))
+                        .setInitialMax(train.size()).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
+                        .continuousUpdate().build()) {
+                    ep = trainer.train(e, train, test, (done, total, loss, acc, ips) -> {
+                        pb.stepTo(done);
+                        pb.setExtraMessage(String.format(Locale.ROOT, "loss %.3f acc %.1f%% %.0f img/s", loss,
+                                100 * acc, ips));
+                    });
+                }
+            }
+            history.add(ep);
+            log.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, train error %.2f%%, test error %.2f%%, %.0f images/s%n",
+                    e + 1, epochs, ep.loss(), 100 * ep.trainError(), 100 * ep.testError(), ep.imagesPerSecond());
+        }
+        double err = history.isEmpty() ? trainer.error(test) : history.get(history.size() - 1).testError();
+        Checkpoint.save(m.net(), out.resolve("model.bin"));
+        try (PrintStream csv = new PrintStream(Files.newOutputStream(out.resolve("metrics.csv")))) {
+            csv.println("epoch,loss,train_error,test_error,images_per_second");
+            for (Trainer.Epoch ep : history) {
+                csv.printf(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.1f%n", ep.epoch() + 1, ep.loss(), ep.trainError(),
+                        ep.testError(), ep.imagesPerSecond());
+            }
+        }
+        if (!history.isEmpty()) {
+            Pictures.curve(modelName + " on " + dist + " (seed " + seed + ")", history, out.resolve("curve.png"));
+        }
+        if (m.transformer() != null) Pictures.rectified(m.transformer(), test, 16, out.resolve("rectified.png"));
+        log.println("wrote " + out.resolve("model.bin") + ", metrics.csv, curve.png"
+                + (m.transformer() != null ? ", rectified.png" : ""));
+        return new Result(modelName, m.net().parameterCount(), err, history);
+    }
+}

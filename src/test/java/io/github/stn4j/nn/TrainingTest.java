@@ -1,0 +1,141 @@
+package io.github.stn4j.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.stn4j.Parallel;
+import io.github.stn4j.data.Dataset;
+import io.github.stn4j.data.Idx;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingTest {
+    static final Path SUBSET = Path.of("src/demo/fashion-mnist-subset");
+
+    /** A small CNN with a Spatial Transformer between two of its layers learns real data. */
+    @Test
+    void cnnWithTransformerInsideLearns() throws IOException {
+        Dataset train = Idx.load(SUBSET, "train").head(1000);
+        Dataset test = Idx.load(SUBSET, "t10k").head(300);
+        Random rnd = new Random(3);
+        SpatialTransformer st = new SpatialTransformer(new Sequential(new MaxPool2d(2), new Flatten(),
+                new Linear(4 * 14 * 14, 16, rnd), new ReLU()), 16, 28, 28);
+        Sequential net = new Sequential(new Conv2d(1, 4, 3, 1, rnd), new ReLU(), st, new MaxPool2d(2),
+                new Conv2d(4, 8, 3, 1, rnd), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(8 * 7 * 7, 10, rnd));
+        Optimizer opt = new Optimizer.Adam(net.parameters(), 2e-3f);
+        float first = Float.NaN, last = Float.NaN;
+        for (int epoch = 0; epoch < 3; epoch++) {
+            for (int b = 0; b < train.size(); b += 50) {
+                int[] idx = new int[50];
+                for (int i = 0; i < 50; i++) idx[i] = b + i;
+                Dataset part = train.select(idx);
+                Var loss = F.crossEntropy(net.forward(Var.constant(part.images(), 50, 1, 28, 28)), part.labels());
+                loss.backward();
+                opt.step();
+                opt.zeroGrad();
+                if (Float.isNaN(first)) first = loss.item();
+                last = loss.item();
+            }
+        }
+        Var logits = net.forward(Var.constant(test.images(), test.size(), 1, 28, 28));
+        int correct = 0;
+        for (int i = 0; i < test.size(); i++) {
+            int best = 0;
+            for (int j = 1; j < 10; j++) if (logits.data()[i * 10 + j] > logits.data()[i * 10 + best]) best = j;
+            if (best == test.labels()[i]) correct++;
+        }
+        assertTrue(first > 2.0 && last < 1.2, "loss went from " + first + " to " + last);
+        assertTrue(correct > 0.55 * test.size(), "test accuracy " + correct + "/" + test.size());
+        float[] theta = st.lastTheta();
+        assertTrue(theta != null && theta.length == test.size() * 6);
+    }
+
+    @Test
+    void transformerStartsAsTheIdentity() {
+        Random rnd = new Random(1);
+        SpatialTransformer st = new SpatialTransformer(new Sequential(new Flatten(), new Linear(2 * 5 * 6, 4, rnd)), 4,
+                5, 6);
+        float[] x = new float[2 * 2 * 5 * 6];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+        Var out = st.forward(Var.constant(x, 2, 2, 5, 6));
+        assertArrayEquals(x, out.data(), 1e-6f, "identity θ and the same size must reproduce the input");
+        assertArrayEquals(new float[] {1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0}, st.lastTheta());
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        int before = Parallel.threads();
+        try {
+            float[][] results = new float[2][];
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setThreads(t);
+                Random rnd = new Random(5);
+                Sequential net = new Sequential(new Conv2d(1, 6, 5, 2, rnd), new ReLU(), new MaxPool2d(2),
+                        new Flatten(), new Linear(6 * 7 * 7, 10, rnd));
+                float[] x = new float[32 * 14 * 14];
+                for (int i = 0; i < x.length; i++) x[i] = (float) Math.cos(i * 0.37);
+                Var loss = F.crossEntropy(net.forward(Var.constant(x, 32, 1, 14, 14)), new int[32]);
+                loss.backward();
+                results[t - 1] = net.parameters().get(0).grad().clone();
+            }
+            assertArrayEquals(results[0], results[1], "gradients differ between 1 and 2 threads");
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void optimisersMoveAgainstTheGradient() {
+        for (int kind = 0; kind < 2; kind++) {
+            Var p = Var.parameter(new float[] {3f, -2f}, 2);
+            Optimizer opt = kind == 0 ? new Optimizer.Sgd(List.of(p), 0.1f, 0.9f) : new Optimizer.Adam(List.of(p), 0.1f);
+            for (int i = 0; i < 200; i++) {
+                Var loss = F.weightedSum(F.reshape(p, 2), p.data().clone()); // Σ p·p (gradient 2p with the copy)
+                loss.backward();
+                opt.step();
+                opt.zeroGrad();
+            }
+            assertTrue(Math.abs(p.data()[0]) < 0.1 && Math.abs(p.data()[1]) < 0.1, "did not converge: "
+                    + p.data()[0] + ", " + p.data()[1]);
+        }
+    }
+
+    @Test
+    void checkpointsRoundTripAndRejectOtherModels(@TempDir Path dir) throws IOException {
+        Sequential a = new Sequential(new Linear(4, 3, new Random(1)), new ReLU(), new Linear(3, 2, new Random(2)));
+        Sequential b = new Sequential(new Linear(4, 3, new Random(7)), new ReLU(), new Linear(3, 2, new Random(8)));
+        Path file = dir.resolve("m.bin");
+        Checkpoint.save(a, file);
+        Checkpoint.load(b, file);
+        for (int i = 0; i < a.parameters().size(); i++) {
+            assertArrayEquals(a.parameters().get(i).data(), b.parameters().get(i).data());
+        }
+        Sequential other = new Sequential(new Linear(4, 5, new Random(1)));
+        float[] keep = other.parameters().get(0).data().clone();
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.load(other, file));
+        assertTrue(e.getMessage().contains("parameters") || e.getMessage().contains("shape"), e.getMessage());
+        assertArrayEquals(keep, other.parameters().get(0).data(), "a rejected checkpoint must not change the model");
+        Files.writeString(file, "garbage");
+        assertThrows(IOException.class, () -> Checkpoint.load(b, file));
+    }
+
+    @Test
+    void parameterCountsOfThePairsAreWithinTenPercent() {
+        for (int s : new int[] {28, 42, 60}) {
+            for (String[] pair : new String[][] {{"fcn", "st-fcn"}, {"cnn", "st-cnn"}}) {
+                long plain = io.github.stn4j.cli.ModelsAccess.params(pair[0], s);
+                long st = io.github.stn4j.cli.ModelsAccess.params(pair[1], s);
+                assertTrue(Math.abs(plain - st) <= 0.1 * st, pair[0] + " " + plain + " vs " + pair[1] + " " + st
+                        + " at " + s + "x" + s);
+            }
+        }
+        assertEquals(10, io.github.stn4j.cli.ModelsAccess.outputs("st-cnn", 42));
+    }
+}
