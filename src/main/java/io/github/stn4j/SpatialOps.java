@@ -7,6 +7,7 @@ import io.github.stn4j.internal.Checks;
 import io.github.stn4j.internal.Kernels;
 import io.github.stn4j.internal.NativeKernels;
 import io.github.stn4j.internal.NativeLoader;
+import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -107,8 +108,13 @@ public final class SpatialOps {
         Checks.shape(theta, op, "theta", is3d ? new long[] {s[0], 3, 4} : new long[] {s[0], 2, 3}, "N = size[0]");
         Checks.shape(grid, op, "grid", gridShape(s), is3d ? "N, D, H, W of size, 3" : "N, H, W of size, 2");
         Checks.output(grid, op, "grid", theta);
-        if (is3d) kernels.affineGrid3d(theta.segment(), grid.segment(), s[0], s[2], s[3], s[4], alignCorners);
-        else kernels.affineGrid(theta.segment(), grid.segment(), s[0], s[2], s[3], alignCorners);
+        long rows = is3d ? s[2] * s[3] : s[2], rowLen = (is3d ? s[4] * 3 : s[3] * 2);
+        int params = is3d ? 12 : 6;
+        Split.forward(s[0], rows, rowLen, (n0, n1, r0, r1) -> {
+            MemorySegment t = slice(theta.segment(), n0, n1, params), g = slice(grid.segment(), n0, n1, rows * rowLen);
+            if (is3d) kernels.affineGrid3d(t, g, n1 - n0, s[2], s[3], s[4], alignCorners, r0, r1);
+            else kernels.affineGrid(t, g, n1 - n0, s[2], s[3], alignCorners, r0, r1);
+        });
         Reference.reachabilityFence(theta);
         Reference.reachabilityFence(grid);
         return grid;
@@ -136,12 +142,15 @@ public final class SpatialOps {
         Checks.shape(gradTheta, op, "gradTheta", is3d ? new long[] {s[0], 3, 4} : new long[] {s[0], 2, 3},
                 "N = size[0]");
         Checks.output(gradTheta, op, "gradTheta", gradGrid);
-        if (is3d) {
-            kernels.affineGrid3dBackward(gradGrid.segment(), gradTheta.segment(), s[0], s[2], s[3], s[4],
-                    alignCorners);
-        } else {
-            kernels.affineGridBackward(gradGrid.segment(), gradTheta.segment(), s[0], s[2], s[3], alignCorners);
-        }
+        long perSample = (is3d ? s[2] * s[3] * s[4] * 3 : s[2] * s[3] * 2);
+        int params = is3d ? 12 : 6;
+        // each sample's sum is taken by one task: the same bits for any number of threads
+        Split.samples(s[0], perSample, (n0, n1) -> {
+            MemorySegment gg = slice(gradGrid.segment(), n0, n1, perSample), gt = slice(gradTheta.segment(), n0, n1,
+                    params);
+            if (is3d) kernels.affineGrid3dBackward(gg, gt, n1 - n0, s[2], s[3], s[4], alignCorners);
+            else kernels.affineGridBackward(gg, gt, n1 - n0, s[2], s[3], alignCorners);
+        });
         Reference.reachabilityFence(gradGrid);
         Reference.reachabilityFence(gradTheta);
         return gradTheta;
@@ -171,13 +180,20 @@ public final class SpatialOps {
         long[] d = checkSample(op, input, grid, mode, padding);
         Checks.shape(output, op, "output", outputShape(d), "N, C of input, spatial size of grid");
         Checks.output(output, op, "output", input, grid);
-        if (d.length == 6) {
-            kernels.gridSample(input.segment(), grid.segment(), output.segment(), d[0], d[1], d[2], d[3], d[4], d[5],
-                    mode, padding, alignCorners);
-        } else {
-            kernels.gridSample3d(input.segment(), grid.segment(), output.segment(), d[0], d[1], d[2], d[3], d[4],
-                    d[5], d[6], d[7], mode, padding, alignCorners);
-        }
+        boolean is3d = d.length == 8;
+        long inSample = numel(input) / Math.max(1, d[0]), gridSample = numel(grid) / Math.max(1, d[0]);
+        long outW = d[d.length - 1], rows = is3d ? d[5] * d[6] : d[4], outSample = d[1] * rows * outW;
+        Split.forward(d[0], rows, d[1] * outW, (n0, n1, r0, r1) -> {
+            MemorySegment in = slice(input.segment(), n0, n1, inSample), g = slice(grid.segment(), n0, n1, gridSample);
+            MemorySegment out = slice(output.segment(), n0, n1, outSample);
+            if (is3d) {
+                kernels.gridSample3d(in, g, out, n1 - n0, d[1], d[2], d[3], d[4], d[5], d[6], d[7], mode, padding,
+                        alignCorners, r0, r1);
+            } else {
+                kernels.gridSample(in, g, out, n1 - n0, d[1], d[2], d[3], d[4], d[5], mode, padding, alignCorners, r0,
+                        r1);
+            }
+        });
         Reference.reachabilityFence(input);
         Reference.reachabilityFence(grid);
         Reference.reachabilityFence(output);
@@ -231,15 +247,22 @@ public final class SpatialOps {
             Checks.output(gradGrid, op, "gradGrid", gradOutput, input, grid);
         }
         if (gradInput != null) gradInput.segment().fill((byte) 0); // the kernels accumulate into it
-        var gi = gradInput == null ? null : gradInput.segment();
-        var gg = gradGrid == null ? null : gradGrid.segment();
-        if (d.length == 6) {
-            kernels.gridSampleBackward(gradOutput.segment(), input.segment(), grid.segment(), gi, gg, d[0], d[1], d[2],
-                    d[3], d[4], d[5], mode, padding, alignCorners);
-        } else {
-            kernels.gridSample3dBackward(gradOutput.segment(), input.segment(), grid.segment(), gi, gg, d[0], d[1],
-                    d[2], d[3], d[4], d[5], d[6], d[7], mode, padding, alignCorners);
-        }
+        boolean is3d = d.length == 8;
+        long inSample = numel(input) / Math.max(1, d[0]), gridSample = numel(grid) / Math.max(1, d[0]);
+        long outW = d[d.length - 1], rows = is3d ? d[5] * d[6] : d[4], outSample = d[1] * rows * outW;
+        Split.Backward piece = (gin, n0, n1, r0, r1) -> {
+            MemorySegment go = slice(gradOutput.segment(), n0, n1, outSample);
+            MemorySegment in = slice(input.segment(), n0, n1, inSample), g = slice(grid.segment(), n0, n1, gridSample);
+            MemorySegment gg = gradGrid == null ? null : slice(gradGrid.segment(), n0, n1, gridSample);
+            if (is3d) {
+                kernels.gridSample3dBackward(go, in, g, gin, gg, n1 - n0, d[1], d[2], d[3], d[4], d[5], d[6], d[7],
+                        mode, padding, alignCorners, r0, r1);
+            } else {
+                kernels.gridSampleBackward(go, in, g, gin, gg, n1 - n0, d[1], d[2], d[3], d[4], d[5], mode, padding,
+                        alignCorners, r0, r1);
+            }
+        };
+        Split.backward(d[0], rows, d[1] * outW, gradInput == null ? null : gradInput.segment(), inSample, piece);
         Reference.reachabilityFence(gradOutput);
         Reference.reachabilityFence(input);
         Reference.reachabilityFence(grid);
@@ -249,6 +272,15 @@ public final class SpatialOps {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** Samples [n0, n1) of a tensor whose samples hold {@code perSample} floats. */
+    static MemorySegment slice(MemorySegment s, long n0, long n1, long perSample) {
+        return s.asSlice(n0 * perSample * 4, (n1 - n0) * perSample * 4);
+    }
+
+    private static long numel(Tensor t) {
+        return t.numel();
+    }
 
     /** {N, C, H, W, Ho, Wo} (2-D) or {N, C, D, H, W, Do, Ho, Wo} (3-D) after checking input and grid. */
     private static long[] checkSample(String op, Tensor input, Tensor grid, Interpolation mode, Padding padding) {

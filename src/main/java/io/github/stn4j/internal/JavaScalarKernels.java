@@ -37,10 +37,11 @@ public class JavaScalarKernels implements Kernels {
     // ------------------------------------------------------------------ affine grid
 
     @Override
-    public void affineGrid(MemorySegment theta, MemorySegment grid, long n, long h, long w, boolean ac) {
+    public void affineGrid(MemorySegment theta, MemorySegment grid, long n, long h, long w, boolean ac, long r0,
+                           long r1) {
         for (long b = 0; b < n; b++) {
             long t = b * 6;
-            for (long i = 0; i < h; i++) {
+            for (long i = r0; i < r1; i++) {
                 float y = Coords.baseCoord(i, h, ac);
                 for (long j = 0; j < w; j++) {
                     float x = Coords.baseCoord(j, w, ac);
@@ -82,12 +83,14 @@ public class JavaScalarKernels implements Kernels {
     }
 
     @Override
-    public void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w, boolean ac) {
+    public void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w, boolean ac,
+                             long r0, long r1) {
         for (long b = 0; b < n; b++) {
             long t = b * 12;
-            for (long k = 0; k < d; k++) {
+            for (long row = r0; row < r1; row++) {
+                long k = row / h, i = row % h;
                 float z = Coords.baseCoord(k, d, ac);
-                for (long i = 0; i < h; i++) {
+                {
                     float y = Coords.baseCoord(i, h, ac);
                     for (long j = 0; j < w; j++) {
                         float x = Coords.baseCoord(j, w, ac);
@@ -138,28 +141,30 @@ public class JavaScalarKernels implements Kernels {
 
     @Override
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
-                           long inW, long outH, long outW, Interpolation mode, Padding padding, boolean ac) {
-        sample2d(null, input, grid, output, null, null, n, c, inH, inW, outH, outW, mode, padding.code(), ac);
+                           long inW, long outH, long outW, Interpolation mode, Padding padding, boolean ac, long r0,
+                           long r1) {
+        sample2d(null, input, grid, output, null, null, n, c, inH, inW, outH, outW, mode, padding.code(), ac, r0, r1);
     }
 
     @Override
     public void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                    MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
-                                   long outH, long outW, Interpolation mode, Padding padding, boolean ac) {
+                                   long outH, long outW, Interpolation mode, Padding padding, boolean ac, long r0,
+                                   long r1) {
         sample2d(gradOutput, input, grid, null, gradInput, gradGrid, n, c, inH, inW, outH, outW, mode, padding.code(),
-                ac);
+                ac, r0, r1);
     }
 
     /** Forward when gradOutput is null, backward otherwise. */
     private static void sample2d(MemorySegment gout, MemorySegment in, MemorySegment grid, MemorySegment out,
                                  MemorySegment gin, MemorySegment ggrid, long n, long c, long inH, long inW, long outH,
-                                 long outW, Interpolation mode, int pad, boolean ac) {
+                                 long outW, Interpolation mode, int pad, boolean ac, long r0, long r1) {
         long inPlane = inH * inW, outPlane = outH * outW;
         float[] mx = new float[1], my = new float[1];
         float[] cx = new float[4], cy = new float[4], dx = new float[4], dy = new float[4];
         for (long b = 0; b < n; b++) {
             long inBase = b * c * inPlane, outBase = b * c * outPlane;
-            for (long p = 0; p < outPlane; p++) {
+            for (long p = r0 * outW; p < r1 * outW; p++) {
                 long gi = (b * outPlane + p) * 2;
                 float gx = get(grid, gi), gy = get(grid, gi + 1);
                 float sx = 0, sy = 0; // d loss / d (pixel x, pixel y), summed over channels
@@ -286,28 +291,28 @@ public class JavaScalarKernels implements Kernels {
     @Override
     public void gridSample3d(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inD,
                              long inH, long inW, long outD, long outH, long outW, Interpolation mode, Padding padding,
-                             boolean ac) {
+                             boolean ac, long r0, long r1) {
         sample3d(null, input, grid, output, null, null, n, c, inD, inH, inW, outD * outH * outW, mode, padding.code(),
-                ac);
+                ac, r0 * outW, r1 * outW);
     }
 
     @Override
     public void gridSample3dBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                      MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inD,
                                      long inH, long inW, long outD, long outH, long outW, Interpolation mode,
-                                     Padding padding, boolean ac) {
+                                     Padding padding, boolean ac, long r0, long r1) {
         sample3d(gradOutput, input, grid, null, gradInput, gradGrid, n, c, inD, inH, inW, outD * outH * outW, mode,
-                padding.code(), ac);
+                padding.code(), ac, r0 * outW, r1 * outW);
     }
 
     private static void sample3d(MemorySegment gout, MemorySegment in, MemorySegment grid, MemorySegment out,
                                  MemorySegment gin, MemorySegment ggrid, long n, long c, long inD, long inH, long inW,
-                                 long outVol, Interpolation mode, int pad, boolean ac) {
+                                 long outVol, Interpolation mode, int pad, boolean ac, long p0, long p1) {
         long inVol = inD * inH * inW;
         float[] mx = new float[1], my = new float[1], mz = new float[1];
         for (long b = 0; b < n; b++) {
             long inBase = b * c * inVol, outBase = b * c * outVol;
-            for (long p = 0; p < outVol; p++) {
+            for (long p = p0; p < p1; p++) {
                 long gi = (b * outVol + p) * 3;
                 float gx = get(grid, gi), gy = get(grid, gi + 1), gz = get(grid, gi + 2);
                 float x = Coords.sourceIndex(gx, inW, pad, ac, mx);

@@ -37,10 +37,11 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
-    public void affineGrid(MemorySegment theta, MemorySegment grid, long n, long h, long w, boolean alignCorners) {
+    public void affineGrid(MemorySegment theta, MemorySegment grid, long n, long h, long w, boolean alignCorners,
+                           long r0, long r1) {
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment t = in(tmp, theta), g = out(tmp, grid, false);
-            check(stn_h.stn_affine_grid_2d(isa, t, g, n, h, w, flag(alignCorners), 0, h), "stn_affine_grid_2d");
+            check(stn_h.stn_affine_grid_2d(isa, t, g, n, h, w, flag(alignCorners), r0, r1), "stn_affine_grid_2d");
             back(g, grid);
         }
     }
@@ -58,11 +59,12 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
-                           long inW, long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners) {
+                           long inW, long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners,
+                           long r0, long r1) {
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment i = in(tmp, input), g = in(tmp, grid), o = out(tmp, output, false);
             check(stn_h.stn_grid_sample_2d(isa, i, g, o, n, c, inH, inW, outH, outW, mode.code(), padding.code(),
-                    flag(alignCorners), 0, outH), "stn_grid_sample_2d");
+                    flag(alignCorners), r0, r1), "stn_grid_sample_2d");
             back(o, output);
         }
     }
@@ -70,13 +72,14 @@ public final class NativeKernels implements Kernels {
     @Override
     public void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                    MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
-                                   long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners) {
+                                   long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners,
+                                   long r0, long r1) {
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment go = in(tmp, gradOutput), i = in(tmp, input), g = in(tmp, grid);
             MemorySegment gi = gradInput == null ? MemorySegment.NULL : out(tmp, gradInput, true);
             MemorySegment gg = gradGrid == null ? MemorySegment.NULL : out(tmp, gradGrid, false);
             check(stn_h.stn_grid_sample_2d_backward(isa, go, i, g, gi, gg, n, c, inH, inW, outH, outW, mode.code(),
-                    padding.code(), flag(alignCorners), 0, outH), "stn_grid_sample_2d_backward");
+                    padding.code(), flag(alignCorners), r0, r1), "stn_grid_sample_2d_backward");
             if (gradInput != null) back(gi, gradInput);
             if (gradGrid != null) back(gg, gradGrid);
         }
@@ -84,10 +87,10 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w,
-                             boolean alignCorners) {
+                             boolean alignCorners, long r0, long r1) {
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment t = in(tmp, theta), g = out(tmp, grid, false);
-            check(stn_h.stn_affine_grid_3d(isa, t, g, n, d, h, w, flag(alignCorners), 0, d * h),
+            check(stn_h.stn_affine_grid_3d(isa, t, g, n, d, h, w, flag(alignCorners), r0, r1),
                     "stn_affine_grid_3d");
             back(g, grid);
         }
@@ -107,11 +110,11 @@ public final class NativeKernels implements Kernels {
     @Override
     public void gridSample3d(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inD,
                              long inH, long inW, long outD, long outH, long outW, Interpolation mode, Padding padding,
-                             boolean alignCorners) {
+                             boolean alignCorners, long r0, long r1) {
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment i = in(tmp, input), g = in(tmp, grid), o = out(tmp, output, false);
             check(stn_h.stn_grid_sample_3d(isa, i, g, o, n, c, inD, inH, inW, outD, outH, outW, mode.code(),
-                    padding.code(), flag(alignCorners), 0, outD * outH), "stn_grid_sample_3d");
+                    padding.code(), flag(alignCorners), r0, r1), "stn_grid_sample_3d");
             back(o, output);
         }
     }
@@ -120,13 +123,13 @@ public final class NativeKernels implements Kernels {
     public void gridSample3dBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                      MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inD,
                                      long inH, long inW, long outD, long outH, long outW, Interpolation mode,
-                                     Padding padding, boolean alignCorners) {
+                                     Padding padding, boolean alignCorners, long r0, long r1) {
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment go = in(tmp, gradOutput), i = in(tmp, input), g = in(tmp, grid);
             MemorySegment gi = gradInput == null ? MemorySegment.NULL : out(tmp, gradInput, true);
             MemorySegment gg = gradGrid == null ? MemorySegment.NULL : out(tmp, gradGrid, false);
             check(stn_h.stn_grid_sample_3d_backward(isa, go, i, g, gi, gg, n, c, inD, inH, inW, outD, outH, outW,
-                    mode.code(), padding.code(), flag(alignCorners), 0, outD * outH), "stn_grid_sample_3d_backward");
+                    mode.code(), padding.code(), flag(alignCorners), r0, r1), "stn_grid_sample_3d_backward");
             if (gradInput != null) back(gi, gradInput);
             if (gradGrid != null) back(gg, gradGrid);
         }

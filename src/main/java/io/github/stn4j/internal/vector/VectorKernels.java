@@ -142,9 +142,10 @@ public final class VectorKernels extends JavaScalarKernels {
     // ------------------------------------------------------------------ affine grid 2-D
 
     @Override
-    public void affineGrid(MemorySegment theta, MemorySegment grid, long n, long h, long w, boolean ac) {
+    public void affineGrid(MemorySegment theta, MemorySegment grid, long n, long h, long w, boolean ac, long r0,
+                           long r1) {
         if (2 * w > Integer.MAX_VALUE - 64) {
-            super.affineGrid(theta, grid, n, h, w, ac);
+            super.affineGrid(theta, grid, n, h, w, ac, r0, r1);
             return;
         }
         int W = (int) w;
@@ -154,7 +155,7 @@ public final class VectorKernels extends JavaScalarKernels {
             float t0 = theta.getAtIndex(F, b * 6), t1 = theta.getAtIndex(F, b * 6 + 1);
             float t2 = theta.getAtIndex(F, b * 6 + 2), t3 = theta.getAtIndex(F, b * 6 + 3);
             float t4 = theta.getAtIndex(F, b * 6 + 4), t5 = theta.getAtIndex(F, b * 6 + 5);
-            for (long i = 0; i < h; i++) {
+            for (long i = r0; i < r1; i++) {
                 float y = Coords.baseCoord(i, h, ac);
                 float cx = y * t1, cy = y * t4;
                 int j = 0;
@@ -223,9 +224,10 @@ public final class VectorKernels extends JavaScalarKernels {
 
     @Override
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
-                           long inW, long outH, long outW, Interpolation mode, Padding padding, boolean ac) {
+                           long inW, long outH, long outW, Interpolation mode, Padding padding, boolean ac, long r0,
+                           long r1) {
         if (mode == Interpolation.BICUBIC || !fits(n * c * inH * inW, inH, inW) || outW > Integer.MAX_VALUE / 4) {
-            super.gridSample(input, grid, output, n, c, inH, inW, outH, outW, mode, padding, ac);
+            super.gridSample(input, grid, output, n, c, inH, inW, outH, outW, mode, padding, ac, r0, r1);
             return;
         }
         Arr in = Arr.of(input);
@@ -236,7 +238,7 @@ public final class VectorKernels extends JavaScalarKernels {
         int[] idx = new int[4 * L];
         boolean nearest = mode == Interpolation.NEAREST;
         for (long b = 0; b < n; b++) {
-            for (long i = 0; i < outH; i++) {
+            for (long i = r0; i < r1; i++) {
                 splitRow(grid, ((b * outH + i) * outW) * 2, gxs, gys);
                 long outRow = b * c * outPlane + i * outW;
                 int j = 0;
@@ -285,10 +287,11 @@ public final class VectorKernels extends JavaScalarKernels {
     @Override
     public void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                    MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
-                                   long outH, long outW, Interpolation mode, Padding padding, boolean ac) {
+                                   long outH, long outW, Interpolation mode, Padding padding, boolean ac, long r0,
+                                   long r1) {
         if (mode == Interpolation.BICUBIC || !fits(n * c * inH * inW, inH, inW) || outW > Integer.MAX_VALUE / 4) {
             super.gridSampleBackward(gradOutput, input, grid, gradInput, gradGrid, n, c, inH, inW, outH, outW, mode,
-                    padding, ac);
+                    padding, ac, r0, r1);
             return;
         }
         Arr in = Arr.of(input);
@@ -303,7 +306,7 @@ public final class VectorKernels extends JavaScalarKernels {
         FloatVector[] mx = new FloatVector[1], my = new FloatVector[1];
         float[] smx = new float[1], smy = new float[1];
         for (long b = 0; b < n; b++) {
-            for (long i = 0; i < outH; i++) {
+            for (long i = r0; i < r1; i++) {
                 long gridRow = ((b * outH + i) * outW) * 2;
                 splitRow(grid, gridRow, gxs, gys);
                 long outRow = b * c * outPlane + i * outW;

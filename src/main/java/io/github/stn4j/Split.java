@@ -1,0 +1,147 @@
+package io.github.stn4j;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How {@link SpatialOps} splits one call over {@link Parallel}'s threads: over samples and output rows, so that N = 1
+ * scales too.
+ *
+ * <p>Forward passes and grid gradients write disjoint outputs, so any split gives the same bits. The input gradient is
+ * a scatter-add: to keep it bitwise identical for any number of threads, its split depends only on the shape, never
+ * on the thread count. With {@value #WHOLE_SAMPLES} or more samples every task owns whole samples (each sample's
+ * gradient is summed by one task, in row order, as in one thread). With fewer, each sample's rows are cut into
+ * {@value #CHUNKS} fixed chunks; each chunk scatters into its own zeroed partial buffer and the partials are added in
+ * chunk order. Calls with less than {@value #MIN_WORK} output values are not split at all.
+ */
+final class Split {
+    static final int WHOLE_SAMPLES = 8;
+    static final int CHUNKS = 8;
+    static final long MIN_WORK = 1 << 15;
+
+    private Split() {}
+
+    interface Piece {
+        void run(long n0, long n1, long r0, long r1);
+    }
+
+    interface Samples {
+        void run(long n0, long n1);
+    }
+
+    interface Backward {
+        /** gin is the input gradient of samples [n0, n1) (or a partial buffer of one sample), or null. */
+        void run(MemorySegment gin, long n0, long n1, long r0, long r1);
+    }
+
+    private record Range(long n0, long n1, long r0, long r1) {}
+
+    /** Pieces for a write-only pass: whole samples when there are enough, else row ranges of each sample. */
+    private static List<Range> plan(long n, long rows, int pieces) {
+        List<Range> out = new ArrayList<>();
+        if (n >= pieces) {
+            for (int k = 0; k < pieces; k++) out.add(new Range(n * k / pieces, n * (k + 1) / pieces, 0, rows));
+        } else {
+            long per = (pieces + n - 1) / n;
+            for (long s = 0; s < n; s++) {
+                long parts = Math.min(per, Math.max(1, rows));
+                for (long k = 0; k < parts; k++) out.add(new Range(s, s + 1, rows * k / parts, rows * (k + 1) / parts));
+            }
+        }
+        return out;
+    }
+
+    private static void run(List<Range> ranges, Piece piece) {
+        if (ranges.size() == 1) {
+            Range r = ranges.get(0);
+            piece.run(r.n0, r.n1, r.r0, r.r1);
+            return;
+        }
+        Parallel.forRange(ranges.size(), 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                Range r = ranges.get(i);
+                piece.run(r.n0, r.n1, r.r0, r.r1);
+            }
+        });
+    }
+
+    static void forward(long n, long rows, long perRow, Piece piece) {
+        if (n == 0 || rows == 0) return;
+        int threads = Parallel.threads();
+        if (threads == 1 || n * rows * perRow < MIN_WORK) {
+            piece.run(0, n, 0, rows);
+            return;
+        }
+        run(plan(n, rows, threads * 4), piece);
+    }
+
+    static void samples(long n, long perSample, Samples task) {
+        if (n == 0) return;
+        int threads = Parallel.threads();
+        if (threads == 1 || n * perSample < MIN_WORK || n == 1) {
+            task.run(0, n);
+            return;
+        }
+        int pieces = (int) Math.min(n, threads * 4L);
+        Parallel.forRange(pieces, 1, (from, to) -> {
+            for (int k = from; k < to; k++) task.run(n * k / pieces, n * (k + 1) / pieces);
+        });
+    }
+
+    static void backward(long n, long rows, long perRow, MemorySegment gradInput, long inSample, Backward piece) {
+        if (n == 0 || rows == 0) return;
+        int threads = Parallel.threads();
+        boolean small = n * rows * perRow < MIN_WORK;
+        if (gradInput == null || small || n >= WHOLE_SAMPLES || rows == 1) {
+            // disjoint gradient slices per task (or no input gradient at all): split freely over whole samples,
+            // and over rows only when there is no input gradient to scatter into
+            List<Range> ranges;
+            if (small || threads == 1) {
+                ranges = List.of(new Range(0, n, 0, rows));
+            } else if (gradInput == null) {
+                ranges = plan(n, rows, threads * 4);
+            } else {
+                int pieces = (int) Math.min(n, threads * 4L);
+                ranges = new ArrayList<>();
+                for (int k = 0; k < pieces; k++) ranges.add(new Range(n * k / pieces, n * (k + 1) / pieces, 0, rows));
+            }
+            run(ranges, (n0, n1, r0, r1) -> piece.run(gradInput == null ? null
+                    : gradInput.asSlice(n0 * inSample * 4, (n1 - n0) * inSample * 4), n0, n1, r0, r1));
+            return;
+        }
+        // fewer than WHOLE_SAMPLES samples: fixed row chunks with partial buffers, summed in chunk order
+        int chunks = (int) Math.min(CHUNKS, rows);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment[] partial = new MemorySegment[(int) n * chunks];
+            for (int i = 0; i < partial.length; i++) partial[i] = arena.allocate(inSample * 4, 64); // zeroed
+            List<Range> ranges = new ArrayList<>();
+            for (long s = 0; s < n; s++) {
+                for (int k = 0; k < chunks; k++) ranges.add(new Range(s, s + 1, rows * k / chunks, rows * (k + 1) / chunks));
+            }
+            // range i is chunk i % chunks of sample i / chunks, and scatters into partial[i]
+            Parallel.forRange(ranges.size(), 1, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    Range r = ranges.get(i);
+                    piece.run(partial[i], r.n0, r.n1, r.r0, r.r1);
+                }
+            });
+            // sum the partials in chunk order, split over elements (each element by one thread, same order)
+            long total = inSample;
+            Parallel.forRange((int) Math.min(Integer.MAX_VALUE, (total + 4095) / 4096), 1, (from, to) -> {
+                for (long s = 0; s < n; s++) {
+                    MemorySegment dst = gradInput.asSlice(s * inSample * 4, inSample * 4);
+                    for (long i = (long) from * 4096; i < Math.min(total, (long) to * 4096); i++) {
+                        float acc = partial[(int) s * chunks].getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                        for (int k = 1; k < chunks; k++) {
+                            acc += partial[(int) s * chunks + k].getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                        }
+                        dst.setAtIndex(ValueLayout.JAVA_FLOAT, i, acc);
+                    }
+                }
+            });
+        }
+    }
+}
