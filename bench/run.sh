@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds the library and the benchmarks, runs JMH, prints the table.
+#   bench/run.sh quick   # about 5 minutes: imagenet and featmap, bilinear, 1 thread, every backend and peer
+#   bench/run.sh full    # about 40 minutes: every shape, the other modes, 2 threads, heap tensors
+# Results: bench/target/results-<profile>/*.csv, the table: bench/target/results-<profile>/table.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+PROFILE=${1:-quick}
+mvn -B -ntp -q -DskipTests install   # the library into the local repository, for the bench build
+(cd bench && mvn -B -ntp -q -DskipTests package)
+cd bench
+OUT=target/results-$PROFILE
+rm -rf "$OUT" && mkdir -p "$OUT" target/javacpp-cache
+JAVA=(java -Dorg.bytedeco.javacpp.cachedir=target/javacpp-cache -jar target/benchmarks.jar -foe true)
+# The first load of PyTorch's natives into an empty JavaCPP cache can crash: warm the cache once.
+"${JAVA[@]}" -f 1 -wi 0 -i 1 -r 100ms -p shape=tiny 'PyTorchBench.forward' >/dev/null 2>&1 || true
+run() { # name, then JMH arguments
+    local name=$1; shift
+    echo "== $name: jmh $*"
+    "${JAVA[@]}" "$@" -rf csv -rff "$OUT/$name.csv" > "$OUT/$name.log" 2>&1 || { tail -20 "$OUT/$name.log"; exit 1; }
+}
+if [ "$PROFILE" = quick ]; then
+    T=(-f 1 -wi 2 -w 500ms -i 3 -r 500ms)
+    S=imagenet,featmap
+    run stn "${T[@]}" -p shape=$S -p mode=BILINEAR 'StnBench'
+    run pytorch "${T[@]}" -p shape=$S -p mode=BILINEAR 'PyTorchBench'
+    run opencv "${T[@]}" -p shape=$S -p mode=BILINEAR 'OpenCvBench'
+    run boofcv "${T[@]}" -p shape=$S 'BoofCvBench'
+    run bandwidth "${T[@]}" -p shape=$S 'BandwidthBench'
+elif [ "$PROFILE" = full ]; then
+    T=(-f 2 -wi 2 -w 1s -i 4 -r 1s)
+    ALL=tiny,mnist,imagenet,featmap,large
+    run stn "${T[@]}" -p shape=$ALL -p mode=BILINEAR 'StnBench'
+    run stn-modes "${T[@]}" -p shape=imagenet,featmap -p mode=NEAREST,BICUBIC \
+        -p backend=NATIVE_AVX512,NATIVE_AVX2,VECTOR_API 'StnBench.(forward|backward)'
+    run stn-threads "${T[@]}" -p shape=imagenet,large -p mode=BILINEAR -p threads=2 \
+        -p backend=NATIVE_AVX512,NATIVE_AVX2,VECTOR_API 'StnBench.(forward|backward)'
+    run stn-heap "${T[@]}" -p shape=imagenet -p mode=BILINEAR -p memory=HEAP \
+        -p backend=NATIVE_AVX512,VECTOR_API,JAVA_SCALAR 'StnBench.forward'
+    run pytorch "${T[@]}" -p shape=mnist,imagenet,featmap,large -p mode=BILINEAR,NEAREST,BICUBIC 'PyTorchBench'
+    run pytorch-threads "${T[@]}" -p shape=imagenet,large -p mode=BILINEAR -p threads=2 'PyTorchBench.(forward|backward)'
+    run opencv "${T[@]}" -p shape=imagenet,featmap,large -p mode=BILINEAR,NEAREST,BICUBIC 'OpenCvBench'
+    run boofcv "${T[@]}" -p shape=mnist,imagenet,featmap,large 'BoofCvBench'
+    run bandwidth "${T[@]}" -p shape=$ALL 'BandwidthBench'
+else
+    echo "usage: bench/run.sh quick|full" >&2
+    exit 2
+fi
+python3 table.py "$OUT"/*.csv | tee "$OUT/table.md"

@@ -1,0 +1,84 @@
+package io.github.stn4j.bench;
+
+import io.github.stn4j.Interpolation;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.BoolPointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.pytorch.T_TensorTensor_T;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * PyTorch 2.10 in the JVM (bytedeco presets): the same operations on the same data. Its first calls run several times
+ * slower than its steady state; JMH's warm-up iterations (and 10 calls in setup) cover that. Results are released by
+ * JavaCPP's deallocator when their Java objects are collected (each call allocates, as PyTorch's API does).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@State(Scope.Thread)
+@Fork(value = 2, jvmArgsAppend = {"-Dorg.bytedeco.javacpp.cachedir=target/javacpp-cache"})
+public class PyTorchBench {
+    @Param({"BILINEAR"})
+    public Interpolation mode;
+
+    @Param({"imagenet"})
+    public Shapes shape;
+
+    @Param({"1"})
+    public int threads;
+
+    Tensor theta, grid, input, gradOutput;
+    BoolPointer mask;
+    long[] size;
+
+    static Tensor tensor(float[] values, long... shape) {
+        FloatPointer p = new FloatPointer(values);
+        return torch.from_blob(p, shape).clone(); // own the memory (p may be collected)
+    }
+
+    @Setup(Level.Trial)
+    public void setup() {
+        torch.set_num_threads(threads);
+        size = shape.size();
+        theta = tensor(shape.theta(), size[0], 2, 3);
+        grid = tensor(shape.grid(), size[0], size[2], size[3], 2);
+        input = tensor(shape.input(), size);
+        gradOutput = tensor(shape.gradOutput(), size);
+        mask = new BoolPointer(2);
+        mask.put(0, true).put(1, true);
+        for (int i = 0; i < 10; i++) {
+            affineGrid();
+            forward();
+            backward();
+        }
+    }
+
+    int code() {
+        return mode.code(); // 0 bilinear, 1 nearest, 2 bicubic: the same numbers as PyTorch's
+    }
+
+    @Benchmark
+    public Tensor affineGrid() {
+        return torch.affine_grid_generator(theta, size, false);
+    }
+
+    @Benchmark
+    public Tensor forward() {
+        return torch.grid_sampler(input, grid, code(), 0, false);
+    }
+
+    @Benchmark
+    public T_TensorTensor_T backward() {
+        return torch.grid_sampler_2d_backward(gradOutput, input, grid, code(), 0, false, mask);
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Prints JMH CSV results (bench/run.sh) as one markdown table: a row per operation, shape, mode and thread count;
+a column per stn4j backend and per peer (ms per call, lower is better); and PyTorch's time over stn4j's best."""
+import csv
+import sys
+from collections import defaultdict
+
+COLS = ["NATIVE_AVX512", "NATIVE_AVX2", "NATIVE_SCALAR", "VECTOR_API", "JAVA_SCALAR", "PyTorch", "OpenCV", "BoofCV"]
+rows = defaultdict(dict)
+copy = {}
+for path in sys.argv[1:]:
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            bench = r["Benchmark"].rsplit(".", 2)
+            cls, op = bench[-2], bench[-1]
+            shape = r.get("Param: shape", "")
+            mode = r.get("Param: mode", "") or "BILINEAR"
+            threads = r.get("Param: threads", "") or "1"
+            score = float(r["Score"])
+            if cls == "BandwidthBench":
+                copy[shape] = score
+                continue
+            if op == "affineGrid":
+                mode = "-"
+            col = {"PyTorchBench": "PyTorch", "OpenCvBench": "OpenCV", "BoofCvBench": "BoofCV"}.get(cls)
+            if cls == "StnBench":
+                col = r["Param: backend"]
+                if r.get("Param: memory", "OFF_HEAP") == "HEAP":
+                    op += " (heap)"
+            rows[(op, shape, mode, threads)][col] = score
+
+order = {"affineGrid": 0, "forward": 1, "forward (heap)": 2, "backward": 3}
+shapes = {"tiny": 0, "mnist": 1, "imagenet": 2, "featmap": 3, "large": 4}
+print("| op | shape | mode | threads | " + " | ".join(COLS) + " | PyTorch / best stn4j | copy bound |")
+print("|---|---|---|---:|" + "---:|" * len(COLS) + "---:|---:|")
+for key in sorted(rows, key=lambda k: (order.get(k[0], 9), shapes.get(k[1], 9), k[2], k[3])):
+    op, shape, mode, threads = key
+    r = rows[key]
+    cells = [("%.3f" % r[c]) if c in r else "" for c in COLS]
+    native = [r[c] for c in COLS[:5] if c in r]
+    ratio = ("%.1fx" % (r["PyTorch"] / min(native))) if "PyTorch" in r and native else ""
+    bound = ("%.3f" % copy[shape]) if shape in copy and op.startswith("forward") else ""
+    print("| %s | %s | %s | %s | %s | %s | %s |" % (op, shape, mode, threads, " | ".join(cells), ratio, bound))
