@@ -41,6 +41,9 @@ typedef __m256 VM;
 #define i_mullo(a, b) _mm256_mullo_epi32((a), (b))
 #define i_store(p, v) _mm256_storeu_si256((__m256i *)(p), (v))
 #define v_gather(base, idx, m) _mm256_mask_i32gather_ps(_mm256_setzero_ps(), (base), (idx), (m), 4)
+#define v_load_i(p) _mm256_loadu_si256((const __m256i *)(p))
+#define m_from_i(off) _mm256_castsi256_ps(_mm256_cmpgt_epi32((off), _mm256_set1_epi32(-1))) /* off >= 0 */
+#define i_select(m, a, b) _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), (m)))
 #define v_iota() _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7)
 
 static inline float v_hsum(VF v) {

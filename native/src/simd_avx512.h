@@ -43,6 +43,9 @@ typedef __mmask16 VM;
 #define i_mullo(a, b) _mm512_mullo_epi32((a), (b))
 #define i_store(p, v) _mm512_storeu_si512((void *)(p), (v))
 #define v_gather(base, idx, m) _mm512_mask_i32gather_ps(_mm512_setzero_ps(), (m), (idx), (base), 4)
+#define v_load_i(p) _mm512_loadu_si512((const void *)(p))
+#define m_from_i(off) _mm512_cmpgt_epi32_mask((off), _mm512_set1_epi32(-1)) /* off >= 0 */
+#define i_select(m, a, b) _mm512_mask_blend_epi32((m), (a), (b)) /* m ? b : a */
 #define v_iota() _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 #define v_hsum(v) _mm512_reduce_add_ps(v)
 
