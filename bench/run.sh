@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the library and the benchmarks, runs JMH, prints the table.
-#   bench/run.sh quick   # about 5 minutes: imagenet and featmap, bilinear, 1 thread, every backend and peer
+#   bench/run.sh quick   # about 5 minutes: the shapes, modes and thread counts the targets name, every backend and peer
 #   bench/run.sh full    # about 40 minutes: every shape, the other modes, 2 threads, heap tensors
 # Results: bench/target/results-<profile>/*.csv, the table: bench/target/results-<profile>/table.md
 set -euo pipefail
@@ -21,13 +21,25 @@ run() { # name, then JMH arguments
     "${JAVA[@]}" "$@" -rf csv -rff "$OUT/$name.csv" > "$OUT/$name.log" 2>&1 || { tail -20 "$OUT/$name.log"; exit 1; }
 }
 if [ "$PROFILE" = quick ]; then
-    T=(-f 1 -wi 2 -w 500ms -i 3 -r 500ms)
-    S=imagenet,featmap
-    run stn "${T[@]}" -p shape=$S -p mode=BILINEAR 'StnBench'
-    run pytorch "${T[@]}" -p shape=$S -p mode=BILINEAR 'PyTorchBench'
-    run opencv "${T[@]}" -p shape=$S -p mode=BILINEAR 'OpenCvBench'
-    run boofcv "${T[@]}" -p shape=$S 'BoofCvBench'
-    run bandwidth "${T[@]}" -p shape=$S 'BandwidthBench'
+    # every target of the performance issue, once: 1 fork, short iterations (about 5 minutes)
+    T=(-f 1 -wi 1 -w 500ms -i 3 -r 400ms)
+    run stn "${T[@]}" -p shape=imagenet,featmap -p mode=BILINEAR 'StnBench'
+    run stn-modes "${T[@]}" -p shape=imagenet -p mode=NEAREST,BICUBIC -p backend=NATIVE_AVX512,VECTOR_API \
+        'StnBench.(forward|backward)'
+    run stn-large "${T[@]}" -p shape=large -p mode=BILINEAR -p threads=1,2 -p backend=NATIVE_AVX512 \
+        'StnBench.(forward|backward)'
+    run stn-threads "${T[@]}" -p shape=imagenet -p mode=BILINEAR -p threads=2 -p backend=NATIVE_AVX512 \
+        'StnBench.(forward|backward)'
+    run stn-mnist "${T[@]}" -p shape=mnist -p mode=BILINEAR 'StnBench.affineGrid'
+    run pytorch "${T[@]}" -p shape=imagenet,featmap -p mode=BILINEAR 'PyTorchBench'
+    run pytorch-modes "${T[@]}" -p shape=imagenet -p mode=NEAREST,BICUBIC 'PyTorchBench.(forward|backward)'
+    run pytorch-large "${T[@]}" -p shape=large -p mode=BILINEAR -p threads=1,2 'PyTorchBench.(forward|backward)'
+    run pytorch-mnist "${T[@]}" -p shape=mnist 'PyTorchBench.affineGrid'
+    run opencv "${T[@]}" -p shape=imagenet,featmap -p mode=BILINEAR 'OpenCvBench'
+    run boofcv "${T[@]}" -p shape=imagenet,featmap 'BoofCvBench'
+    run bandwidth "${T[@]}" -p shape=imagenet,featmap,large 'BandwidthBench'
+    run alloc -f 1 -wi 1 -w 500ms -i 2 -r 400ms -prof gc -p shape=imagenet -p mode=BILINEAR \
+        -p backend=NATIVE_AVX512,VECTOR_API 'StnBench.(forward|backward)'
 elif [ "$PROFILE" = full ]; then
     T=(-f 2 -wi 2 -w 1s -i 4 -r 1s)
     ALL=tiny,mnist,imagenet,featmap,large

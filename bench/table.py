@@ -8,9 +8,16 @@ from collections import defaultdict
 COLS = ["NATIVE_AVX512", "NATIVE_AVX2", "NATIVE_SCALAR", "VECTOR_API", "JAVA_SCALAR", "PyTorch", "OpenCV", "BoofCV"]
 rows = defaultdict(dict)
 copy = {}
+alloc = []
 for path in sys.argv[1:]:
     with open(path) as f:
         for r in csv.DictReader(f):
+            if ":" in r["Benchmark"]:
+                # secondary metrics (-prof gc): keep the bytes allocated per operation
+                if r["Benchmark"].endswith("gc.alloc.rate.norm"):
+                    alloc.append((r["Benchmark"].split(":")[0].rsplit(".", 1)[-1], r.get("Param: backend", ""),
+                                  r.get("Param: shape", ""), float(r["Score"])))
+                continue
             bench = r["Benchmark"].rsplit(".", 2)
             cls, op = bench[-2], bench[-1]
             shape = r.get("Param: shape", "")
@@ -41,3 +48,9 @@ for key in sorted(rows, key=lambda k: (order.get(k[0], 9), shapes.get(k[1], 9), 
     ratio = ("%.1fx" % (r["PyTorch"] / min(native))) if "PyTorch" in r and native else ""
     bound = ("%.3f" % copy[shape]) if shape in copy and op.startswith("forward") else ""
     print("| %s | %s | %s | %s | %s | %s | %s |" % (op, shape, mode, threads, " | ".join(cells), ratio, bound))
+
+if alloc:
+    print()
+    print("Java heap allocated per call (JMH -prof gc, gc.alloc.rate.norm):")
+    for op, backend, shape, b in alloc:
+        print("- %s %s %s: %.0f bytes" % (op, backend, shape, b))
