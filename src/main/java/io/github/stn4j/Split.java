@@ -13,14 +13,15 @@ import java.util.List;
  * <p>Forward passes and grid gradients write disjoint outputs, so any split gives the same bits. The input gradient is
  * a scatter-add: to keep it bitwise identical for any number of threads, its split depends only on the shape, never
  * on the thread count. With {@value #WHOLE_SAMPLES} or more samples every task owns whole samples (each sample's
- * gradient is summed by one task, in row order, as in one thread). With fewer, each sample's rows are cut into
- * {@value #CHUNKS} fixed chunks; each chunk scatters into its own zeroed partial buffer and the partials are added in
+ * gradient is summed by one task, in row order, as in one thread). With fewer, each sample's rows are cut into up to
+ * {@value #CHUNKS} fixed chunks (fewer for large inputs, so that partials stay near 32 MiB, never fewer than 2); each chunk scatters into its own zeroed partial buffer and the partials are added in
  * chunk order. Calls with less than {@value #MIN_WORK} output values are not split at all.
  */
 final class Split {
     static final int WHOLE_SAMPLES = 8;
     static final int CHUNKS = 8;
     static final long MIN_WORK = 1 << 15;
+    static final long PARTIAL_BYTES = 32L << 20;
 
     private Split() {}
 
@@ -112,8 +113,10 @@ final class Split {
                     : gradInput.asSlice(n0 * inSample * 4, (n1 - n0) * inSample * 4), n0, n1, r0, r1));
             return;
         }
-        // fewer than WHOLE_SAMPLES samples: fixed row chunks with partial buffers, summed in chunk order
-        int chunks = (int) Math.min(CHUNKS, rows);
+        // fewer than WHOLE_SAMPLES samples: fixed row chunks with partial buffers, summed in chunk order. Partials cost
+        // memory traffic, so large inputs get fewer chunks (at most PARTIAL_BYTES of partials, at least 2 chunks);
+        // the count still depends only on the shape.
+        int chunks = (int) Math.min(Math.min(CHUNKS, rows), Math.max(2, PARTIAL_BYTES / Math.max(1, n * inSample * 4)));
         try (Arena arena = Arena.ofShared()) {
             MemorySegment[] partial = new MemorySegment[(int) n * chunks];
             for (int i = 0; i < partial.length; i++) partial[i] = arena.allocate(inSample * 4, 64); // zeroed
