@@ -95,7 +95,9 @@ public final class SpatialOps {
      * @return grid [N, H, W, 2] or [N, D, H, W, 3]
      */
     public Tensor affineGrid(Tensor theta, long[] size, boolean alignCorners) {
-        long[] s = checkSize("affineGrid", size);
+        String op = "affineGrid";
+        long[] s = checkSize(op, size).clone(); // a copy: the caller's array may change while we run
+        Checks.numel(op, "grid", gridShape(s));
         Tensor grid = Tensor.zeros(gridShape(s));
         return withCleanup(grid, () -> affineGrid(theta, s, alignCorners, grid));
     }
@@ -103,21 +105,34 @@ public final class SpatialOps {
     /** {@link #affineGrid(Tensor, long[], boolean)} into {@code grid}; returns {@code grid}. */
     public Tensor affineGrid(Tensor theta, long[] size, boolean alignCorners, Tensor grid) {
         String op = "affineGrid";
-        long[] s = checkSize(op, size);
-        boolean is3d = s.length == 5;
-        Checks.shape(theta, op, "theta", is3d ? new long[] {s[0], 3, 4} : new long[] {s[0], 2, 3}, "N = size[0]");
-        Checks.shape(grid, op, "grid", gridShape(s), is3d ? "N, D, H, W of size, 3" : "N, H, W of size, 2");
-        Checks.output(grid, op, "grid", theta);
-        long rows = is3d ? s[2] * s[3] : s[2], rowLen = (is3d ? s[4] * 3 : s[3] * 2);
-        int params = is3d ? 12 : 6;
-        Split.forward(s[0], rows, rowLen, (n0, n1, r0, r1) -> {
-            MemorySegment t = slice(theta.segment(), n0, n1, params), g = slice(grid.segment(), n0, n1, rows * rowLen);
-            if (is3d) kernels.affineGrid3d(t, g, n1 - n0, s[2], s[3], s[4], alignCorners, r0, r1);
-            else kernels.affineGrid(t, g, n1 - n0, s[2], s[3], alignCorners, r0, r1);
-        });
+        checkGridAgainstSize(op, "grid", grid, checkSize(op, size));
+        // from here on only the tensors' own (immutable) shapes are used
+        boolean is3d = grid.rank() == 5;
+        long n = grid.size(0);
+        Checks.shape(theta, op, "theta", "N = size[0]", 3, n, is3d ? 3 : 2, is3d ? 4 : 3, 0, 0);
+        Checks.output(grid, op, "grid", theta, null, null, null);
+        long rows = is3d ? grid.size(1) * grid.size(2) : grid.size(1), rowLen = grid.size(is3d ? 3 : 2) * (is3d ? 3 : 2);
+        // the serial path calls the kernel directly: no lambda, nothing allocated on the Java heap
+        if (Split.serial(n, rows, rowLen)) {
+            if (n > 0 && rows > 0) affinePiece(theta, grid, alignCorners, 0, n, 0, rows);
+        } else {
+            Split.forward(n, rows, rowLen, (n0, n1, r0, r1) -> affinePiece(theta, grid, alignCorners, n0, n1, r0, r1));
+        }
         Reference.reachabilityFence(theta);
         Reference.reachabilityFence(grid);
         return grid;
+    }
+
+    private void affinePiece(Tensor theta, Tensor grid, boolean ac, long n0, long n1, long r0, long r1) {
+        if (grid.rank() == 5) {
+            long d = grid.size(1), h = grid.size(2), w = grid.size(3);
+            kernels.affineGrid3d(slice(theta.segment(), n0, n1, 12), slice(grid.segment(), n0, n1, d * h * w * 3),
+                    n1 - n0, d, h, w, ac, r0, r1);
+        } else {
+            long h = grid.size(1), w = grid.size(2);
+            kernels.affineGrid(slice(theta.segment(), n0, n1, 6), slice(grid.segment(), n0, n1, h * w * 2), n1 - n0,
+                    h, w, ac, r0, r1);
+        }
     }
 
     /**
@@ -128,7 +143,7 @@ public final class SpatialOps {
      * @return grad theta [N, 2, 3] or [N, 3, 4]
      */
     public Tensor affineGridBackward(Tensor gradGrid, long[] size, boolean alignCorners) {
-        long[] s = checkSize("affineGridBackward", size);
+        long[] s = checkSize("affineGridBackward", size).clone();
         Tensor gradTheta = s.length == 5 ? Tensor.zeros(s[0], 3, 4) : Tensor.zeros(s[0], 2, 3);
         return withCleanup(gradTheta, () -> affineGridBackward(gradGrid, s, alignCorners, gradTheta));
     }
@@ -136,24 +151,32 @@ public final class SpatialOps {
     /** {@link #affineGridBackward(Tensor, long[], boolean)} into {@code gradTheta}; returns it. */
     public Tensor affineGridBackward(Tensor gradGrid, long[] size, boolean alignCorners, Tensor gradTheta) {
         String op = "affineGridBackward";
-        long[] s = checkSize(op, size);
-        boolean is3d = s.length == 5;
-        Checks.shape(gradGrid, op, "gradGrid", gridShape(s), is3d ? "N, D, H, W of size, 3" : "N, H, W of size, 2");
-        Checks.shape(gradTheta, op, "gradTheta", is3d ? new long[] {s[0], 3, 4} : new long[] {s[0], 2, 3},
-                "N = size[0]");
-        Checks.output(gradTheta, op, "gradTheta", gradGrid);
-        long perSample = (is3d ? s[2] * s[3] * s[4] * 3 : s[2] * s[3] * 2);
-        int params = is3d ? 12 : 6;
+        checkGridAgainstSize(op, "gradGrid", gradGrid, checkSize(op, size));
+        boolean is3d = gradGrid.rank() == 5;
+        long n = gradGrid.size(0), perSample = gradGrid.numel() / Math.max(1, n);
+        Checks.shape(gradTheta, op, "gradTheta", "N = size[0]", 3, n, is3d ? 3 : 2, is3d ? 4 : 3, 0, 0);
+        Checks.output(gradTheta, op, "gradTheta", gradGrid, null, null, null);
         // each sample's sum is taken by one task: the same bits for any number of threads
-        Split.samples(s[0], perSample, (n0, n1) -> {
-            MemorySegment gg = slice(gradGrid.segment(), n0, n1, perSample), gt = slice(gradTheta.segment(), n0, n1,
-                    params);
-            if (is3d) kernels.affineGrid3dBackward(gg, gt, n1 - n0, s[2], s[3], s[4], alignCorners);
-            else kernels.affineGridBackward(gg, gt, n1 - n0, s[2], s[3], alignCorners);
-        });
+        if (Split.serialSamples(n, perSample)) {
+            if (n > 0) affineBackwardPiece(gradGrid, gradTheta, alignCorners, 0, n);
+        } else {
+            Split.samples(n, perSample, (n0, n1) -> affineBackwardPiece(gradGrid, gradTheta, alignCorners, n0, n1));
+        }
         Reference.reachabilityFence(gradGrid);
         Reference.reachabilityFence(gradTheta);
         return gradTheta;
+    }
+
+    private void affineBackwardPiece(Tensor gradGrid, Tensor gradTheta, boolean ac, long n0, long n1) {
+        if (gradGrid.rank() == 5) {
+            long d = gradGrid.size(1), h = gradGrid.size(2), w = gradGrid.size(3);
+            kernels.affineGrid3dBackward(slice(gradGrid.segment(), n0, n1, d * h * w * 3),
+                    slice(gradTheta.segment(), n0, n1, 12), n1 - n0, d, h, w, ac);
+        } else {
+            long h = gradGrid.size(1), w = gradGrid.size(2);
+            kernels.affineGridBackward(slice(gradGrid.segment(), n0, n1, h * w * 2),
+                    slice(gradTheta.segment(), n0, n1, 6), n1 - n0, h, w, ac);
+        }
     }
 
     // ---------------------------------------------------------------- grid sample
@@ -168,8 +191,11 @@ public final class SpatialOps {
      * @return output [N, C, Ho, Wo] or [N, C, Do, Ho, Wo]
      */
     public Tensor gridSample(Tensor input, Tensor grid, Interpolation mode, Padding padding, boolean alignCorners) {
-        long[] d = checkSample("gridSample", input, grid, mode, padding);
-        Tensor output = Tensor.zeros(outputShape(d));
+        String op = "gridSample";
+        checkSample(op, input, grid, mode, padding);
+        long[] shape = outputShape(input, grid);
+        Checks.numel(op, "output", shape);
+        Tensor output = Tensor.zeros(shape);
         return withCleanup(output, () -> gridSample(input, grid, mode, padding, alignCorners, output));
     }
 
@@ -177,27 +203,35 @@ public final class SpatialOps {
     public Tensor gridSample(Tensor input, Tensor grid, Interpolation mode, Padding padding, boolean alignCorners,
                              Tensor output) {
         String op = "gridSample";
-        long[] d = checkSample(op, input, grid, mode, padding);
-        Checks.shape(output, op, "output", outputShape(d), "N, C of input, spatial size of grid");
-        Checks.output(output, op, "output", input, grid);
-        boolean is3d = d.length == 8;
-        long inSample = numel(input) / Math.max(1, d[0]), gridSample = numel(grid) / Math.max(1, d[0]);
-        long outW = d[d.length - 1], rows = is3d ? d[5] * d[6] : d[4], outSample = d[1] * rows * outW;
-        Split.forward(d[0], rows, d[1] * outW, (n0, n1, r0, r1) -> {
-            MemorySegment in = slice(input.segment(), n0, n1, inSample), g = slice(grid.segment(), n0, n1, gridSample);
-            MemorySegment out = slice(output.segment(), n0, n1, outSample);
-            if (is3d) {
-                kernels.gridSample3d(in, g, out, n1 - n0, d[1], d[2], d[3], d[4], d[5], d[6], d[7], mode, padding,
-                        alignCorners, r0, r1);
-            } else {
-                kernels.gridSample(in, g, out, n1 - n0, d[1], d[2], d[3], d[4], d[5], mode, padding, alignCorners, r0,
-                        r1);
-            }
-        });
+        checkSample(op, input, grid, mode, padding);
+        checkSampled(op, "output", output, input, grid);
+        Checks.output(output, op, "output", input, grid, null, null);
+        long n = input.size(0), rows = rows(grid), perRow = input.size(1) * grid.size(grid.rank() - 2);
+        if (Split.serial(n, rows, perRow)) {
+            if (n > 0 && rows > 0) samplePiece(input, grid, output, mode, padding, alignCorners, 0, n, 0, rows);
+        } else {
+            Split.forward(n, rows, perRow, (n0, n1, r0, r1) ->
+                    samplePiece(input, grid, output, mode, padding, alignCorners, n0, n1, r0, r1));
+        }
         Reference.reachabilityFence(input);
         Reference.reachabilityFence(grid);
         Reference.reachabilityFence(output);
         return output;
+    }
+
+    private void samplePiece(Tensor input, Tensor grid, Tensor output, Interpolation mode, Padding padding,
+                             boolean ac, long n0, long n1, long r0, long r1) {
+        long n = input.size(0), c = input.size(1);
+        MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n);
+        MemorySegment g = slice(grid.segment(), n0, n1, grid.numel() / n);
+        MemorySegment out = slice(output.segment(), n0, n1, output.numel() / n);
+        if (input.rank() == 5) {
+            kernels.gridSample3d(in, g, out, n1 - n0, c, input.size(2), input.size(3), input.size(4), grid.size(1),
+                    grid.size(2), grid.size(3), mode, padding, ac, r0, r1);
+        } else {
+            kernels.gridSample(in, g, out, n1 - n0, c, input.size(2), input.size(3), grid.size(1), grid.size(2), mode,
+                    padding, ac, r0, r1);
+        }
     }
 
     /**
@@ -235,34 +269,26 @@ public final class SpatialOps {
                                               Padding padding, boolean alignCorners, Tensor gradInput,
                                               Tensor gradGrid) {
         String op = "gridSampleBackward";
-        long[] d = checkSample(op, input, grid, mode, padding);
-        Checks.shape(gradOutput, op, "gradOutput", outputShape(d), "N, C of input, spatial size of grid");
+        checkSample(op, input, grid, mode, padding);
+        checkSampled(op, "gradOutput", gradOutput, input, grid);
         Checks.require(gradInput != null || gradGrid != null, op, "gradInput and gradGrid are both null");
         if (gradInput != null) {
-            Checks.shape(gradInput, op, "gradInput", input.shape(), "the shape of input");
+            Checks.sameShape(gradInput, op, "gradInput", input, "the shape of input");
             Checks.output(gradInput, op, "gradInput", gradOutput, input, grid, gradGrid);
         }
         if (gradGrid != null) {
-            Checks.shape(gradGrid, op, "gradGrid", grid.shape(), "the shape of grid");
-            Checks.output(gradGrid, op, "gradGrid", gradOutput, input, grid);
+            Checks.sameShape(gradGrid, op, "gradGrid", grid, "the shape of grid");
+            Checks.output(gradGrid, op, "gradGrid", gradOutput, input, grid, null);
         }
         if (gradInput != null) gradInput.segment().fill((byte) 0); // the kernels accumulate into it
-        boolean is3d = d.length == 8;
-        long inSample = numel(input) / Math.max(1, d[0]), gridSample = numel(grid) / Math.max(1, d[0]);
-        long outW = d[d.length - 1], rows = is3d ? d[5] * d[6] : d[4], outSample = d[1] * rows * outW;
-        Split.Backward piece = (gin, n0, n1, r0, r1) -> {
-            MemorySegment go = slice(gradOutput.segment(), n0, n1, outSample);
-            MemorySegment in = slice(input.segment(), n0, n1, inSample), g = slice(grid.segment(), n0, n1, gridSample);
-            MemorySegment gg = gradGrid == null ? null : slice(gradGrid.segment(), n0, n1, gridSample);
-            if (is3d) {
-                kernels.gridSample3dBackward(go, in, g, gin, gg, n1 - n0, d[1], d[2], d[3], d[4], d[5], d[6], d[7],
-                        mode, padding, alignCorners, r0, r1);
-            } else {
-                kernels.gridSampleBackward(go, in, g, gin, gg, n1 - n0, d[1], d[2], d[3], d[4], d[5], mode, padding,
-                        alignCorners, r0, r1);
-            }
-        };
-        Split.backward(d[0], rows, d[1] * outW, gradInput == null ? null : gradInput.segment(), inSample, piece);
+        long n = input.size(0), rows = rows(grid), perRow = input.size(1) * grid.size(grid.rank() - 2);
+        MemorySegment gin = gradInput == null ? null : gradInput.segment();
+        if (Split.serialBackward(n, rows, perRow, gin != null)) {
+            if (n > 0 && rows > 0) backwardPiece(gradOutput, input, grid, gin, gradGrid, mode, padding, alignCorners, 0, n, 0, rows);
+        } else {
+            Split.backward(n, rows, perRow, gin, input.numel() / n, (g, n0, n1, r0, r1) ->
+                    backwardPiece(gradOutput, input, grid, g, gradGrid, mode, padding, alignCorners, n0, n1, r0, r1));
+        }
         Reference.reachabilityFence(gradOutput);
         Reference.reachabilityFence(input);
         Reference.reachabilityFence(grid);
@@ -271,48 +297,79 @@ public final class SpatialOps {
         return new GridSampleGrads(gradInput, gradGrid);
     }
 
+    /** gin: the input gradient of samples [n0, n1) (a slice, or a partial buffer of one sample), or null. */
+    private void backwardPiece(Tensor gradOutput, Tensor input, Tensor grid, MemorySegment gin, Tensor gradGrid,
+                               Interpolation mode, Padding padding, boolean ac, long n0, long n1, long r0, long r1) {
+        long n = input.size(0), c = input.size(1), gridSample = grid.numel() / n;
+        MemorySegment go = slice(gradOutput.segment(), n0, n1, gradOutput.numel() / n);
+        MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n), g = slice(grid.segment(), n0, n1,
+                gridSample);
+        MemorySegment gg = gradGrid == null ? null : slice(gradGrid.segment(), n0, n1, gridSample);
+        if (input.rank() == 5) {
+            kernels.gridSample3dBackward(go, in, g, gin, gg, n1 - n0, c, input.size(2), input.size(3), input.size(4),
+                    grid.size(1), grid.size(2), grid.size(3), mode, padding, ac, r0, r1);
+        } else {
+            kernels.gridSampleBackward(go, in, g, gin, gg, n1 - n0, c, input.size(2), input.size(3), grid.size(1),
+                    grid.size(2), mode, padding, ac, r0, r1);
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
-    /** Samples [n0, n1) of a tensor whose samples hold {@code perSample} floats. */
+    /** Samples [n0, n1) of a tensor whose samples hold {@code perSample} floats (the segment itself when whole). */
     static MemorySegment slice(MemorySegment s, long n0, long n1, long perSample) {
-        return s.asSlice(n0 * perSample * 4, (n1 - n0) * perSample * 4);
+        long offset = n0 * perSample * 4, bytes = (n1 - n0) * perSample * 4;
+        return offset == 0 && bytes == s.byteSize() ? s : s.asSlice(offset, bytes);
     }
 
-    private static long numel(Tensor t) {
-        return t.numel();
+    /** Output rows the kernels split over: Ho (2-D) or Do * Ho (3-D). */
+    private static long rows(Tensor grid) {
+        return grid.rank() == 5 ? grid.size(1) * grid.size(2) : grid.size(1);
     }
 
-    /** {N, C, H, W, Ho, Wo} (2-D) or {N, C, D, H, W, Do, Ho, Wo} (3-D) after checking input and grid. */
-    private static long[] checkSample(String op, Tensor input, Tensor grid, Interpolation mode, Padding padding) {
+    /** Checks input and grid (nothing is allocated unless a check fails). */
+    private static void checkSample(String op, Tensor input, Tensor grid, Interpolation mode, Padding padding) {
         Checks.notNull(mode, op, "mode");
         Checks.notNull(padding, op, "padding");
         Checks.notNull(input, op, "input");
-        Checks.require(input.rank() == 4 || input.rank() == 5, op, "input must have shape [N, C, H, W] or"
-                + " [N, C, D, H, W], got " + Arrays.toString(input.shape()));
-        boolean is3d = input.rank() == 5;
-        Checks.shape(input, op, "input", is3d ? new long[] {ANY, ANY, ANY, ANY, ANY} : new long[] {ANY, ANY, ANY, ANY},
-                is3d ? "N, C, D, H, W" : "N, C, H, W");
-        long[] is = input.shape();
-        for (int k = 2; k < is.length; k++) {
-            Checks.require(is[k] > 0, op, "input must have non-empty spatial dimensions, got " + Arrays.toString(is));
+        int r = input.rank();
+        if (r != 4 && r != 5) {
+            throw Checks.fail(op, "input must have shape [N, C, H, W] or [N, C, D, H, W], got "
+                    + Arrays.toString(input.shape()));
         }
-        Checks.require(!(is3d && mode == Interpolation.BICUBIC), op, "BICUBIC supports only 4-D input (as in PyTorch),"
-                + " got " + Arrays.toString(is));
+        boolean is3d = r == 5;
+        Checks.shape(input, op, "input", is3d ? "N, C, D, H, W" : "N, C, H, W", r, ANY, ANY, ANY, ANY, ANY);
+        for (int k = 2; k < r; k++) {
+            if (input.size(k) <= 0) {
+                throw Checks.fail(op, "input must have non-empty spatial dimensions, got "
+                        + Arrays.toString(input.shape()));
+            }
+        }
+        if (is3d && mode == Interpolation.BICUBIC) {
+            throw Checks.fail(op, "BICUBIC supports only 4-D input (as in PyTorch), got "
+                    + Arrays.toString(input.shape()));
+        }
         if (is3d) {
-            Checks.shape(grid, op, "grid", new long[] {is[0], ANY, ANY, ANY, 3}, "N of input, Do, Ho, Wo, 3");
+            Checks.shape(grid, op, "grid", "N of input, Do, Ho, Wo, 3", 5, input.size(0), ANY, ANY, ANY, 3);
         } else {
-            Checks.shape(grid, op, "grid", new long[] {is[0], ANY, ANY, 2}, "N of input, Ho, Wo, 2");
+            Checks.shape(grid, op, "grid", "N of input, Ho, Wo, 2", 4, input.size(0), ANY, ANY, 2, 0);
         }
-        long[] gs = grid.shape();
-        long[] d = new long[is.length + gs.length - 2];
-        System.arraycopy(is, 0, d, 0, is.length);
-        System.arraycopy(gs, 1, d, is.length, gs.length - 2);
-        Checks.numel(op, "output", outputShape(d));
-        return d;
     }
 
-    private static long[] outputShape(long[] d) {
-        return d.length == 6 ? new long[] {d[0], d[1], d[4], d[5]} : new long[] {d[0], d[1], d[5], d[6], d[7]};
+    /** Checks that {@code t} is shaped like the output of sampling {@code input} at {@code grid}. */
+    private static void checkSampled(String op, String name, Tensor t, Tensor input, Tensor grid) {
+        String hint = "N, C of input, spatial size of grid";
+        if (input.rank() == 5) {
+            Checks.shape(t, op, name, hint, 5, input.size(0), input.size(1), grid.size(1), grid.size(2), grid.size(3));
+        } else {
+            Checks.shape(t, op, name, hint, 4, input.size(0), input.size(1), grid.size(1), grid.size(2), 0);
+        }
+    }
+
+    private static long[] outputShape(Tensor input, Tensor grid) {
+        return input.rank() == 5
+                ? new long[] {input.size(0), input.size(1), grid.size(1), grid.size(2), grid.size(3)}
+                : new long[] {input.size(0), input.size(1), grid.size(1), grid.size(2)};
     }
 
     private static long[] gridShape(long[] size) {
@@ -320,15 +377,25 @@ public final class SpatialOps {
                 : new long[] {size[0], size[2], size[3], 2};
     }
 
+    /** Checks {@code size} (rank 4 or 5, all positive) and returns it (not a copy). */
     private static long[] checkSize(String op, long[] size) {
         Checks.notNull(size, op, "size");
-        Checks.require(size.length == 4 || size.length == 5, op,
-                "size must be {N, C, H, W} or {N, C, D, H, W}, got " + Arrays.toString(size));
-        for (long v : size) {
-            Checks.require(v > 0, op, "size must be positive, got " + Arrays.toString(size));
+        if (size.length != 4 && size.length != 5) {
+            throw Checks.fail(op, "size must be {N, C, H, W} or {N, C, D, H, W}, got " + Arrays.toString(size));
         }
-        Checks.numel(op, "grid", gridShape(size));
-        return size.clone();
+        for (long v : size) {
+            if (v <= 0) throw Checks.fail(op, "size must be positive, got " + Arrays.toString(size));
+        }
+        return size;
+    }
+
+    /** Checks that {@code grid} has the grid shape of {@code size}. */
+    private static void checkGridAgainstSize(String op, String name, Tensor grid, long[] size) {
+        if (size.length == 5) {
+            Checks.shape(grid, op, name, "N, D, H, W of size, 3", 5, size[0], size[2], size[3], size[4], 3);
+        } else {
+            Checks.shape(grid, op, name, "N, H, W of size, 2", 4, size[0], size[2], size[3], 2, 0);
+        }
     }
 
     private static Tensor withCleanup(Tensor result, Runnable fill) {

@@ -69,6 +69,26 @@ final class Split {
         });
     }
 
+    /** Whether {@link #forward} would run the whole call as one piece (callers then run it without a lambda). */
+    static boolean serial(long n, long rows, long perRow) {
+        return n == 0 || rows == 0 || Parallel.threads() == 1 || n * rows * perRow < MIN_WORK;
+    }
+
+    /** Whether {@link #samples} would run the whole call as one piece. */
+    static boolean serialSamples(long n, long perSample) {
+        return n <= 1 || Parallel.threads() == 1 || n * perSample < MIN_WORK;
+    }
+
+    /**
+     * Whether {@link #backward} would run the whole call as one piece over the whole input gradient. Not with fewer than
+     * {@value #WHOLE_SAMPLES} samples and an input gradient, even on one thread: those always use the fixed chunks, so
+     * that the bits do not depend on the thread count.
+     */
+    static boolean serialBackward(long n, long rows, long perRow, boolean hasGradInput) {
+        if (n == 0 || rows == 0 || n * rows * perRow < MIN_WORK) return true;
+        return Parallel.threads() == 1 && (!hasGradInput || n >= WHOLE_SAMPLES || rows == 1);
+    }
+
     static void forward(long n, long rows, long perRow, Piece piece) {
         if (n == 0 || rows == 0) return;
         int threads = Parallel.threads();

@@ -16,7 +16,12 @@ public final class Checks {
     public static final long ANY = -1;
 
     public static void require(boolean ok, String op, String message) {
-        if (!ok) throw new IllegalArgumentException(op + ": " + message);
+        if (!ok) throw fail(op, message);
+    }
+
+    /** The exception for a failed check (build messages only on failure: the checks run on every call). */
+    public static IllegalArgumentException fail(String op, String message) {
+        return new IllegalArgumentException(op + ": " + message);
     }
 
     public static <T> T notNull(T value, String op, String name) {
@@ -25,18 +30,35 @@ public final class Checks {
     }
 
     /**
-     * Checks that {@code t} is usable and has the expected shape ({@link #ANY} matches any size); {@code hint}
-     * explains the expected shape in words.
+     * Checks that {@code t} is usable and has rank {@code rank} and dimensions {@code e0..e(rank-1)} ({@link #ANY}
+     * matches any size; the unused trailing ones are ignored); {@code hint} explains the expected shape in words. Fixed
+     * arity rather than an array: this runs on every call and must not allocate.
      */
-    public static void shape(Tensor t, String op, String name, long[] expected, String hint) {
+    public static void shape(Tensor t, String op, String name, String hint, int rank, long e0, long e1, long e2,
+                             long e3, long e4) {
         notNull(t, op, name);
         usable(t, op, name);
-        long[] s = t.shape();
-        boolean ok = s.length == expected.length;
-        for (int i = 0; ok && i < s.length; i++) ok = expected[i] == ANY || expected[i] == s[i];
+        boolean ok = t.rank() == rank;
+        for (int i = 0; ok && i < rank; i++) {
+            long e = i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : i == 3 ? e3 : e4;
+            ok = e == ANY || e == t.size(i);
+        }
         if (!ok) {
+            long[] expected = Arrays.copyOf(new long[] {e0, e1, e2, e3, e4}, rank);
             throw new IllegalArgumentException(op + ": " + name + " must have shape " + show(expected) + " (" + hint
-                    + "), got " + Arrays.toString(s));
+                    + "), got " + Arrays.toString(t.shape()));
+        }
+    }
+
+    /** Checks that {@code t} is usable and has the shape of {@code like}. */
+    public static void sameShape(Tensor t, String op, String name, Tensor like, String hint) {
+        notNull(t, op, name);
+        usable(t, op, name);
+        boolean ok = t.rank() == like.rank();
+        for (int i = 0; ok && i < t.rank(); i++) ok = t.size(i) == like.size(i);
+        if (!ok) {
+            throw new IllegalArgumentException(op + ": " + name + " must have shape " + Arrays.toString(like.shape())
+                    + " (" + hint + "), got " + Arrays.toString(t.shape()));
         }
     }
 
@@ -70,18 +92,31 @@ public final class Checks {
         return base instanceof float[] || base instanceof int[] || base instanceof long[] || base instanceof double[];
     }
 
-    /** An output: writable, and sharing no memory with any of {@code others} (inputs and other outputs). */
-    public static void output(Tensor out, String op, String name, Tensor... others) {
+    /** An output: writable, and sharing no memory with any of {@code a..d} (inputs and other outputs; null = none). */
+    public static void output(Tensor out, String op, String name, Tensor a, Tensor b, Tensor c, Tensor d) {
         if (out.segment().isReadOnly()) {
             throw new IllegalArgumentException(op + ": " + name + " is read-only but is written to");
         }
-        for (Tensor o : others) {
-            if (o != null && o.numel() > 0 && out.numel() > 0
-                    && out.segment().asOverlappingSlice(o.segment()).isPresent()) {
-                throw new IllegalArgumentException(op + ": " + name + " overlaps another argument (" + o
-                        + "); outputs must not share memory with inputs or other outputs");
-            }
+        disjoint(out, op, name, a);
+        disjoint(out, op, name, b);
+        disjoint(out, op, name, c);
+        disjoint(out, op, name, d);
+    }
+
+    private static void disjoint(Tensor out, String op, String name, Tensor o) {
+        if (o != null && o.numel() > 0 && out.numel() > 0 && overlap(out.segment(), o.segment())) {
+            throw new IllegalArgumentException(op + ": " + name + " overlaps another argument (" + o
+                    + "); outputs must not share memory with inputs or other outputs");
         }
+    }
+
+    /** Whether two non-empty segments share a byte; native ones by address range (no allocation). */
+    static boolean overlap(MemorySegment x, MemorySegment y) {
+        if (x.isNative() != y.isNative()) return false;
+        if (x.isNative()) {
+            return x.address() < y.address() + y.byteSize() && y.address() < x.address() + x.byteSize();
+        }
+        return x.asOverlappingSlice(y).isPresent();
     }
 
     /** product of dims, or an IllegalArgumentException if the element count or byte size overflows. */

@@ -39,7 +39,7 @@ public final class NativeKernels implements Kernels {
     @Override
     public void affineGrid(MemorySegment theta, MemorySegment grid, long n, long h, long w, boolean alignCorners,
                            long r0, long r1) {
-        try (Arena tmp = stagingFor(theta, grid)) {
+        try (Arena tmp = stagingFor(theta, grid, null, null, null)) {
             MemorySegment t = in(tmp, theta), g = out(tmp, grid, false);
             check(stn_h.stn_affine_grid_2d(isa, t, g, n, h, w, flag(alignCorners), r0, r1), "stn_affine_grid_2d");
             back(g, grid);
@@ -49,7 +49,7 @@ public final class NativeKernels implements Kernels {
     @Override
     public void affineGridBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long h, long w,
                                    boolean alignCorners) {
-        try (Arena tmp = stagingFor(gradGrid, gradTheta)) {
+        try (Arena tmp = stagingFor(gradGrid, gradTheta, null, null, null)) {
             MemorySegment gg = in(tmp, gradGrid), gt = out(tmp, gradTheta, false);
             check(stn_h.stn_affine_grid_2d_backward(isa, gg, gt, n, h, w, flag(alignCorners)),
                     "stn_affine_grid_2d_backward");
@@ -61,7 +61,7 @@ public final class NativeKernels implements Kernels {
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
                            long inW, long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners,
                            long r0, long r1) {
-        try (Arena tmp = stagingFor(input, grid, output)) {
+        try (Arena tmp = stagingFor(input, grid, output, null, null)) {
             MemorySegment i = in(tmp, input), g = in(tmp, grid), o = out(tmp, output, false);
             check(stn_h.stn_grid_sample_2d(isa, i, g, o, n, c, inH, inW, outH, outW, mode.code(), padding.code(),
                     flag(alignCorners), r0, r1), "stn_grid_sample_2d");
@@ -88,7 +88,7 @@ public final class NativeKernels implements Kernels {
     @Override
     public void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w,
                              boolean alignCorners, long r0, long r1) {
-        try (Arena tmp = stagingFor(theta, grid)) {
+        try (Arena tmp = stagingFor(theta, grid, null, null, null)) {
             MemorySegment t = in(tmp, theta), g = out(tmp, grid, false);
             check(stn_h.stn_affine_grid_3d(isa, t, g, n, d, h, w, flag(alignCorners), r0, r1),
                     "stn_affine_grid_3d");
@@ -99,7 +99,7 @@ public final class NativeKernels implements Kernels {
     @Override
     public void affineGrid3dBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long d, long h, long w,
                                      boolean alignCorners) {
-        try (Arena tmp = stagingFor(gradGrid, gradTheta)) {
+        try (Arena tmp = stagingFor(gradGrid, gradTheta, null, null, null)) {
             MemorySegment gg = in(tmp, gradGrid), gt = out(tmp, gradTheta, false);
             check(stn_h.stn_affine_grid_3d_backward(isa, gg, gt, n, d, h, w, flag(alignCorners)),
                     "stn_affine_grid_3d_backward");
@@ -111,7 +111,7 @@ public final class NativeKernels implements Kernels {
     public void gridSample3d(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inD,
                              long inH, long inW, long outD, long outH, long outW, Interpolation mode, Padding padding,
                              boolean alignCorners, long r0, long r1) {
-        try (Arena tmp = stagingFor(input, grid, output)) {
+        try (Arena tmp = stagingFor(input, grid, output, null, null)) {
             MemorySegment i = in(tmp, input), g = in(tmp, grid), o = out(tmp, output, false);
             check(stn_h.stn_grid_sample_3d(isa, i, g, o, n, c, inD, inH, inW, outD, outH, outW, mode.code(),
                     padding.code(), flag(alignCorners), r0, r1), "stn_grid_sample_3d");
@@ -139,12 +139,17 @@ public final class NativeKernels implements Kernels {
         return b ? 1 : 0;
     }
 
-    /** An arena for staging copies, created only when some segment is on the heap (hot paths allocate none). */
-    private static Arena stagingFor(MemorySegment... segments) {
-        for (MemorySegment s : segments) {
-            if (s != null && !s.isNative()) return Arena.ofConfined();
-        }
-        return null;
+    /**
+     * An arena for staging copies, created only when some segment is on the heap; null (nothing allocated) when all are
+     * native. Fixed arity, not varargs: a varargs array would be allocated on every call.
+     */
+    private static Arena stagingFor(MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment d,
+                                    MemorySegment e) {
+        return onHeap(a) || onHeap(b) || onHeap(c) || onHeap(d) || onHeap(e) ? Arena.ofConfined() : null;
+    }
+
+    private static boolean onHeap(MemorySegment s) {
+        return s != null && !s.isNative();
     }
 
     private static MemorySegment in(Arena tmp, MemorySegment s) {

@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -17,20 +16,21 @@ import jdk.incubator.vector.VectorSpecies;
  * The Java Vector API backend, at the JVM's preferred width (16 float lanes with AVX-512, 8 with AVX2, 4 with NEON;
  * nothing here assumes a lane count). Loaded by name only when {@code jdk.incubator.vector} is present.
  *
- * <p>NOTE: decomposition. The Vector API gathers only from Java arrays, so the input is read from its backing
- * {@code float[]} when the tensor is heap-backed and from a copy otherwise (gradInput likewise, copied back after the
- * scatter). Per output row the grid's (x, y) pairs are split into two arrays; then L points per step go through the
- * coordinate pipeline of {@link Coords} lane-wise, with the same float operations in the same order (floor and
- * round-half-even are built from exact int conversions, which the Vector API lacks), so results match
- * {@link JavaScalarKernels}. Tap offsets and masks are computed once per step and reused for every channel:
- * the channel loop is masked gathers ({@code fromArray} with an index map) and FMAs. Backward scatters into
- * gradInput lane by lane in the scalar kernel's order. Tails (fewer than L points) run the scalar rules.
+ * <p>NOTE: decomposition. Gather-free: the Vector API's gathers read only Java arrays (an off-heap input would have to
+ * be copied on every call) and, like the CPU's own gathers on the AMD EPYC this was tuned on, cost more than scalar
+ * loads. So, as in the native tiled kernel, vectors compute the coordinates and taps of one output row, L points at a
+ * time, into a per-thread scratch {@link Row} (offsets, weights, fractions, gradient multipliers); then each point's
+ * channels are read with scalar loads through its taps, straight from the tensors' segments (heap or native, no
+ * copies). The lane-wise coordinate pipeline does the float operations of {@link Coords} in the same order (floor and
+ * round-half-even are built from exact int conversions, which the Vector API lacks), and the channel loops run in the
+ * spec's order (point-major, channel-minor, taps nw, ne, sw, se), so results are bitwise those of
+ * {@link JavaScalarKernels}. No vector is ever stored in a field or array (that boxes it on the heap): a call with
+ * warm scratch allocates nothing. Row tails (fewer than L points) run the scalar rules.
  * Vectorised here: affine grid 2-D, bilinear and nearest 2-D; bicubic and 3-D use the scalar Java kernels. Inputs
- * too large for int indices (2^31 elements) or axes of 2^22 pixels or more also use the scalar kernels.
+ * too large for int offsets (2^31 elements) or axes of 2^22 pixels or more also use the scalar kernels.
  */
 public final class VectorKernels extends JavaScalarKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> SI = VectorSpecies.of(int.class, S.vectorShape());
     private static final int L = S.length();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
@@ -48,95 +48,108 @@ public final class VectorKernels extends JavaScalarKernels {
         return L;
     }
 
-    /** A float[] view of a segment: its backing array when heap-backed, else a copy. */
-    private record Arr(float[] a, int off, boolean copied) {
-        static Arr of(MemorySegment s) {
-            if (s.heapBase().orElse(null) instanceof float[] fa) return new Arr(fa, (int) (s.address() / 4), false);
-            return new Arr(s.toArray(F), 0, true);
-        }
-
-        void writeBack(MemorySegment s) {
-            if (copied) MemorySegment.copy(a, 0, s, F, 0, a.length);
-        }
-    }
-
-    private static boolean fits(long inputElements, long inH, long inW) {
+    /** Axes below 2^22 pixels (for the float rounding tricks) and planes below 2^24 (tap offsets exact in float). */
+    private static boolean fits(long inH, long inW) {
         long limit = 1L << 22;
-        return inputElements < Integer.MAX_VALUE - 64 && inH < limit && inW < limit
-                && (inH + 3) * (inW + 3) < Integer.MAX_VALUE;
+        return inH < limit && inW < limit && (inH + 3) * (inW + 3) < (1L << 24);
     }
 
     // ------------------------------------------------------------------ exact rounding helpers
 
-    private static FloatVector floor(FloatVector x) {
-        FloatVector t = (FloatVector) x.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
-        return t.sub(1f, t.compare(VectorOperators.GT, x));
-    }
+    /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude up to 2^22 to an integer, half to even. */
+    private static final float MAGIC = 0x1.8p23f;
 
-    /** Round half to even (nearbyint), for |x| < 2^22. */
+    /**
+     * Round half to even (Math.rint) for |x| <= 2^22, with two float additions. Float-only on purpose: C2 failed to
+     * intrinsify this file's float-to-int conversions and int lanes (the species was not a compile-time constant
+     * there), and every failed intrinsic runs the allocating Java fallback.
+     */
     private static FloatVector rint(FloatVector x) {
-        FloatVector h = x.add(0.5f);
-        FloatVector r = floor(h);
-        IntVector ri = (IntVector) r.convert(VectorOperators.F2I, 0);
-        VectorMask<Float> odd = ri.and(1).compare(VectorOperators.NE, 0).cast(S);
-        return r.sub(1f, h.compare(VectorOperators.EQ, r).and(odd));
+        return x.add(MAGIC).sub(MAGIC);
     }
 
-    /** The offsets where the mask is set, 0 elsewhere (gathers range-check every lane). */
-    private static IntVector inside(IntVector offsets, VectorMask<Float> m) {
-        return IntVector.zero(SI).blend(offsets, m.cast(SI));
+    /** Math.floor for |x| <= 2^22. */
+    private static FloatVector floor(FloatVector x) {
+        FloatVector r = rint(x);
+        return r.sub(1f, r.compare(VectorOperators.GT, x));
     }
 
-    private static IntVector toInt(FloatVector v) {
-        return (IntVector) v.convert(VectorOperators.F2I, 0);
+    /** Math.floor for 0 <= x < 2^23 (rounding at 2^23, where the spacing of floats is 1). */
+    private static FloatVector floorNonNegative(FloatVector x) {
+        FloatVector r = x.add(0x1p23f).sub(0x1p23f);
+        return r.sub(1f, r.compare(VectorOperators.GT, x));
     }
 
     // ------------------------------------------------------------------ coordinate pipeline, lane-wise
 
-    /** Steps 1-3 of Coords: the unpadded pixel coordinate; mult[0] receives d/dg when mult is not null. */
-    private static FloatVector unnormalize(FloatVector g, long size, boolean ac, FloatVector[] mult) {
-        g = g.blend(-1f, g.test(VectorOperators.IS_NAN));
+    /*
+     * Inlining rule for this file: C2 intrinsifies a Vector API call only when it knows the vector's exact class, and a
+     * vector passed to or returned from a method that is not inlined is boxed (an object and an array per vector: the
+     * first version of this file allocated 80 MB per imagenet call). Methods over about 325 bytecodes are not inlined
+     * when hot, so every larger step below takes and leaves its data in arrays (index j, L lanes) and builds its own
+     * vectors from the static species; only the tiny helpers above take vectors.
+     */
+
+    /**
+     * Steps 1-3 of Coords for lanes [j, j+L) of {@code g}: the unpadded pixel coordinate into {@code x}, and
+     * d(coordinate)/d(grid) into {@code mult} when it is not null.
+     */
+    private static void unnormalize(float[] g, float[] x, float[] mult, int j, long size, boolean ac) {
+        FloatVector v = FloatVector.fromArray(S, g, j);
+        v = v.blend(-1f, v.test(VectorOperators.IS_NAN));
         float s = Coords.scale(size, ac);
-        FloatVector x = ac ? g.add(1f).mul(s) : g.add(1f).mul(s).sub(0.5f);
-        VectorMask<Float> bad = x.test(VectorOperators.IS_NAN);
-        x = x.blend(0f, bad);
-        VectorMask<Float> far = bad.or(x.compare(VectorOperators.GT, Coords.FAR))
-                .or(x.compare(VectorOperators.LT, -Coords.FAR));
-        x = x.max(-Coords.FAR).min(Coords.FAR);
-        if (mult != null) mult[0] = FloatVector.broadcast(S, s).blend(0f, far);
-        return x;
+        v = ac ? v.add(1f).mul(s) : v.add(1f).mul(s).sub(0.5f);
+        VectorMask<Float> bad = v.test(VectorOperators.IS_NAN);
+        v = v.blend(0f, bad);
+        VectorMask<Float> far = bad.or(v.compare(VectorOperators.GT, Coords.FAR))
+                .or(v.compare(VectorOperators.LT, -Coords.FAR));
+        v.max(-Coords.FAR).min(Coords.FAR).intoArray(x, j);
+        if (mult != null) FloatVector.broadcast(S, s).blend(0f, far).intoArray(mult, j);
     }
 
-    /** Steps 1-5 (bilinear, nearest). */
-    private static FloatVector sourceIndex(FloatVector g, long size, int pad, boolean ac, FloatVector[] mult) {
-        FloatVector x = unnormalize(g, size, ac, mult);
-        if (pad == Coords.REFLECTION) {
-            float lo = ac ? 0f : -0.5f;
-            float span = ac ? (float) (size - 1) : (float) size;
-            if (span <= 0f) {
-                x = FloatVector.zero(S);
-                if (mult != null) mult[0] = FloatVector.zero(S);
-            } else {
-                FloatVector d = x.sub(lo);
-                VectorMask<Float> neg = d.compare(VectorOperators.LT, 0f);
-                d = d.abs();
-                if (mult != null) mult[0] = mult[0].blend(mult[0].neg(), neg);
-                FloatVector flips = floor(d.div(span));
-                FloatVector extra = d.sub(flips.mul(span));
-                FloatVector half = flips.mul(0.5f);
-                VectorMask<Float> odd = half.compare(VectorOperators.NE, floor(half));
-                x = extra.add(lo).blend(FloatVector.broadcast(S, span).sub(extra).add(lo), odd);
-                if (mult != null) mult[0] = mult[0].blend(mult[0].neg(), odd);
-            }
+    /** Step 4 for REFLECTION, in place on lanes [j, j+L) of x (and mult when not null). */
+    private static void reflect(float[] x, float[] mult, int j, long size, boolean ac) {
+        float lo = ac ? 0f : -0.5f;
+        float span = ac ? (float) (size - 1) : (float) size;
+        if (span <= 0f) {
+            FloatVector.zero(S).intoArray(x, j);
+            if (mult != null) FloatVector.zero(S).intoArray(mult, j);
+            return;
         }
+        FloatVector d = FloatVector.fromArray(S, x, j).sub(lo);
+        VectorMask<Float> neg = d.compare(VectorOperators.LT, 0f);
+        d = d.abs();
+        // d <= 2^22 + 0.5 (far values are clamped) and span >= 1: below 2^23
+        FloatVector flips = floorNonNegative(d.div(span));
+        FloatVector extra = d.sub(flips.mul(span));
+        FloatVector half = flips.mul(0.5f);
+        VectorMask<Float> odd = half.compare(VectorOperators.NE, floorNonNegative(half));
+        extra.add(lo).blend(FloatVector.broadcast(S, span).sub(extra).add(lo), odd).intoArray(x, j);
+        if (mult != null) {
+            FloatVector m = FloatVector.fromArray(S, mult, j);
+            m = m.blend(m.neg(), neg);
+            m.blend(m.neg(), odd).intoArray(mult, j);
+        }
+    }
+
+    /** Step 5 (clamp for BORDER and REFLECTION) and the final safety clamp, in place on lanes [j, j+L). */
+    private static void clamp(float[] x, float[] mult, int j, long size, int pad) {
+        FloatVector v = FloatVector.fromArray(S, x, j);
         if (pad != Coords.ZEROS) {
             float hi = (float) (size - 1);
-            VectorMask<Float> atLo = x.compare(VectorOperators.LE, 0f);
-            VectorMask<Float> atHi = x.compare(VectorOperators.GE, hi).andNot(atLo);
-            x = x.blend(0f, atLo).blend(hi, atHi);
-            if (mult != null) mult[0] = mult[0].blend(0f, atLo.or(atHi));
+            VectorMask<Float> atLo = v.compare(VectorOperators.LE, 0f);
+            VectorMask<Float> atHi = v.compare(VectorOperators.GE, hi).andNot(atLo);
+            v = v.blend(0f, atLo).blend(hi, atHi);
+            if (mult != null) FloatVector.fromArray(S, mult, j).blend(0f, atLo.or(atHi)).intoArray(mult, j);
         }
-        return x.max(-2f).min((float) size + 1f);
+        v.max(-2f).min((float) size + 1f).intoArray(x, j);
+    }
+
+    /** Steps 1-5 of Coords (bilinear, nearest) for lanes [j, j+L): g -> x (and mult when not null). */
+    private static void sourceIndex(float[] g, float[] x, float[] mult, int j, long size, int pad, boolean ac) {
+        unnormalize(g, x, mult, j, size, ac);
+        if (pad == Coords.REFLECTION) reflect(x, mult, j, size, ac);
+        clamp(x, mult, j, size, pad);
     }
 
     // ------------------------------------------------------------------ affine grid 2-D
@@ -149,7 +162,8 @@ public final class VectorKernels extends JavaScalarKernels {
             return;
         }
         int W = (int) w;
-        float[] bx = new float[W], row = new float[2 * W];
+        Row scratch = ROW.get().fit(2 * W); // no allocation once warm
+        float[] bx = scratch.gx, row = scratch.gy;
         for (int j = 0; j < W; j++) bx[j] = Coords.baseCoord(j, W, ac);
         for (long b = 0; b < n; b++) {
             float t0 = theta.getAtIndex(F, b * 6), t1 = theta.getAtIndex(F, b * 6 + 1);
@@ -183,10 +197,11 @@ public final class VectorKernels extends JavaScalarKernels {
             return;
         }
         int W = (int) w;
-        float[] bx = new float[W], row = new float[2 * W];
+        Row scratch = ROW.get().fit(2 * W); // no allocation once warm
+        float[] bx = scratch.gx, row = scratch.gy;
         for (int j = 0; j < W; j++) bx[j] = Coords.baseCoord(j, W, ac);
         for (long b = 0; b < n; b++) {
-            double[] acc = new double[6];
+            double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0;
             for (long i = 0; i < h; i++) {
                 float y = Coords.baseCoord(i, h, ac);
                 MemorySegment.copy(gradGrid, F, ((b * h + i) * w) * 2 * 4, row, 0, 2 * W);
@@ -209,74 +224,97 @@ public final class VectorKernels extends JavaScalarKernels {
                     syx += row[2 * j + 1] * bx[j];
                     sy1 += row[2 * j + 1];
                 }
-                acc[0] += sxx;
-                acc[1] += (double) y * sx1;
-                acc[2] += sx1;
-                acc[3] += syx;
-                acc[4] += (double) y * sy1;
-                acc[5] += sy1;
+                a0 += sxx;
+                a1 += (double) y * sx1;
+                a2 += sx1;
+                a3 += syx;
+                a4 += (double) y * sy1;
+                a5 += sy1;
             }
-            for (int k = 0; k < 6; k++) gradTheta.setAtIndex(F, b * 6 + k, (float) acc[k]);
+            gradTheta.setAtIndex(F, b * 6, (float) a0);
+            gradTheta.setAtIndex(F, b * 6 + 1, (float) a1);
+            gradTheta.setAtIndex(F, b * 6 + 2, (float) a2);
+            gradTheta.setAtIndex(F, b * 6 + 3, (float) a3);
+            gradTheta.setAtIndex(F, b * 6 + 4, (float) a4);
+            gradTheta.setAtIndex(F, b * 6 + 5, (float) a5);
         }
     }
 
     // ------------------------------------------------------------------ grid sample 2-D
 
+    /** Per-thread scratch for one output row's taps: reused across calls, so a call allocates nothing. */
+    private static final class Row {
+        int cap = -1;
+        float[] gx, gy, x, y, x0, y0, w0, w1, w2, w3, tx, ty, mx, my;
+        float[] o0, o1, o2, o3; // tap offsets as exact floats (see bilinearTaps), -1 outside
+        final float[] one = new float[1];
+
+        Row fit(int n) {
+            if (n > cap) {
+                cap = n;
+                gx = new float[n];
+                gy = new float[n];
+                x = new float[n];
+                y = new float[n];
+                x0 = new float[n];
+                y0 = new float[n];
+                w0 = new float[n];
+                w1 = new float[n];
+                w2 = new float[n];
+                w3 = new float[n];
+                tx = new float[n];
+                ty = new float[n];
+                mx = new float[n];
+                my = new float[n];
+                o0 = new float[n];
+                o1 = new float[n];
+                o2 = new float[n];
+                o3 = new float[n];
+            }
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<Row> ROW = ThreadLocal.withInitial(Row::new);
+
+    private static boolean vectorised(Interpolation mode, long n, long c, long inH, long inW, long outW) {
+        return mode != Interpolation.BICUBIC && fits(inH, inW) && outW < Integer.MAX_VALUE / 4;
+    }
+
     @Override
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
                            long inW, long outH, long outW, Interpolation mode, Padding padding, boolean ac, long r0,
                            long r1) {
-        if (mode == Interpolation.BICUBIC || !fits(n * c * inH * inW, inH, inW) || outW > Integer.MAX_VALUE / 4) {
+        if (!vectorised(mode, n, c, inH, inW, outW)) {
             super.gridSample(input, grid, output, n, c, inH, inW, outH, outW, mode, padding, ac, r0, r1);
             return;
         }
-        Arr in = Arr.of(input);
-        int pad = padding.code(), iw = (int) inW, ow = (int) outW;
-        int plane = (int) (inH * inW);
-        long outPlane = outH * outW;
-        float[] gxs = new float[ow], gys = new float[ow];
-        int[] idx = new int[4 * L];
+        int ow = (int) outW;
+        Row t = ROW.get().fit(ow);
+        long plane = inH * inW, outPlane = outH * outW;
         boolean nearest = mode == Interpolation.NEAREST;
         for (long b = 0; b < n; b++) {
             for (long i = r0; i < r1; i++) {
-                splitRow(grid, ((b * outH + i) * outW) * 2, gxs, gys);
-                long outRow = b * c * outPlane + i * outW;
-                int j = 0;
-                // vector body: L points, all channels
-                for (; j + L <= ow; j += L) {
-                    FloatVector x = sourceIndex(FloatVector.fromArray(S, gxs, j), inW, pad, ac, null);
-                    FloatVector y = sourceIndex(FloatVector.fromArray(S, gys, j), inH, pad, ac, null);
-                    if (nearest) {
-                        FloatVector xr = rint(x), yr = rint(y);
-                        VectorMask<Float> inside = xr.compare(VectorOperators.GE, 0f)
-                                .and(xr.compare(VectorOperators.LT, (float) inW))
-                                .and(yr.compare(VectorOperators.GE, 0f)).and(yr.compare(VectorOperators.LT, (float) inH));
-                        inside(toInt(yr).mul(iw).add(toInt(xr)), inside).intoArray(idx, 0);
-                        for (long ch = 0; ch < c; ch++) {
-                            int base = in.off + (int) ((b * c + ch) * plane);
-                            FloatVector.fromArray(S, in.a, base, idx, 0, inside)
-                                    .intoMemorySegment(output, (outRow + ch * outPlane + j) * 4, NATIVE);
-                        }
-                        continue;
-                    }
-                    Taps t = new Taps(x, y, inH, inW, idx);
+                rowTaps(t, grid, ((b * outH + i) * outW) * 2, ow, inH, inW, padding.code(), ac, mode, false);
+                long inB = b * c * plane, outRow = b * c * outPlane + i * outW;
+                // point-major, channel-minor with scalar loads through the taps: the spec's order, so the same bits
+                for (int j = 0; nearest && j < ow; j++) {
+                    int o0 = (int) t.o0[j];
                     for (long ch = 0; ch < c; ch++) {
-                        int base = in.off + (int) ((b * c + ch) * plane);
-                        FloatVector v = FloatVector.fromArray(S, in.a, base, idx, 0, t.mNw).mul(t.wNw);
-                        v = FloatVector.fromArray(S, in.a, base, idx, L, t.mNe).fma(t.wNe, v);
-                        v = FloatVector.fromArray(S, in.a, base, idx, 2 * L, t.mSw).fma(t.wSw, v);
-                        v = FloatVector.fromArray(S, in.a, base, idx, 3 * L, t.mSe).fma(t.wSe, v);
-                        v.intoMemorySegment(output, (outRow + ch * outPlane + j) * 4, NATIVE);
+                        float v = o0 >= 0 ? input.getAtIndex(F, inB + ch * plane + o0) : 0f;
+                        output.setAtIndex(F, outRow + ch * outPlane + j, v);
                     }
                 }
-                // scalar tail
-                for (; j < ow; j++) {
-                    float x = Coords.sourceIndex(gxs[j], inW, pad, ac, null);
-                    float y = Coords.sourceIndex(gys[j], inH, pad, ac, null);
+                for (int j = 0; !nearest && j < ow; j++) {
+                    int o0 = (int) t.o0[j], o1 = (int) t.o1[j], o2 = (int) t.o2[j], o3 = (int) t.o3[j];
+                    float w0 = t.w0[j], w1 = t.w1[j], w2 = t.w2[j], w3 = t.w3[j];
                     for (long ch = 0; ch < c; ch++) {
-                        int base = in.off + (int) ((b * c + ch) * plane);
-                        float v = nearest ? nearestValue(in.a, base, x, y, inH, inW) : bilinearValue(in.a, base, x, y,
-                                inH, inW);
+                        long base = inB + ch * plane;
+                        float v = 0f;
+                        if (o0 >= 0) v += w0 * input.getAtIndex(F, base + o0);
+                        if (o1 >= 0) v += w1 * input.getAtIndex(F, base + o1);
+                        if (o2 >= 0) v += w2 * input.getAtIndex(F, base + o2);
+                        if (o3 >= 0) v += w3 * input.getAtIndex(F, base + o3);
                         output.setAtIndex(F, outRow + ch * outPlane + j, v);
                     }
                 }
@@ -289,196 +327,160 @@ public final class VectorKernels extends JavaScalarKernels {
                                    MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
                                    long outH, long outW, Interpolation mode, Padding padding, boolean ac, long r0,
                                    long r1) {
-        if (mode == Interpolation.BICUBIC || !fits(n * c * inH * inW, inH, inW) || outW > Integer.MAX_VALUE / 4) {
+        if (!vectorised(mode, n, c, inH, inW, outW)) {
             super.gridSampleBackward(gradOutput, input, grid, gradInput, gradGrid, n, c, inH, inW, outH, outW, mode,
                     padding, ac, r0, r1);
             return;
         }
-        Arr in = Arr.of(input);
-        Arr gin = gradInput == null ? null : Arr.of(gradInput);
-        int pad = padding.code(), iw = (int) inW, ow = (int) outW;
-        int plane = (int) (inH * inW);
-        long outPlane = outH * outW;
-        float[] gxs = new float[ow], gys = new float[ow], ggRow = new float[2 * ow], lane = new float[L];
-        float[] wv = new float[4 * L];
-        int[] idx = new int[4 * L];
+        int ow = (int) outW;
+        Row t = ROW.get().fit(ow);
+        long plane = inH * inW, outPlane = outH * outW;
         boolean nearest = mode == Interpolation.NEAREST;
-        FloatVector[] mx = new FloatVector[1], my = new FloatVector[1];
-        float[] smx = new float[1], smy = new float[1];
         for (long b = 0; b < n; b++) {
             for (long i = r0; i < r1; i++) {
                 long gridRow = ((b * outH + i) * outW) * 2;
-                splitRow(grid, gridRow, gxs, gys);
-                long outRow = b * c * outPlane + i * outW;
-                int j = 0;
-                // vector body: L points, all channels
-                for (; j + L <= ow; j += L) {
-                    FloatVector x = sourceIndex(FloatVector.fromArray(S, gxs, j), inW, pad, ac, mx);
-                    FloatVector y = sourceIndex(FloatVector.fromArray(S, gys, j), inH, pad, ac, my);
-                    if (nearest) {
-                        if (gin != null) {
-                            FloatVector xr = rint(x), yr = rint(y);
-                            long bits = xr.compare(VectorOperators.GE, 0f)
-                                    .and(xr.compare(VectorOperators.LT, (float) inW))
-                                    .and(yr.compare(VectorOperators.GE, 0f))
-                                    .and(yr.compare(VectorOperators.LT, (float) inH)).toLong();
-                            toInt(yr).mul(iw).add(toInt(xr)).intoArray(idx, 0);
-                            for (long ch = 0; ch < c; ch++) {
-                                int base = gin.off + (int) ((b * c + ch) * plane);
-                                long go = outRow + ch * outPlane + j;
-                                for (int l = 0; l < L; l++) {
-                                    if ((bits >>> l & 1) != 0) gin.a[base + idx[l]] += gradOutput.getAtIndex(F, go + l);
-                                }
-                            }
-                        }
-                        for (int l = 0; l < 2 * L; l++) ggRow[2 * j + l] = 0f;
-                        continue;
-                    }
-                    Taps t = new Taps(x, y, inH, inW, idx);
-                    long[] bits = {t.mNw.toLong(), t.mNe.toLong(), t.mSw.toLong(), t.mSe.toLong()};
-                    FloatVector otx = t.tx.neg().add(1f), oty = t.ty.neg().add(1f);
-                    FloatVector sx = FloatVector.zero(S), sy = sx;
+                rowTaps(t, grid, gridRow, ow, inH, inW, padding.code(), ac, mode, gradGrid != null);
+                long inB = b * c * plane, outRow = b * c * outPlane + i * outW;
+                for (int j = 0; j < ow; j++) {
+                    int o0 = (int) t.o0[j], o1 = (int) t.o1[j], o2 = (int) t.o2[j], o3 = (int) t.o3[j];
+                    float w0 = t.w0[j], w1 = t.w1[j], w2 = t.w2[j], w3 = t.w3[j];
+                    float tx = t.tx[j], ty = t.ty[j];
+                    float sx = 0f, sy = 0f; // d loss / d (pixel x, pixel y), summed over channels
                     for (long ch = 0; ch < c; ch++) {
-                        int base = in.off + (int) ((b * c + ch) * plane);
-                        FloatVector go = FloatVector.fromMemorySegment(S, gradOutput,
-                                (outRow + ch * outPlane + j) * 4, NATIVE);
-                        FloatVector vNw = FloatVector.fromArray(S, in.a, base, idx, 0, t.mNw);
-                        FloatVector vNe = FloatVector.fromArray(S, in.a, base, idx, L, t.mNe);
-                        FloatVector vSw = FloatVector.fromArray(S, in.a, base, idx, 2 * L, t.mSw);
-                        FloatVector vSe = FloatVector.fromArray(S, in.a, base, idx, 3 * L, t.mSe);
-                        FloatVector dx = vSe.sub(vSw).fma(t.ty, vNe.sub(vNw).mul(oty));
-                        FloatVector dy = vSe.sub(vNe).fma(t.tx, vSw.sub(vNw).mul(otx));
-                        sx = dx.fma(go, sx);
-                        sy = dy.fma(go, sy);
-                        if (gin != null) {
-                            // scatter in lane order, taps nw, ne, sw, se: the scalar kernel's order
-                            t.wNw.mul(go).intoArray(wv, 0);
-                            t.wNe.mul(go).intoArray(wv, L);
-                            t.wSw.mul(go).intoArray(wv, 2 * L);
-                            t.wSe.mul(go).intoArray(wv, 3 * L);
-                            int gbase = gin.off + (int) ((b * c + ch) * plane);
-                            for (int l = 0; l < L; l++) {
-                                for (int k = 0; k < 4; k++) {
-                                    if ((bits[k] >>> l & 1) != 0) gin.a[gbase + idx[k * L + l]] += wv[k * L + l];
-                                }
-                            }
-                        }
-                    }
-                    sx.mul(mx[0]).intoArray(ggRow, 2 * j, EVEN, 0);
-                    sy.mul(my[0]).intoArray(ggRow, 2 * j, ODD, 0);
-                }
-                // scalar tail
-                for (; j < ow; j++) {
-                    float x = Coords.sourceIndex(gxs[j], inW, pad, ac, smx);
-                    float y = Coords.sourceIndex(gys[j], inH, pad, ac, smy);
-                    float sx = 0f, sy = 0f;
-                    for (long ch = 0; ch < c; ch++) {
-                        int base = in.off + (int) ((b * c + ch) * plane);
-                        int gbase = gin == null ? -1 : gin.off + (int) ((b * c + ch) * plane);
+                        long base = inB + ch * plane;
                         float go = gradOutput.getAtIndex(F, outRow + ch * outPlane + j);
                         if (nearest) {
-                            long xi = (long) Math.rint(x), yi = (long) Math.rint(y);
-                            if (gin != null && xi >= 0 && xi < inW && yi >= 0 && yi < inH) {
-                                gin.a[gbase + (int) (yi * inW + xi)] += go;
-                            }
-                        } else {
-                            bilinearBackward(in.a, base, gin == null ? null : gin.a, gbase, x, y, inH, inW, go, lane);
-                            sx += lane[0];
-                            sy += lane[1];
+                            if (gradInput != null && o0 >= 0) add(gradInput, base + o0, go);
+                            continue;
+                        }
+                        float vNw = o0 >= 0 ? input.getAtIndex(F, base + o0) : 0f;
+                        float vNe = o1 >= 0 ? input.getAtIndex(F, base + o1) : 0f;
+                        float vSw = o2 >= 0 ? input.getAtIndex(F, base + o2) : 0f;
+                        float vSe = o3 >= 0 ? input.getAtIndex(F, base + o3) : 0f;
+                        sx += ((vNe - vNw) * (1f - ty) + (vSe - vSw) * ty) * go;
+                        sy += ((vSw - vNw) * (1f - tx) + (vSe - vNe) * tx) * go;
+                        if (gradInput != null) {
+                            if (o0 >= 0) add(gradInput, base + o0, w0 * go);
+                            if (o1 >= 0) add(gradInput, base + o1, w1 * go);
+                            if (o2 >= 0) add(gradInput, base + o2, w2 * go);
+                            if (o3 >= 0) add(gradInput, base + o3, w3 * go);
                         }
                     }
-                    ggRow[2 * j] = nearest ? 0f : sx * smx[0];
-                    ggRow[2 * j + 1] = nearest ? 0f : sy * smy[0];
+                    if (gradGrid != null) {
+                        gradGrid.setAtIndex(F, gridRow + 2L * j, nearest ? 0f : sx * t.mx[j]);
+                        gradGrid.setAtIndex(F, gridRow + 2L * j + 1, nearest ? 0f : sy * t.my[j]);
+                    }
                 }
-                if (gradGrid != null) MemorySegment.copy(ggRow, 0, gradGrid, F, gridRow * 4, 2 * ow);
             }
         }
-        if (gin != null) gin.writeBack(gradInput);
     }
 
-    /** The grid row starting at element {@code at}: x values into gxs, y values into gys. */
-    private static void splitRow(MemorySegment grid, long at, float[] gxs, float[] gys) {
-        for (int j = 0; j < gxs.length; j++) {
-            gxs[j] = grid.getAtIndex(F, at + 2L * j);
-            gys[j] = grid.getAtIndex(F, at + 2L * j + 1);
+    private static void add(MemorySegment s, long index, float v) {
+        s.setAtIndex(F, index, s.getAtIndex(F, index) + v);
+    }
+
+    /**
+     * The taps of one output row into {@code t}: offsets in the plane (-1 for a tap outside; nearest uses o0 only),
+     * weights, fractions and, when {@code grads}, the coordinate multipliers. Vectors for L points at a time, the
+     * scalar rules of {@link Coords} for the tail: both give the same bits.
+     */
+    private static void rowTaps(Row t, MemorySegment grid, long at, int ow, long inH, long inW, int pad, boolean ac,
+                                Interpolation mode, boolean grads) {
+        for (int j = 0; j < ow; j++) {
+            t.gx[j] = grid.getAtIndex(F, at + 2L * j);
+            t.gy[j] = grid.getAtIndex(F, at + 2L * j + 1);
+        }
+        boolean nearest = mode == Interpolation.NEAREST;
+        int w = (int) inW;
+        int j = 0;
+        for (; j + L <= ow; j += L) {
+            sourceIndex(t.gx, t.x, grads ? t.mx : null, j, inW, pad, ac);
+            sourceIndex(t.gy, t.y, grads ? t.my : null, j, inH, pad, ac);
+            if (nearest) nearestTaps(t, j, inH, inW);
+            else bilinearTaps(t, j, inH, inW);
+        }
+        // scalar tail: the spec's rules
+        float[] m = t.one;
+        for (; j < ow; j++) {
+            float x = Coords.sourceIndex(t.gx[j], inW, pad, ac, m);
+            t.mx[j] = m[0];
+            float y = Coords.sourceIndex(t.gy[j], inH, pad, ac, m);
+            t.my[j] = m[0];
+            if (nearest) {
+                long xi = (long) Math.rint(x), yi = (long) Math.rint(y);
+                t.o0[j] = xi >= 0 && xi < inW && yi >= 0 && yi < inH ? (int) (yi * inW + xi) : -1;
+                continue;
+            }
+            float x0f = (float) Math.floor(x), y0f = (float) Math.floor(y);
+            long x0 = (long) x0f, y0 = (long) y0f;
+            float tx = x - x0f, ty = y - y0f;
+            boolean inX0 = x0 >= 0 && x0 < inW, inX1 = x0 + 1 >= 0 && x0 + 1 < inW;
+            boolean inY0 = y0 >= 0 && y0 < inH, inY1 = y0 + 1 >= 0 && y0 + 1 < inH;
+            int o = (int) (y0 * inW + x0);
+            t.o0[j] = inY0 && inX0 ? o : -1;
+            t.o1[j] = inY0 && inX1 ? o + 1 : -1;
+            t.o2[j] = inY1 && inX0 ? o + w : -1;
+            t.o3[j] = inY1 && inX1 ? o + w + 1 : -1;
+            t.w0[j] = (1f - tx) * (1f - ty);
+            t.w1[j] = tx * (1f - ty);
+            t.w2[j] = (1f - tx) * ty;
+            t.w3[j] = tx * ty;
+            t.tx[j] = tx;
+            t.ty[j] = ty;
         }
     }
 
-    /** Bilinear taps of L points: weights, masks, and the four offset blocks written into idx. */
-    private static final class Taps {
-        final FloatVector tx, ty, wNw, wNe, wSw, wSe;
-        final VectorMask<Float> mNw, mNe, mSw, mSe;
-
-        Taps(FloatVector x, FloatVector y, long inH, long inW, int[] idx) {
-            FloatVector x0 = floor(x), y0 = floor(y);
-            tx = x.sub(x0);
-            ty = y.sub(y0);
-            FloatVector otx = tx.neg().add(1f), oty = ty.neg().add(1f);
-            wNw = otx.mul(oty);
-            wNe = tx.mul(oty);
-            wSw = otx.mul(ty);
-            wSe = tx.mul(ty);
-            VectorMask<Float> mx0 = x0.compare(VectorOperators.GE, 0f).and(x0.compare(VectorOperators.LT, (float) inW));
-            VectorMask<Float> mx1 = x0.compare(VectorOperators.GE, -1f)
-                    .and(x0.compare(VectorOperators.LT, (float) (inW - 1)));
-            VectorMask<Float> my0 = y0.compare(VectorOperators.GE, 0f).and(y0.compare(VectorOperators.LT, (float) inH));
-            VectorMask<Float> my1 = y0.compare(VectorOperators.GE, -1f)
-                    .and(y0.compare(VectorOperators.LT, (float) (inH - 1)));
-            mNw = my0.and(mx0);
-            mNe = my0.and(mx1);
-            mSw = my1.and(mx0);
-            mSe = my1.and(mx1);
-            int w = (int) inW;
-            IntVector oNw = toInt(y0).mul(w).add(toInt(x0));
-            // The JDK range-checks masked-off lanes of a gather too: point them at element 0.
-            inside(oNw, mNw).intoArray(idx, 0);
-            inside(oNw.add(1), mNe).intoArray(idx, L);
-            inside(oNw.add(w), mSw).intoArray(idx, 2 * L);
-            inside(oNw.add(w + 1), mSe).intoArray(idx, 3 * L);
-        }
+    /** Nearest taps of lanes [j, j+L) from t.x, t.y: the offset of the nearest pixel into o0, -1 outside. */
+    private static void nearestTaps(Row t, int j, long inH, long inW) {
+        FloatVector xr = rint(FloatVector.fromArray(S, t.x, j)), yr = rint(FloatVector.fromArray(S, t.y, j));
+        VectorMask<Float> in = xr.compare(VectorOperators.GE, 0f).and(xr.compare(VectorOperators.LT, (float) inW))
+                .and(yr.compare(VectorOperators.GE, 0f)).and(yr.compare(VectorOperators.LT, (float) inH));
+        offsets(yr.mul((float) inW).add(xr), in).intoArray(t.o0, j);
     }
 
-    // ------------------------------------------------------------------ scalar tails (the spec's formulas)
-
-    private static float bilinearValue(float[] a, int base, float x, float y, long inH, long inW) {
-        float x0f = (float) Math.floor(x), y0f = (float) Math.floor(y);
-        long x0 = (long) x0f, y0 = (long) y0f;
-        float tx = x - x0f, ty = y - y0f;
-        boolean inX0 = x0 >= 0 && x0 < inW, inX1 = x0 + 1 >= 0 && x0 + 1 < inW;
-        boolean inY0 = y0 >= 0 && y0 < inH, inY1 = y0 + 1 >= 0 && y0 + 1 < inH;
-        int o = base + (int) (y0 * inW + x0), w = (int) inW;
-        float v = 0f;
-        if (inY0 && inX0) v += (1f - tx) * (1f - ty) * a[o];
-        if (inY0 && inX1) v += tx * (1f - ty) * a[o + 1];
-        if (inY1 && inX0) v += (1f - tx) * ty * a[o + w];
-        if (inY1 && inX1) v += tx * ty * a[o + w + 1];
-        return v;
+    /**
+     * Bilinear taps of lanes [j, j+L) from t.x, t.y: weights and fractions, then offsets (-1 outside). Three small
+     * methods rather than one: C2 stops inlining inside a method once it holds too many nodes
+     * (NodeCountInliningCutoff), and a Vector API call left out-of-line runs its allocating fallback.
+     */
+    private static void bilinearTaps(Row t, int j, long inH, long inW) {
+        bilinearWeights(t, j);
+        tapOffset(t.x0, t.y0, t.o0, j, 0f, 0f, inH, inW);
+        tapOffset(t.x0, t.y0, t.o1, j, 1f, 0f, inH, inW);
+        tapOffset(t.x0, t.y0, t.o2, j, 0f, 1f, inH, inW);
+        tapOffset(t.x0, t.y0, t.o3, j, 1f, 1f, inH, inW);
     }
 
-    private static float nearestValue(float[] a, int base, float x, float y, long inH, long inW) {
-        long xi = (long) Math.rint(x), yi = (long) Math.rint(y);
-        return xi >= 0 && xi < inW && yi >= 0 && yi < inH ? a[base + (int) (yi * inW + xi)] : 0f;
+    /** Fractions, weights and the top-left tap (x0, y0) of lanes [j, j+L). */
+    private static void bilinearWeights(Row t, int j) {
+        FloatVector x = FloatVector.fromArray(S, t.x, j), y = FloatVector.fromArray(S, t.y, j);
+        FloatVector x0 = floor(x), y0 = floor(y);
+        x0.intoArray(t.x0, j);
+        y0.intoArray(t.y0, j);
+        FloatVector tx = x.sub(x0), ty = y.sub(y0);
+        FloatVector otx = FloatVector.broadcast(S, 1f).sub(tx), oty = FloatVector.broadcast(S, 1f).sub(ty);
+        otx.mul(oty).intoArray(t.w0, j);
+        tx.mul(oty).intoArray(t.w1, j);
+        otx.mul(ty).intoArray(t.w2, j);
+        tx.mul(ty).intoArray(t.w3, j);
+        tx.intoArray(t.tx, j);
+        ty.intoArray(t.ty, j);
     }
 
-    /** One channel of one point: scatters into gin (may be null); out[0..1] = unscaled d/dx, d/dy. */
-    private static void bilinearBackward(float[] a, int base, float[] gin, int gbase, float x, float y, long inH,
-                                         long inW, float go, float[] out) {
-        float x0f = (float) Math.floor(x), y0f = (float) Math.floor(y);
-        long x0 = (long) x0f, y0 = (long) y0f;
-        float tx = x - x0f, ty = y - y0f;
-        boolean inX0 = x0 >= 0 && x0 < inW, inX1 = x0 + 1 >= 0 && x0 + 1 < inW;
-        boolean inY0 = y0 >= 0 && y0 < inH, inY1 = y0 + 1 >= 0 && y0 + 1 < inH;
-        boolean mNw = inY0 && inX0, mNe = inY0 && inX1, mSw = inY1 && inX0, mSe = inY1 && inX1;
-        int o = (int) (y0 * inW + x0), w = (int) inW;
-        float vNw = mNw ? a[base + o] : 0f, vNe = mNe ? a[base + o + 1] : 0f;
-        float vSw = mSw ? a[base + o + w] : 0f, vSe = mSe ? a[base + o + w + 1] : 0f;
-        out[0] = ((vNe - vNw) * (1f - ty) + (vSe - vSw) * ty) * go;
-        out[1] = ((vSw - vNw) * (1f - tx) + (vSe - vNe) * tx) * go;
-        if (gin != null) {
-            if (mNw) gin[gbase + o] += (1f - tx) * (1f - ty) * go;
-            if (mNe) gin[gbase + o + 1] += tx * (1f - ty) * go;
-            if (mSw) gin[gbase + o + w] += (1f - tx) * ty * go;
-            if (mSe) gin[gbase + o + w + 1] += tx * ty * go;
-        }
+    /**
+     * The offset of tap (x0 + dx, y0 + dy) of lanes [j, j+L) into out, -1 where it is outside. Computed in float,
+     * exact because planes of vectorised calls hold fewer than 2^24 pixels (see fits).
+     */
+    private static void tapOffset(float[] x0s, float[] y0s, float[] out, int j, float dx, float dy, long inH,
+                                  long inW) {
+        FloatVector x = FloatVector.fromArray(S, x0s, j).add(dx), y = FloatVector.fromArray(S, y0s, j).add(dy);
+        VectorMask<Float> in = x.compare(VectorOperators.GE, 0f).and(x.compare(VectorOperators.LT, (float) inW))
+                .and(y.compare(VectorOperators.GE, 0f)).and(y.compare(VectorOperators.LT, (float) inH));
+        FloatVector.broadcast(S, -1f).blend(y.mul((float) inW).add(x), in).intoArray(out, j);
+    }
+
+    /** The offsets where the mask is set, -1 elsewhere. */
+    private static FloatVector offsets(FloatVector o, VectorMask<Float> m) {
+        return FloatVector.broadcast(S, -1f).blend(o, m);
     }
 }

@@ -1,0 +1,54 @@
+package io.github.stn4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The hot path allocates nothing on the Java heap when given output tensors (one thread): measured with the JVM's
+ * per-thread allocation counter after the JIT has compiled the path. The one object left is the backward's returned
+ * {@link GridSampleGrads} record (24 bytes, less if the caller's JIT removes it). Not a timing test: byte counts.
+ * JAVA_SCALAR is not held to this (its per-point scratch is a few small arrays per call).
+ */
+class AllocationTest {
+    private static final com.sun.management.ThreadMXBean MX =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    @ParameterizedTest
+    @EnumSource(value = Backend.class, names = {"NATIVE_AVX512", "NATIVE_AVX2", "NATIVE_SCALAR", "VECTOR_API"})
+    void steadyStateCallsAllocateNothing(Backend backend) {
+        SpatialOps ops = TestBackends.ops(backend);
+        int before = Parallel.threads();
+        Parallel.setThreads(1);
+        try (Tensor theta = Tensor.of(new float[] {0.9f, -0.3f, 0.1f, 0.25f, 0.85f, -0.05f,
+                     1f, 0f, 0f, 0f, 1f, 0f}, 2, 2, 3);
+             Tensor grid = Tensor.zeros(2, 19, 37, 2); Tensor in = Tensor.zeros(2, 3, 23, 29);
+             Tensor out = Tensor.zeros(2, 3, 19, 37); Tensor gin = Tensor.zeros(2, 3, 23, 29);
+             Tensor gg = Tensor.zeros(2, 19, 37, 2)) {
+            long[] size = {2, 3, 19, 37};
+            long[] perCall = new long[3];
+            for (int round = 0; round < 6; round++) { // the last round counts: by then C2 has compiled everything
+                long b0 = MX.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 5000; i++) ops.affineGrid(theta, size, false, grid);
+                long b1 = MX.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 5000; i++) ops.gridSample(in, grid, Interpolation.BILINEAR, Padding.ZEROS, false, out);
+                long b2 = MX.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 5000; i++) {
+                    ops.gridSampleBackward(out, in, grid, Interpolation.BILINEAR, Padding.BORDER, false, gin, gg);
+                }
+                long b3 = MX.getCurrentThreadAllocatedBytes();
+                perCall[0] = (b1 - b0) / 5000;
+                perCall[1] = (b2 - b1) / 5000;
+                perCall[2] = (b3 - b2) / 5000;
+            }
+            assertEquals(0, perCall[0], "affineGrid bytes per call");
+            assertEquals(0, perCall[1], "gridSample bytes per call");
+            assertTrue(perCall[2] <= 24, "gridSampleBackward bytes per call: " + perCall[2]);
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+}
