@@ -23,8 +23,15 @@ run() { # name, then JMH arguments
 if [ "$PROFILE" = quick ]; then
     # every target of the performance issue, once: 1 fork, short iterations (about 5 minutes)
     T=(-f 1 -wi 1 -w 500ms -i 3 -r 400ms)
-    run stn "${T[@]}" -p shape=imagenet,featmap -p mode=BILINEAR 'StnBench'
-    run stn-modes "${T[@]}" -p shape=imagenet -p mode=NEAREST,BICUBIC -p backend=NATIVE_AVX512,VECTOR_API \
+    # The Vector API needs seconds of C2 compilation before its intrinsics replace the (allocating) Java fallbacks:
+    # with the short warm-up of the others it measures 2-10x slow. It gets its own, longer warm-up.
+    TV=(-f 1 -wi 4 -w 1s -i 3 -r 400ms)
+    run stn "${T[@]}" -p shape=imagenet,featmap -p mode=BILINEAR \
+        -p backend=NATIVE_AVX512,NATIVE_AVX2,NATIVE_SCALAR,JAVA_SCALAR 'StnBench'
+    run stn-vector "${TV[@]}" -p shape=imagenet,featmap -p mode=BILINEAR -p backend=VECTOR_API 'StnBench'
+    run stn-modes "${T[@]}" -p shape=imagenet -p mode=NEAREST,BICUBIC -p backend=NATIVE_AVX512 \
+        'StnBench.(forward|backward)'
+    run stn-modes-vector "${TV[@]}" -p shape=imagenet -p mode=NEAREST,BICUBIC -p backend=VECTOR_API \
         'StnBench.(forward|backward)'
     run stn-large "${T[@]}" -p shape=large -p mode=BILINEAR -p threads=1,2 -p backend=NATIVE_AVX512 \
         'StnBench.(forward|backward)'
@@ -38,7 +45,7 @@ if [ "$PROFILE" = quick ]; then
     run opencv "${T[@]}" -p shape=imagenet,featmap -p mode=BILINEAR 'OpenCvBench'
     run boofcv "${T[@]}" -p shape=imagenet,featmap 'BoofCvBench'
     run bandwidth "${T[@]}" -p shape=imagenet,featmap,large 'BandwidthBench'
-    run alloc -f 1 -wi 1 -w 500ms -i 2 -r 400ms -prof gc -p shape=imagenet -p mode=BILINEAR \
+    run alloc -f 1 -wi 4 -w 1s -i 2 -r 400ms -prof gc -p shape=imagenet -p mode=BILINEAR \
         -p backend=NATIVE_AVX512,VECTOR_API 'StnBench.(forward|backward)'
 elif [ "$PROFILE" = full ]; then
     T=(-f 2 -wi 2 -w 1s -i 4 -r 1s)

@@ -46,6 +46,7 @@ extern "C" {
 #define STN_ISA_SCALAR 1
 #define STN_ISA_AVX2 2
 #define STN_ISA_AVX512 3
+#define STN_ISA_NEON 4 /* AArch64 only; never supported on x86-64, as AVX2 / AVX-512 never are on AArch64 */
 
 /* Interpolation modes and paddings: the same numbers as PyTorch's grid_sampler enums. */
 #define STN_MODE_BILINEAR 0 /* trilinear for 3-D, as PyTorch names it */
@@ -62,10 +63,10 @@ STN_API const char *stn_version(void);
 STN_API int32_t stn_isa_supported(int32_t isa);
 
 /* The ISA that STN_ISA_AUTO uses: the best one supported, capped by the environment variable STN4J_MAX_ISA
- * (scalar, avx2, avx512), read once at first use. */
+ * (scalar, avx2, avx512, neon: a cap counts in this numbering), read once at first use. */
 STN_API int32_t stn_active_isa(void);
 
-/* Lower-case name of an ISA ("scalar", "avx2", "avx512"), or "unknown". */
+/* Lower-case name of an ISA ("scalar", "avx2", "avx512", "neon"), or "unknown". */
 STN_API const char *stn_isa_name(int32_t isa);
 
 /* grid[n, h, w] = theta[n] . (x_w, y_h, 1) for rows [row_begin, row_end). */

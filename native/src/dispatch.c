@@ -28,8 +28,11 @@
 #ifndef STN_HAVE_AVX512
 #define STN_HAVE_AVX512 0
 #endif
+#ifndef STN_HAVE_NEON
+#define STN_HAVE_NEON 0
+#endif
 
-#define STN_ISA_MAX STN_ISA_AVX512
+#define STN_ISA_MAX STN_ISA_NEON
 
 const char *stn_version(void) { return STN4J_VERSION; }
 
@@ -43,6 +46,8 @@ static int cpu_has(int32_t isa) {
                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
     default: return 0;
     }
+#elif defined(__aarch64__) || defined(_M_ARM64)
+    return isa == STN_ISA_NEON && STN_HAVE_NEON; /* Advanced SIMD is part of the AArch64 baseline */
 #else
     (void)isa;
     return 0;
@@ -54,7 +59,8 @@ int32_t stn_isa_supported(int32_t isa) {
     case STN_ISA_AUTO:
     case STN_ISA_SCALAR: return 1;
     case STN_ISA_AVX2:
-    case STN_ISA_AVX512: return cpu_has(isa);
+    case STN_ISA_AVX512:
+    case STN_ISA_NEON: return cpu_has(isa);
     default: return 0;
     }
 }
@@ -65,6 +71,7 @@ const char *stn_isa_name(int32_t isa) {
     case STN_ISA_SCALAR: return "scalar";
     case STN_ISA_AVX2: return "avx2";
     case STN_ISA_AVX512: return "avx512";
+    case STN_ISA_NEON: return "neon";
     default: return "unknown";
     }
 }
@@ -101,6 +108,9 @@ static const stn_kernels *kernels_of(int32_t isa) {
 #endif
 #if STN_HAVE_AVX512
     case STN_ISA_AVX512: return &stn_kernels_avx512;
+#endif
+#if STN_HAVE_NEON
+    case STN_ISA_NEON: return &stn_kernels_neon;
 #endif
     default: return &stn_kernels_scalar;
     }

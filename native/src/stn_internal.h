@@ -64,6 +64,7 @@ typedef struct stn_kernels {
 extern const stn_kernels stn_kernels_scalar;
 extern const stn_kernels stn_kernels_avx2;
 extern const stn_kernels stn_kernels_avx512;
+extern const stn_kernels stn_kernels_neon;
 
 /* Scalar kernels (the reference). */
 void stn_affine_grid_2d_scalar(const stn_ag *a);

@@ -50,7 +50,7 @@ static int close_all(const float *a, const float *b, int64_t count, float tol, c
     return 1;
 }
 
-static const int32_t isas[] = {STN_ISA_AVX2, STN_ISA_AVX512};
+static const int32_t isas[] = {STN_ISA_AVX2, STN_ISA_AVX512, STN_ISA_NEON};
 
 static void test_affine(int64_t n, int64_t h, int64_t w, int align) {
     float *theta = alloc_f(n * 6), *g_ref = alloc_f(n * h * w * 2), *g = alloc_f(n * h * w * 2);
@@ -237,6 +237,14 @@ int main(void) {
         test_sample_3d(1, 1, 1, 1, 1, 1, 2, 3, kind);
     }
     test_errors();
+#if defined(__aarch64__)
+    /* On AArch64 the NEON path must exist and be the one AUTO picks (unless capped), or these tests proved nothing */
+    CHECK(stn_isa_supported(STN_ISA_NEON), "NEON supported on AArch64");
+    CHECK(getenv("STN4J_MAX_ISA") != NULL || stn_active_isa() == STN_ISA_NEON, "AUTO picks NEON on AArch64");
+#else
+    CHECK(!stn_isa_supported(STN_ISA_NEON), "no NEON off AArch64");
+#endif
+    CHECK(stn_affine_grid_2d(99, NULL, NULL, 0, 0, 0, 0, 0, 0) == STN_E_ISA, "unknown ISA");
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

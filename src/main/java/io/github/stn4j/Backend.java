@@ -15,6 +15,8 @@ public enum Backend {
     NATIVE_AVX512(3),
     /** C kernels with AVX2 and FMA (8 float lanes). */
     NATIVE_AVX2(2),
+    /** C kernels with AArch64 Advanced SIMD (NEON, 4 float lanes); available on every AArch64 CPU. */
+    NATIVE_NEON(4),
     /** Portable C kernels: the native reference, available wherever the native library loads. */
     NATIVE_SCALAR(1),
     /**

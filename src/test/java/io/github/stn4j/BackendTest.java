@@ -103,6 +103,19 @@ class BackendTest {
         assertEquals(1, c.err.lines().filter(l -> l.startsWith("WARNING: stn4j")).count(), c.err);
     }
 
+    /**
+     * A platform the jar has no library for (os.arch overridden in a child JVM): the Vector API takes over, with one
+     * warning that names the platform. This is what a user on, say, RISC-V or FreeBSD sees.
+     */
+    @Test
+    void anUnknownPlatformUsesTheVectorApi() throws Exception {
+        Child c = runChild(Map.of(), List.of("--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-Dos.arch=riscv128"));
+        assertEquals("VECTOR_API", c.out);
+        assertTrue(c.err.contains("no native library for linux-riscv128"), c.err);
+        assertEquals(1, c.err.lines().filter(l -> l.startsWith("WARNING: stn4j")).count(), c.err);
+    }
+
     record Child(String out, String err) {}
 
     static Child runChild(Map<String, String> env, List<String> jvmArgs) throws Exception {

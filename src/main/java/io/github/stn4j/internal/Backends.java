@@ -32,6 +32,7 @@ public final class Backends {
         return switch (b) {
             case NATIVE_AVX512 -> 3;
             case NATIVE_AVX2 -> 2;
+            case NATIVE_NEON -> 4;
             case NATIVE_SCALAR -> 1;
             default -> 0;
         };

@@ -1,0 +1,82 @@
+/* The vector vocabulary of kernels_simd.inc for AArch64 Advanced SIMD (NEON): 4 float lanes, masks as all-ones
+ * uint32 lanes. NEON is part of the AArch64 baseline, so this needs no special compiler flags.
+ *
+ * NOTE: x86 semantics are reproduced where the kernels rely on them: v_max / v_min return b when a is NaN (maxps /
+ * minps; NEON's fmax would return NaN), comparisons are ordered (false with NaN) except m_neq, and v_cvt_i truncates.
+ * NEON has no gather: v_gather reads the lanes with scalar loads (only the few-channel forward row kernel uses it;
+ * the tiled kernels read channels with scalar loads anyway). */
+#ifndef STN_SIMD_NEON_H
+#define STN_SIMD_NEON_H
+#include <arm_neon.h>
+
+#define L 4
+typedef float32x4_t VF;
+typedef int32x4_t VI;
+typedef uint32x4_t VM;
+
+#define v_set1(f) vdupq_n_f32(f)
+#define v_zero() vdupq_n_f32(0.0f)
+#define v_load(p) vld1q_f32(p)
+#define v_store(p, v) vst1q_f32((p), (v))
+#define v_add(a, b) vaddq_f32((a), (b))
+#define v_sub(a, b) vsubq_f32((a), (b))
+#define v_mul(a, b) vmulq_f32((a), (b))
+#define v_div(a, b) vdivq_f32((a), (b))
+#define v_fmadd(a, b, c) vfmaq_f32((c), (a), (b)) /* a * b + c, fused */
+#define v_floor(v) vrndmq_f32(v)
+#define v_rint(v) vrndnq_f32(v) /* to nearest, ties to even */
+static inline VF v_max(VF a, VF b) { return vbslq_f32(vcgtq_f32(a, b), a, b); } /* NaN in a -> b, as maxps */
+static inline VF v_min(VF a, VF b) { return vbslq_f32(vcltq_f32(a, b), a, b); } /* NaN in a -> b, as minps */
+#define v_abs(v) vabsq_f32(v)
+#define m_lt(a, b) vcltq_f32((a), (b))
+#define m_le(a, b) vcleq_f32((a), (b))
+#define m_ge(a, b) vcgeq_f32((a), (b))
+#define m_gt(a, b) vcgtq_f32((a), (b))
+#define m_neq(a, b) vmvnq_u32(vceqq_f32((a), (b))) /* unordered: true with NaN */
+#define m_nan(a) vmvnq_u32(vceqq_f32((a), (a)))
+#define m_and(a, b) vandq_u32((a), (b))
+#define m_or(a, b) vorrq_u32((a), (b))
+#define m_andnot(a, b) vbicq_u32((b), (a)) /* ~a & b */
+#define v_select(m, a, b) vbslq_f32((m), (b), (a)) /* m ? b : a */
+#define v_negate_where(v, m)                                                                                        \
+    vreinterpretq_f32_u32(veorq_u32(vreinterpretq_u32_f32(v), vandq_u32((m), vdupq_n_u32(0x80000000u))))
+#define v_zero_where(v, m) vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(v), (m)))
+static inline unsigned m_bits(VM m) {
+    static const int32_t shifts[4] = {0, 1, 2, 3};
+    return vaddvq_u32(vshlq_u32(vshrq_n_u32(m, 31), vld1q_s32(shifts)));
+}
+#define v_cvt_i(v) vcvtq_s32_f32(v) /* truncates, as cvttps2dq */
+#define i_set1(i) vdupq_n_s32(i)
+#define i_add(a, b) vaddq_s32((a), (b))
+#define i_mullo(a, b) vmulq_s32((a), (b))
+#define i_store(p, v) vst1q_s32((int32_t *)(p), (v))
+#define i_select(m, a, b) vbslq_s32((m), (b), (a)) /* m ? b : a */
+static inline VF v_gather(const float *base, VI idx, VM m) {
+    int32_t i[4];
+    uint32_t k[4];
+    float out[4];
+    vst1q_s32(i, idx);
+    vst1q_u32(k, m);
+    for (int l = 0; l < 4; l++) out[l] = k[l] ? base[i[l]] : 0.0f;
+    return vld1q_f32(out);
+}
+static inline VF v_iota(void) {
+    static const float iota[4] = {0, 1, 2, 3};
+    return vld1q_f32(iota);
+}
+#define v_hsum(v) vaddvq_f32(v)
+
+/* p = x0 y0 x1 y1 x2 y2 x3 y3 -> x = x0..x3, y = y0..y3 */
+static inline void v_deinterleave(const float *p, VF *x, VF *y) {
+    const float32x4x2_t t = vld2q_f32(p);
+    *x = t.val[0];
+    *y = t.val[1];
+}
+
+static inline void v_store_interleaved(float *p, VF x, VF y) {
+    float32x4x2_t t;
+    t.val[0] = x;
+    t.val[1] = y;
+    vst2q_f32(p, t);
+}
+#endif
