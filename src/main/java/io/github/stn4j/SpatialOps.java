@@ -113,7 +113,7 @@ public final class SpatialOps {
         Checks.output(grid, op, "grid", theta, null, null, null);
         long rows = is3d ? grid.size(1) * grid.size(2) : grid.size(1), rowLen = grid.size(is3d ? 3 : 2) * (is3d ? 3 : 2);
         // the serial path calls the kernel directly: no lambda, nothing allocated on the Java heap
-        if (Split.serial(n, rows, rowLen)) {
+        if (Split.serial(n, rows, rowLen) || !Split.shareable(theta, grid, null, null, null, null)) {
             if (n > 0 && rows > 0) affinePiece(theta, grid, alignCorners, 0, n, 0, rows);
         } else {
             Split.forward(n, rows, rowLen, (n0, n1, r0, r1) -> affinePiece(theta, grid, alignCorners, n0, n1, r0, r1));
@@ -157,7 +157,7 @@ public final class SpatialOps {
         Checks.shape(gradTheta, op, "gradTheta", "N = size[0]", 3, n, is3d ? 3 : 2, is3d ? 4 : 3, 0, 0);
         Checks.output(gradTheta, op, "gradTheta", gradGrid, null, null, null);
         // each sample's sum is taken by one task: the same bits for any number of threads
-        if (Split.serialSamples(n, perSample)) {
+        if (Split.serialSamples(n, perSample) || !Split.shareable(gradGrid, gradTheta, null, null, null, null)) {
             if (n > 0) affineBackwardPiece(gradGrid, gradTheta, alignCorners, 0, n);
         } else {
             Split.samples(n, perSample, (n0, n1) -> affineBackwardPiece(gradGrid, gradTheta, alignCorners, n0, n1));
@@ -207,7 +207,7 @@ public final class SpatialOps {
         checkSampled(op, "output", output, input, grid);
         Checks.output(output, op, "output", input, grid, null, null);
         long n = input.size(0), rows = rows(grid), perRow = input.size(1) * grid.size(grid.rank() - 2);
-        if (Split.serial(n, rows, perRow)) {
+        if (Split.serial(n, rows, perRow) || !Split.shareable(input, grid, output, null, null, null)) {
             if (n > 0 && rows > 0) samplePiece(input, grid, output, mode, padding, alignCorners, 0, n, 0, rows);
         } else {
             Split.forward(n, rows, perRow, (n0, n1, r0, r1) ->
@@ -286,7 +286,8 @@ public final class SpatialOps {
         if (Split.serialBackward(n, rows, perRow, gin != null)) {
             if (n > 0 && rows > 0) backwardPiece(gradOutput, input, grid, gin, gradGrid, mode, padding, alignCorners, 0, n, 0, rows);
         } else {
-            Split.backward(n, rows, perRow, gin, input.numel() / n, (g, n0, n1, r0, r1) ->
+            boolean here = !Split.shareable(gradOutput, input, grid, gradInput, gradGrid, null);
+            Split.backward(n, rows, perRow, gin, input.numel() / n, here, (g, n0, n1, r0, r1) ->
                     backwardPiece(gradOutput, input, grid, g, gradGrid, mode, padding, alignCorners, n0, n1, r0, r1));
         }
         Reference.reachabilityFence(gradOutput);

@@ -55,13 +55,37 @@ final class Split {
         return out;
     }
 
-    private static void run(List<Range> ranges, Piece piece) {
+    /** A thread that never starts: a segment it may not access is confined to the thread that created it. */
+    private static final Thread PROBE = new Thread(() -> {});
+
+    /**
+     * Whether every given tensor (null: none) may be touched by the pool's threads. A tensor of a confined arena may
+     * not: calls with one run entirely on the calling thread (same split, so the same bits).
+     */
+    static boolean shareable(Tensor a, Tensor b, Tensor c, Tensor d, Tensor e, Tensor f) {
+        return shareable(a) && shareable(b) && shareable(c) && shareable(d) && shareable(e) && shareable(f);
+    }
+
+    private static boolean shareable(Tensor t) {
+        return t == null || t.segment().isAccessibleBy(PROBE);
+    }
+
+    /** Parallel.forRange, or the whole range on this thread when {@code here}. */
+    private static void forRange(int n, boolean here, Parallel.RangeTask task) {
+        if (here) {
+            if (n > 0) task.run(0, n);
+        } else {
+            Parallel.forRange(n, 1, task);
+        }
+    }
+
+    private static void run(List<Range> ranges, boolean here, Piece piece) {
         if (ranges.size() == 1) {
             Range r = ranges.get(0);
             piece.run(r.n0, r.n1, r.r0, r.r1);
             return;
         }
-        Parallel.forRange(ranges.size(), 1, (from, to) -> {
+        forRange(ranges.size(), here, (from, to) -> {
             for (int i = from; i < to; i++) {
                 Range r = ranges.get(i);
                 piece.run(r.n0, r.n1, r.r0, r.r1);
@@ -96,7 +120,7 @@ final class Split {
             piece.run(0, n, 0, rows);
             return;
         }
-        run(plan(n, rows, threads * 4), piece);
+        run(plan(n, rows, threads * 4), false, piece);
     }
 
     static void samples(long n, long perSample, Samples task) {
@@ -112,7 +136,9 @@ final class Split {
         });
     }
 
-    static void backward(long n, long rows, long perRow, MemorySegment gradInput, long inSample, Backward piece) {
+    /** here: run every piece on the calling thread (a confined tensor), with the same split. */
+    static void backward(long n, long rows, long perRow, MemorySegment gradInput, long inSample, boolean here,
+                         Backward piece) {
         if (n == 0 || rows == 0) return;
         int threads = Parallel.threads();
         boolean small = n * rows * perRow < MIN_WORK;
@@ -120,7 +146,7 @@ final class Split {
             // disjoint gradient slices per task (or no input gradient at all): split freely over whole samples,
             // and over rows only when there is no input gradient to scatter into
             List<Range> ranges;
-            if (small || threads == 1) {
+            if (small || threads == 1 || here) {
                 ranges = List.of(new Range(0, n, 0, rows));
             } else if (gradInput == null) {
                 ranges = plan(n, rows, threads * 4);
@@ -129,7 +155,7 @@ final class Split {
                 ranges = new ArrayList<>();
                 for (int k = 0; k < pieces; k++) ranges.add(new Range(n * k / pieces, n * (k + 1) / pieces, 0, rows));
             }
-            run(ranges, (n0, n1, r0, r1) -> piece.run(gradInput == null ? null
+            run(ranges, here, (n0, n1, r0, r1) -> piece.run(gradInput == null ? null
                     : gradInput.asSlice(n0 * inSample * 4, (n1 - n0) * inSample * 4), n0, n1, r0, r1));
             return;
         }
@@ -145,7 +171,7 @@ final class Split {
                 for (int k = 0; k < chunks; k++) ranges.add(new Range(s, s + 1, rows * k / chunks, rows * (k + 1) / chunks));
             }
             // range i is chunk i % chunks of sample i / chunks, and scatters into partial[i]
-            Parallel.forRange(ranges.size(), 1, (from, to) -> {
+            forRange(ranges.size(), here, (from, to) -> {
                 for (int i = from; i < to; i++) {
                     Range r = ranges.get(i);
                     piece.run(partial[i], r.n0, r.n1, r.r0, r.r1);
@@ -153,7 +179,7 @@ final class Split {
             });
             // sum the partials in chunk order, split over elements (each element by one thread, same order)
             long total = inSample;
-            Parallel.forRange((int) Math.min(Integer.MAX_VALUE, (total + 4095) / 4096), 1, (from, to) -> {
+            forRange((int) Math.min(Integer.MAX_VALUE, (total + 4095) / 4096), here, (from, to) -> {
                 for (long s = 0; s < n; s++) {
                     MemorySegment dst = gradInput.asSlice(s * inSample * 4, inSample * 4);
                     for (long i = (long) from * 4096; i < Math.min(total, (long) to * 4096); i++) {

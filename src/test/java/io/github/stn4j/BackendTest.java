@@ -119,13 +119,17 @@ class BackendTest {
     record Child(String out, String err) {}
 
     static Child runChild(Map<String, String> env, List<String> jvmArgs) throws Exception {
+        return runChild(env, jvmArgs, PrintBest.class.getName());
+    }
+
+    static Child runChild(Map<String, String> env, List<String> jvmArgs, String mainClass) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
         cmd.add("-Djava.util.logging.SimpleFormatter.format=%4$s: %5$s%n");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(PrintBest.class.getName());
+        cmd.add(mainClass);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("STN4J_MAX_ISA");
         pb.environment().putAll(env);

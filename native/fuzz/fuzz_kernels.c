@@ -1,0 +1,111 @@
+/*
+ * libFuzzer target for the C API: the fuzzer's bytes choose sizes (including 0 and 1), mode, padding, align_corners,
+ * ISA, row range, and the grid's values (raw float bits: NaN, +-Inf, +-1e30, denormals, exact edges all occur), and
+ * every 2-D / 3-D entry point runs forward and backward on buffers of exactly the needed size (so ASan catches any
+ * access outside them). Each vector ISA's results are compared with the portable C path's; a mismatch aborts.
+ *
+ *   clang -fsanitize=fuzzer,address,undefined -Inative/include -Inative/src ... (see scripts/fuzz.sh)
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stn.h"
+
+typedef struct {
+    const uint8_t *p;
+    size_t n;
+} bytes;
+
+static uint32_t take(bytes *b, int k) { /* k bytes, little-endian; zeros once exhausted */
+    uint32_t v = 0;
+    for (int i = 0; i < k; i++) {
+        v |= (uint32_t)(b->n ? *b->p : 0) << (8 * i);
+        if (b->n) b->p++, b->n--;
+    }
+    return v;
+}
+
+static float take_float(bytes *b) {
+    static const float special[] = {NAN, INFINITY, -INFINITY, 1e30f, -1e30f, 1.0f, -1.0f, 0.0f, -0.0f,
+                                    1e-40f, -1e-40f, 0.5f, -0.5f, 0.999999f, -1.000001f, 3.0f};
+    const uint32_t sel = take(b, 1);
+    if (sel < 64) return special[sel % 16];
+    if (sel < 160) return ((float)(int32_t)take(b, 2) / 16384.0f); /* within a few units: most points inside */
+    uint32_t bits = take(b, 4);
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+static float *buf(int64_t count) { return (float *)calloc((size_t)(count > 0 ? count : 1), sizeof(float)); }
+
+static int same(const float *a, const float *b, int64_t count, float tol) {
+    for (int64_t i = 0; i < count; i++) {
+        if (isnan(a[i]) && isnan(b[i])) continue;
+        const float d = fabsf(a[i] - b[i]), s = fmaxf(1.0f, fmaxf(fabsf(a[i]), fabsf(b[i])));
+        if (!(d <= tol * s) && !(isinf(a[i]) && a[i] == b[i])) return 0;
+    }
+    return 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    bytes b = {data, size};
+    const int three_d = (int)(take(&b, 1) & 1);
+    const int64_t n = take(&b, 1) % 3, c = take(&b, 1) % 10;
+    const int64_t id = three_d ? 1 + take(&b, 1) % 4 : 1, ih = 1 + take(&b, 1) % 9, iw = 1 + take(&b, 1) % 19;
+    const int64_t od = three_d ? take(&b, 1) % 4 : 1, oh = take(&b, 1) % 6, ow = take(&b, 1) % 21;
+    const int32_t mode = (int32_t)(take(&b, 1) % (three_d ? 2 : 3)), pad = (int32_t)(take(&b, 1) % 3);
+    const int32_t align = (int32_t)(take(&b, 1) & 1);
+    const int64_t rows = od * oh, r0 = rows ? take(&b, 1) % (rows + 1) : 0;
+    const int64_t r1 = r0 + (rows - r0 ? take(&b, 1) % (rows - r0 + 1) : 0);
+    const int64_t in_count = n * c * id * ih * iw, pts = n * od * oh * ow, k = three_d ? 3 : 2;
+    const int64_t out_count = n * c * od * oh * ow;
+
+    float *in = buf(in_count), *grid = buf(pts * k), *gout = buf(out_count);
+    for (int64_t i = 0; i < in_count; i++) in[i] = (float)(i % 7) - 3.0f;
+    for (int64_t i = 0; i < pts * k; i++) grid[i] = take_float(&b);
+    for (int64_t i = 0; i < out_count; i++) gout[i] = (float)(i % 5) - 2.0f;
+    float *out_ref = buf(out_count), *gin_ref = buf(in_count), *gg_ref = buf(pts * k);
+    int rc;
+    if (three_d) {
+        rc = stn_grid_sample_3d(STN_ISA_SCALAR, in, grid, out_ref, n, c, id, ih, iw, od, oh, ow, mode, pad, align, r0, r1);
+        if (rc == STN_OK)
+            rc = stn_grid_sample_3d_backward(STN_ISA_SCALAR, gout, in, grid, gin_ref, gg_ref, n, c, id, ih, iw, od, oh,
+                                             ow, mode, pad, align, r0, r1);
+    } else {
+        rc = stn_grid_sample_2d(STN_ISA_SCALAR, in, grid, out_ref, n, c, ih, iw, oh, ow, mode, pad, align, r0, r1);
+        if (rc == STN_OK)
+            rc = stn_grid_sample_2d_backward(STN_ISA_SCALAR, gout, in, grid, gin_ref, gg_ref, n, c, ih, iw, oh, ow, mode,
+                                             pad, align, r0, r1);
+    }
+    if (rc != STN_OK) abort(); /* every input built here is valid */
+    for (int32_t isa = STN_ISA_AVX2; isa <= STN_ISA_NEON; isa++) {
+        if (!stn_isa_supported(isa)) continue;
+        float *out = buf(out_count), *gin = buf(in_count), *gg = buf(pts * k);
+        if (three_d) {
+            rc = stn_grid_sample_3d(isa, in, grid, out, n, c, id, ih, iw, od, oh, ow, mode, pad, align, r0, r1) |
+                 stn_grid_sample_3d_backward(isa, gout, in, grid, gin, gg, n, c, id, ih, iw, od, oh, ow, mode, pad,
+                                             align, r0, r1);
+        } else {
+            rc = stn_grid_sample_2d(isa, in, grid, out, n, c, ih, iw, oh, ow, mode, pad, align, r0, r1) |
+                 stn_grid_sample_2d_backward(isa, gout, in, grid, gin, gg, n, c, ih, iw, oh, ow, mode, pad, align, r0,
+                                             r1);
+        }
+        /* FMA and summation order differ between paths: compare loosely (a wrong tap is off by O(1)) */
+        if (rc != STN_OK || !same(out, out_ref, out_count, 1e-3f) || !same(gin, gin_ref, in_count, 1e-3f)) abort();
+        free(out), free(gin), free(gg);
+    }
+    /* affine grid on the same sizes */
+    float *theta = buf(n * 12), *ag = buf(pts * k), *gt = buf(n * 12);
+    for (int64_t i = 0; i < n * 12; i++) theta[i] = take_float(&b);
+    rc = three_d ? stn_affine_grid_3d(STN_ISA_AUTO, theta, ag, n, od, oh, ow, align, r0, r1) |
+                       stn_affine_grid_3d_backward(STN_ISA_AUTO, grid, gt, n, od, oh, ow, align)
+                 : stn_affine_grid_2d(STN_ISA_AUTO, theta, ag, n, oh, ow, align, r0 < oh ? r0 : oh, r1 < oh ? r1 : oh) |
+                       stn_affine_grid_2d_backward(STN_ISA_AUTO, grid, gt, n, oh, ow, align);
+    if (rc != STN_OK) abort();
+    free(theta), free(ag), free(gt);
+    free(in), free(grid), free(gout), free(out_ref), free(gin_ref), free(gg_ref);
+    return 0;
+}

@@ -1,0 +1,151 @@
+package io.github.stn4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Many threads on one SpatialOps give one thread's results; first use is race-free; long loops do not leak. */
+class ConcurrencyAndLeakTest {
+    static float[] data(int count, int seed) {
+        float[] a = new float[count];
+        for (int i = 0; i < count; i++) a[i] = ((i * 2654435761L + seed) % 2001) / 1000f - 1f;
+        return a;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void manyThreadsOnSharedInputsMatchOneThread(Backend backend) throws Exception {
+        SpatialOps ops = TestBackends.ops(backend);
+        Tensor in = Tensor.of(data(2 * 5 * 17 * 23, 1), 2, 5, 17, 23);
+        Tensor grid = Tensor.of(data(2 * 13 * 29 * 2, 2), 2, 13, 29, 2);
+        Tensor gout = Tensor.of(data(2 * 5 * 13 * 29, 3), 2, 5, 13, 29);
+        float[] out = ops.gridSample(in, grid, Interpolation.BILINEAR, Padding.REFLECTION, false).toArray();
+        GridSampleGrads g = ops.gridSampleBackward(gout, in, grid, Interpolation.BILINEAR, Padding.REFLECTION, false);
+        float[] gin = g.input().toArray(), gg = g.grid().toArray();
+        int threads = 8;
+        CountDownLatch start = new CountDownLatch(1);
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            List<Future<float[][]>> results = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    float[][] r = null;
+                    for (int k = 0; k < 20; k++) {
+                        try (Tensor o = ops.gridSample(in, grid, Interpolation.BILINEAR, Padding.REFLECTION, false)) {
+                            GridSampleGrads gr = ops.gridSampleBackward(gout, in, grid, Interpolation.BILINEAR,
+                                    Padding.REFLECTION, false);
+                            r = new float[][] {o.toArray(), gr.input().toArray(), gr.grid().toArray()};
+                            gr.input().close();
+                            gr.grid().close();
+                        }
+                    }
+                    return r;
+                }));
+            }
+            start.countDown();
+            for (Future<float[][]> f : results) {
+                float[][] r = f.get();
+                assertArrayEquals(out, r[0]);
+                assertArrayEquals(gin, r[1]);
+                assertArrayEquals(gg, r[2]);
+            }
+        }
+    }
+
+    /** Eight threads make the very first calls of a fresh JVM at once: one backend, one result, no error. */
+    @Test
+    void firstUseIsRaceFree() throws Exception {
+        BackendTest.Child c = BackendTest.runChild(Map.of(), List.of("--add-modules=jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED"), FirstUse.class.getName());
+        assertEquals("ok", c.out(), c.err());
+    }
+
+    public static final class FirstUse {
+        public static void main(String[] args) throws Exception {
+            int threads = 8;
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<String>> rs = new ArrayList<>();
+            try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+                for (int t = 0; t < threads; t++) {
+                    rs.add(pool.submit(() -> {
+                        start.await();
+                        SpatialOps ops = SpatialOps.best();
+                        Tensor grid = ops.affineGrid(Tensor.of(new float[] {0.9f, -0.3f, 0.1f, 0.25f, 0.85f, -0.05f},
+                                1, 2, 3), new long[] {1, 1, 9, 11}, false);
+                        float[] o = ops.gridSample(Tensor.of(data(99, 4), 1, 1, 9, 11), grid, Interpolation.BILINEAR,
+                                Padding.ZEROS, false).toArray();
+                        return ops.backend() + java.util.Arrays.toString(o);
+                    }));
+                }
+                start.countDown();
+                String first = rs.get(0).get();
+                for (Future<String> f : rs) {
+                    if (!f.get().equals(first)) throw new AssertionError(f.get() + " != " + first);
+                }
+            }
+            System.out.print("ok");
+        }
+    }
+
+    private static long rssKb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+        return -1;
+    }
+
+    /**
+     * About 3 GB of tensors churned through the allocating overloads (closed), confined arenas and automatic arenas
+     * (dropped, collected): the process's resident memory must stay flat (a leak of even 1% would show as 30 MB).
+     */
+    @Test
+    void longLoopsKeepMemoryFlat() throws Exception {
+        if (!Files.exists(Path.of("/proc/self/status"))) return; // Linux only
+        SpatialOps ops = SpatialOps.best();
+        Tensor in = Tensor.of(data(4 * 3 * 64 * 64, 5), 4, 3, 64, 64); // 196 KB per tensor of this shape
+        Tensor theta = Tensor.of(data(4 * 6, 6), 4, 2, 3);
+        long[] size = {4, 3, 64, 64};
+        long before = 0;
+        for (int round = 0; round < 5; round++) {
+            if (round == 1) {
+                System.gc();
+                before = rssKb(); // after a warm-up round
+            }
+            for (int i = 0; i < 800; i++) {
+                try (Tensor g = ops.affineGrid(theta, size, false);
+                     Tensor o = ops.gridSample(in, g, Interpolation.BILINEAR, Padding.BORDER, false)) {
+                    GridSampleGrads gr = ops.gridSampleBackward(o, in, g, Interpolation.BILINEAR, Padding.BORDER,
+                            false);
+                    gr.input().close();
+                    gr.grid().close();
+                }
+                try (Arena arena = Arena.ofConfined()) {
+                    Tensor g = Tensor.zeros(arena, 4, 64, 64, 2);
+                    ops.affineGrid(theta, size, false, g);
+                    ops.gridSample(in, g, Interpolation.NEAREST, Padding.ZEROS, false, Tensor.zeros(arena, size));
+                }
+                Tensor auto = Tensor.zeros(Arena.ofAuto(), size); // dropped: freed by the GC
+                ops.gridSample(in, ops.affineGrid(theta, size, false, Tensor.zeros(Arena.ofAuto(), 4, 64, 64, 2)),
+                        Interpolation.BILINEAR, Padding.ZEROS, false, auto);
+                if (i % 100 == 0) System.gc();
+            }
+        }
+        System.gc();
+        long growthMb = (rssKb() - before) / 1024;
+        assertTrue(growthMb < 64, "resident memory grew by " + growthMb + " MB over ~3 GB of churn");
+    }
+}
