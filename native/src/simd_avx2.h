@@ -2,6 +2,7 @@
 #ifndef STN_SIMD_AVX2_H
 #define STN_SIMD_AVX2_H
 #include <immintrin.h>
+#include "simd_x86_q.h"
 
 #define L 8
 typedef __m256 VF;

@@ -2,6 +2,7 @@
 #ifndef STN_SIMD_AVX512_H
 #define STN_SIMD_AVX512_H
 #include <immintrin.h>
+#include "simd_x86_q.h"
 
 #define L 16
 typedef __m512 VF;

@@ -79,4 +79,22 @@ static inline void v_store_interleaved(float *p, VF x, VF y) {
     t.val[1] = y;
     vst2q_f32(p, t);
 }
+/* The 4-lane "Q" vocabulary (see simd_x86_q.h): on NEON it is the same register as VF. */
+typedef float32x4_t QF;
+#define q_load4(p) vld1q_f32(p)
+#define q_load2(p) vcombine_f32(vld1_f32(p), vdup_n_f32(0.0f))
+#define q_store2(p, v) vst1_f32((p), vget_low_f32(v))
+static inline QF q_set(float a, float b, float c, float d) {
+    const float v[4] = {a, b, c, d};
+    return vld1q_f32(v);
+}
+#define q_set1(f) vdupq_n_f32(f)
+#define q_add(a, b) vaddq_f32((a), (b))
+#define q_mul(a, b) vmulq_f32((a), (b))
+#define q_fmadd(a, b, c) vfmaq_f32((c), (a), (b))
+static inline float q_sum2(QF v) { return vgetq_lane_f32(v, 0) + vgetq_lane_f32(v, 1); }
+static inline float q_sum4(QF v) {
+    return (vgetq_lane_f32(v, 0) + vgetq_lane_f32(v, 2)) + (vgetq_lane_f32(v, 1) + vgetq_lane_f32(v, 3));
+}
+
 #endif

@@ -232,7 +232,8 @@ int main(void) {
         test_sample(1, 3, 13, 207, 11, 207, kind);
         test_sample(1, 1, 1, 9, 3, 17, kind);
         test_sample(1, 2, 5, 6, 3, 40, kind);
-        test_sample(2, 9, 11, 13, 37, 31, kind); /* >= 8 channels: the tiled bilinear kernel, tiles cross rows */
+        test_sample(2, 9, 11, 13, 37, 31, kind); /* tiles cross rows; channel blocks 4 + 4 + 1 */
+        test_sample(1, 6, 40, 50, 45, 47, kind); /* 3 tiles (the last partial), channel blocks 4 + 2, mostly interior */
         test_sample_3d(2, 2, 3, 4, 5, 2, 3, 7, kind);
         test_sample_3d(1, 1, 1, 1, 1, 1, 2, 3, kind);
     }

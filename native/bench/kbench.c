@@ -1,0 +1,111 @@
+/*
+ * kbench: times one native kernel on the benchmark shapes, for kernel work and profiling (perf record, callgrind).
+ * The README's figures come from JMH (bench/run.sh), not from this tool; it exists because a JMH round trip takes
+ * minutes and a perf/callgrind profile of the bare kernel is easier to read without a JVM around it.
+ *
+ *   stn4j_kbench OP SHAPE MODE ISA [REPS]
+ *     OP    fwd | bwd | affine
+ *     SHAPE mnist | imagenet | featmap | large | tiny
+ *     MODE  bilinear | nearest | bicubic
+ *     ISA   scalar | avx2 | avx512 | neon | auto
+ * Prints the median and the minimum of REPS timed calls (after REPS / 4 + 2 untimed ones), in milliseconds.
+ * The data follow bench/Shapes.java in spirit (uniform input, near-identity rotation + scale theta with per-sample
+ * noise, align_corners = false, zeros padding), from a fixed-seed generator of its own.
+ */
+#define _POSIX_C_SOURCE 199309L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "stn.h"
+
+static uint64_t rng = 88172645463325252ULL;
+static float uniform(void) { /* xorshift64, top 24 bits -> [0, 1) */
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (float)(rng >> 40) / 16777216.0f;
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static float *floats(int64_t count, float lo) {
+    float *p = malloc((size_t)count * sizeof(float));
+    if (!p) { fprintf(stderr, "out of memory\n"); exit(1); }
+    for (int64_t i = 0; i < count; i++) p[i] = uniform() + lo;
+    return p;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 5) {
+        fprintf(stderr, "usage: %s fwd|bwd|affine SHAPE bilinear|nearest|bicubic scalar|avx2|avx512|neon|auto [REPS]\n",
+                argv[0]);
+        return 2;
+    }
+    static const struct { const char *name; int64_t n, c, h, w; } shapes[] = {
+        {"tiny", 1, 1, 4, 4}, {"mnist", 256, 1, 28, 28}, {"imagenet", 8, 3, 224, 224},
+        {"featmap", 16, 64, 56, 56}, {"large", 1, 3, 1024, 1024}};
+    static const char *isas[] = {"auto", "scalar", "avx2", "avx512", "neon"};
+    static const char *modes[] = {"bilinear", "nearest", "bicubic"};
+    int s = -1, isa = -1, mode = -1;
+    for (int i = 0; i < 5; i++) if (!strcmp(argv[2], shapes[i].name)) s = i;
+    for (int i = 0; i < 5; i++) if (!strcmp(argv[4], isas[i])) isa = i;
+    for (int i = 0; i < 3; i++) if (!strcmp(argv[3], modes[i])) mode = i;
+    const int reps = argc > 5 ? atoi(argv[5]) : 20;
+    if (s < 0 || isa < 0 || mode < 0 || reps <= 0) { fprintf(stderr, "bad argument\n"); return 2; }
+    if (!stn_isa_supported(isa)) { fprintf(stderr, "%s is not supported here\n", argv[4]); return 2; }
+    const int64_t n = shapes[s].n, c = shapes[s].c, h = shapes[s].h, w = shapes[s].w;
+    float *theta = malloc(n * 6 * sizeof(float));
+    static const float base[6] = {0.9f, -0.3f, 0.1f, 0.25f, 0.85f, -0.05f};
+    for (int64_t i = 0; i < n * 6; i++) theta[i] = base[i % 6] + (uniform() - 0.5f) * 0.04f;
+    const char *fixed = getenv("KBENCH_THETA"); /* "a,b,c,d,e,f": the same theta for every sample (experiments) */
+    if (fixed) {
+        float f[6];
+        if (sscanf(fixed, "%f,%f,%f,%f,%f,%f", f, f + 1, f + 2, f + 3, f + 4, f + 5) != 6) return 2;
+        for (int64_t i = 0; i < n * 6; i++) theta[i] = f[i % 6];
+    }
+    float *grid = floats(n * h * w * 2, 0.0f), *input = floats(n * c * h * w, 0.0f);
+    /* KBENCH_SKEW=k: the output starts k floats into its allocation (4K-aliasing experiments) */
+    const int64_t skew = getenv("KBENCH_SKEW") ? atoll(getenv("KBENCH_SKEW")) : 0;
+    float *out = floats(n * c * h * w + skew, 0.0f) + skew, *gout = floats(n * c * h * w, -0.5f);
+    float *gin = floats(n * c * h * w, 0.0f), *ggrid = floats(n * h * w * 2, 0.0f);
+    stn_affine_grid_2d(STN_ISA_SCALAR, theta, grid, n, h, w, 0, 0, h);
+    const char *op = argv[1];
+    double *t = malloc(reps * sizeof(double));
+    const int warm = reps / 4 + 2;
+    for (int r = -warm; r < reps; r++) {
+        const double t0 = now_ms();
+        int32_t rc;
+        if (!strcmp(op, "fwd")) {
+            rc = stn_grid_sample_2d(isa, input, grid, out, n, c, h, w, h, w, mode, STN_PADDING_ZEROS, 0, 0, h);
+        } else if (!strcmp(op, "bwd")) {
+            memset(gin, 0, (size_t)(n * c * h * w) * sizeof(float)); /* part of the work, as in the Java layer */
+            rc = stn_grid_sample_2d_backward(isa, gout, input, grid, gin, ggrid, n, c, h, w, h, w, mode,
+                                             STN_PADDING_ZEROS, 0, 0, h);
+        } else if (!strcmp(op, "affine")) {
+            rc = stn_affine_grid_2d(isa, theta, grid, n, h, w, 0, 0, h);
+        } else {
+            fprintf(stderr, "bad op %s\n", op);
+            return 2;
+        }
+        if (rc != STN_OK) { fprintf(stderr, "kernel failed: %d\n", rc); return 1; }
+        if (r >= 0) t[r] = now_ms() - t0;
+    }
+    qsort(t, reps, sizeof(double), cmp);
+    double sum = 0;
+    for (int64_t i = 0; i < n * c * h * w; i++) sum += out[i] + gin[i];
+    printf("%s %s %s %s: median %.3f ms, min %.3f ms (%d reps; checksum %.6g)\n", op, argv[2], argv[3], argv[4],
+           t[reps / 2], t[0], reps, sum);
+    return 0;
+}
