@@ -3,8 +3,8 @@
  *
  * NOTE: every stn_* entry point validates sizes, modes and ranges and returns STN_E_ARG before touching memory,
  * and STN_E_ISA for an ISA this CPU or build lacks. The active ISA (used for STN_ISA_AUTO) is computed once;
- * concurrent first calls may both compute it, and they compute the same value. Bicubic and 3-D kernels are
- * portable C in every ISA; affine grid 2-D, bilinear and nearest 2-D have vector versions.
+ * concurrent first calls may both compute it, and they compute the same value. 3-D kernels are portable C in
+ * every ISA; affine grid 2-D and bilinear, nearest and bicubic 2-D have vector versions.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -225,7 +225,6 @@ static int32_t sample(int32_t isa, stn_gs *a, int three_d) {
     }
     if (a->input == NULL) return STN_E_ARG;
     if (three_d) stn_grid_sample_3d_scalar(a);
-    else if (a->mode == STN_MODE_BICUBIC) stn_grid_sample_2d_scalar(a);
     else k->grid_sample_2d(a);
     return STN_OK;
 }
@@ -246,7 +245,6 @@ static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d) {
     if (a->grad_input == NULL && a->grad_grid == NULL) return STN_OK;
     if (a->grad_output == NULL || a->input == NULL) return STN_E_ARG;
     if (three_d) stn_grid_sample_3d_backward_scalar(a);
-    else if (a->mode == STN_MODE_BICUBIC) stn_grid_sample_2d_backward_scalar(a);
     else k->grid_sample_2d_backward(a);
     return STN_OK;
 }

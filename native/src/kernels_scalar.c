@@ -102,12 +102,14 @@ void stn_affine_grid_3d_backward_scalar(const stn_ag *a) {
     }
 }
 
-/* Bicubic forward (gout == NULL) or backward of one output point over all channels. */
-static void bicubic_point(const stn_gs *a, const float *in_n, float *out_n, const float *gout_n, float *gin_n,
-                          int64_t out_plane, int64_t out_off, float gx, float gy, float *ggx, float *ggy) {
-    float mx, my;
-    const float x = stn_unnormalize(gx, a->in_w, a->align_corners, &mx);
-    const float y = stn_unnormalize(gy, a->in_h, a->align_corners, &my);
+/* Bicubic forward (gout_n == NULL) or backward of one output point over channels [c0, c1). The backward adds the
+ * point's grid-gradient terms to *sx, *sy (in channel order), before the unnormalisation factor: the caller
+ * multiplies by it. The SIMD kernels call this for the points whose 4 x 4 taps are not all inside the image. */
+void stn_bicubic_point(const stn_gs *a, const float *in_n, float *out_n, const float *gout_n, float *gin_n,
+                       int64_t out_plane, int64_t out_off, float gx, float gy, int64_t c0, int64_t c1, float *ggx,
+                       float *ggy) {
+    const float x = stn_unnormalize(gx, a->in_w, a->align_corners, NULL);
+    const float y = stn_unnormalize(gy, a->in_h, a->align_corners, NULL);
     const float x0f = floorf(x), y0f = floorf(y);
     const float tx = x - x0f, ty = y - y0f;
     float cx[4], cy[4], dx[4], dy[4];
@@ -123,7 +125,7 @@ static void bicubic_point(const stn_gs *a, const float *in_n, float *out_n, cons
     }
     const int64_t plane = a->in_h * a->in_w;
     if (gout_n == NULL) {
-        for (int64_t ch = 0; ch < a->c; ch++) {
+        for (int64_t ch = c0; ch < c1; ch++) {
             const float *p = in_n + ch * plane;
             float rows[4], v = 0.0f;
             for (int j = 0; j < 4; j++) {
@@ -138,8 +140,8 @@ static void bicubic_point(const stn_gs *a, const float *in_n, float *out_n, cons
     }
     stn_cubic_coefficients_grad(tx, dx);
     stn_cubic_coefficients_grad(ty, dy);
-    float sx = 0.0f, sy = 0.0f;
-    for (int64_t ch = 0; ch < a->c; ch++) {
+    float sx = *ggx, sy = *ggy;
+    for (int64_t ch = c0; ch < c1; ch++) {
         const float *p = in_n + ch * plane;
         const float go = gout_n[ch * out_plane + out_off];
         for (int j = 0; j < 4; j++) {
@@ -153,8 +155,8 @@ static void bicubic_point(const stn_gs *a, const float *in_n, float *out_n, cons
             }
         }
     }
-    *ggx = sx * mx;
-    *ggy = sy * my;
+    *ggx = sx;
+    *ggy = sy;
 }
 
 void stn_grid_sample_2d_scalar(const stn_gs *a) {
@@ -167,7 +169,8 @@ void stn_grid_sample_2d_scalar(const stn_gs *a) {
             for (int64_t w = 0; w < a->out_w; w++) {
                 const int64_t off = h * a->out_w + w;
                 if (a->mode == STN_MODE_BICUBIC) {
-                    bicubic_point(a, in_n, out_n, NULL, NULL, out_plane, off, g[2 * w], g[2 * w + 1], NULL, NULL);
+                    stn_bicubic_point(a, in_n, out_n, NULL, NULL, out_plane, off, g[2 * w], g[2 * w + 1], 0, a->c,
+                                      NULL, NULL);
                     continue;
                 }
                 const float x = stn_source_index(g[2 * w], a->in_w, a->padding, a->align_corners, NULL);
@@ -192,7 +195,13 @@ void stn_grid_sample_2d_backward_scalar(const stn_gs *a) {
                 const int64_t off = h * a->out_w + w;
                 float sx = 0.0f, sy = 0.0f;
                 if (a->mode == STN_MODE_BICUBIC) {
-                    bicubic_point(a, in_n, NULL, gout_n, gin_n, out_plane, off, g[2 * w], g[2 * w + 1], &sx, &sy);
+                    float mx, my;
+                    stn_unnormalize(g[2 * w], a->in_w, a->align_corners, &mx);
+                    stn_unnormalize(g[2 * w + 1], a->in_h, a->align_corners, &my);
+                    stn_bicubic_point(a, in_n, NULL, gout_n, gin_n, out_plane, off, g[2 * w], g[2 * w + 1], 0, a->c,
+                                      &sx, &sy);
+                    sx *= mx;
+                    sy *= my;
                 } else {
                     float mx, my;
                     const float x = stn_source_index(g[2 * w], a->in_w, a->padding, a->align_corners, &mx);

@@ -35,15 +35,11 @@ typedef __m256 VM;
 #define v_select(m, a, b) _mm256_blendv_ps((a), (b), (m)) /* m ? b : a */
 #define v_negate_where(v, m) _mm256_xor_ps((v), _mm256_and_ps((m), _mm256_set1_ps(-0.0f)))
 #define v_zero_where(v, m) _mm256_andnot_ps((m), (v))
-#define m_bits(m) ((unsigned)_mm256_movemask_ps(m))
 #define v_cvt_i(v) _mm256_cvttps_epi32(v)
 #define i_set1(i) _mm256_set1_epi32(i)
 #define i_add(a, b) _mm256_add_epi32((a), (b))
 #define i_mullo(a, b) _mm256_mullo_epi32((a), (b))
 #define i_store(p, v) _mm256_storeu_si256((__m256i *)(p), (v))
-#define v_gather(base, idx, m) _mm256_mask_i32gather_ps(_mm256_setzero_ps(), (base), (idx), (m), 4)
-#define v_load_i(p) _mm256_loadu_si256((const __m256i *)(p))
-#define m_from_i(off) _mm256_castsi256_ps(_mm256_cmpgt_epi32((off), _mm256_set1_epi32(-1))) /* off >= 0 */
 #define i_select(m, a, b) _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), (m)))
 #define v_iota() _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7)
 

@@ -37,15 +37,11 @@ typedef __mmask16 VM;
     _mm512_castsi512_ps(_mm512_mask_xor_epi32(_mm512_castps_si512(v), (m), _mm512_castps_si512(v),             \
                                               _mm512_set1_epi32((int)0x80000000u)))
 #define v_zero_where(v, m) _mm512_maskz_mov_ps((VM)~(m), (v))
-#define m_bits(m) ((unsigned)(m))
 #define v_cvt_i(v) _mm512_cvttps_epi32(v)
 #define i_set1(i) _mm512_set1_epi32(i)
 #define i_add(a, b) _mm512_add_epi32((a), (b))
 #define i_mullo(a, b) _mm512_mullo_epi32((a), (b))
 #define i_store(p, v) _mm512_storeu_si512((void *)(p), (v))
-#define v_gather(base, idx, m) _mm512_mask_i32gather_ps(_mm512_setzero_ps(), (m), (idx), (base), 4)
-#define v_load_i(p) _mm512_loadu_si512((const void *)(p))
-#define m_from_i(off) _mm512_cmpgt_epi32_mask((off), _mm512_set1_epi32(-1)) /* off >= 0 */
 #define i_select(m, a, b) _mm512_mask_blend_epi32((m), (a), (b)) /* m ? b : a */
 #define v_iota() _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 #define v_hsum(v) _mm512_reduce_add_ps(v)

@@ -3,8 +3,7 @@
  *
  * NOTE: x86 semantics are reproduced where the kernels rely on them: v_max / v_min return b when a is NaN (maxps /
  * minps; NEON's fmax would return NaN), comparisons are ordered (false with NaN) except m_neq, and v_cvt_i truncates.
- * NEON has no gather: v_gather reads the lanes with scalar loads (only the few-channel forward row kernel uses it;
- * the tiled kernels read channels with scalar loads anyway). */
+ * No gather is needed: the kernels read pixels with scalar or row loads through precomputed taps. */
 #ifndef STN_SIMD_NEON_H
 #define STN_SIMD_NEON_H
 #include <arm_neon.h>
@@ -41,25 +40,12 @@ static inline VF v_min(VF a, VF b) { return vbslq_f32(vcltq_f32(a, b), a, b); } 
 #define v_negate_where(v, m)                                                                                        \
     vreinterpretq_f32_u32(veorq_u32(vreinterpretq_u32_f32(v), vandq_u32((m), vdupq_n_u32(0x80000000u))))
 #define v_zero_where(v, m) vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(v), (m)))
-static inline unsigned m_bits(VM m) {
-    static const int32_t shifts[4] = {0, 1, 2, 3};
-    return vaddvq_u32(vshlq_u32(vshrq_n_u32(m, 31), vld1q_s32(shifts)));
-}
 #define v_cvt_i(v) vcvtq_s32_f32(v) /* truncates, as cvttps2dq */
 #define i_set1(i) vdupq_n_s32(i)
 #define i_add(a, b) vaddq_s32((a), (b))
 #define i_mullo(a, b) vmulq_s32((a), (b))
 #define i_store(p, v) vst1q_s32((int32_t *)(p), (v))
 #define i_select(m, a, b) vbslq_s32((m), (b), (a)) /* m ? b : a */
-static inline VF v_gather(const float *base, VI idx, VM m) {
-    int32_t i[4];
-    uint32_t k[4];
-    float out[4];
-    vst1q_s32(i, idx);
-    vst1q_u32(k, m);
-    for (int l = 0; l < 4; l++) out[l] = k[l] ? base[i[l]] : 0.0f;
-    return vld1q_f32(out);
-}
 static inline VF v_iota(void) {
     static const float iota[4] = {0, 1, 2, 3};
     return vld1q_f32(iota);
@@ -83,6 +69,7 @@ static inline void v_store_interleaved(float *p, VF x, VF y) {
 typedef float32x4_t QF;
 #define q_load4(p) vld1q_f32(p)
 #define q_load2(p) vcombine_f32(vld1_f32(p), vdup_n_f32(0.0f))
+#define q_store4(p, v) vst1q_f32((p), (v))
 #define q_store2(p, v) vst1_f32((p), vget_low_f32(v))
 static inline QF q_set(float a, float b, float c, float d) {
     const float v[4] = {a, b, c, d};

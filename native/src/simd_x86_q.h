@@ -9,6 +9,7 @@ typedef __m128 QF;
 #define q_load4(p) _mm_loadu_ps(p)
 /* two floats into lanes 0, 1 (lanes 2, 3 zero); movq is an unaligned load of exactly 8 bytes */
 #define q_load2(p) _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(const void *)(p)))
+#define q_store4(p, v) _mm_storeu_ps((p), (v))
 /* lanes 0, 1 to two floats (8 bytes, unaligned) */
 #define q_store2(p, v) _mm_storel_epi64((__m128i *)(void *)(p), _mm_castps_si128(v))
 #define q_set(a, b, c, d) _mm_setr_ps((a), (b), (c), (d))

@@ -53,7 +53,7 @@ typedef struct stn_ag {
     int64_t row_begin, row_end; /* rows of d * h */
 } stn_ag;
 
-/* One ISA's 2-D kernels; 3-D and bicubic run the scalar kernels in every ISA. */
+/* One ISA's 2-D kernels (every 2-D mode); 3-D runs the scalar kernels in every ISA. */
 typedef struct stn_kernels {
     void (*affine_grid_2d)(const stn_ag *a);
     void (*affine_grid_2d_backward)(const stn_ag *a);
@@ -71,6 +71,9 @@ void stn_affine_grid_2d_scalar(const stn_ag *a);
 void stn_affine_grid_2d_backward_scalar(const stn_ag *a);
 void stn_grid_sample_2d_scalar(const stn_gs *a);
 void stn_grid_sample_2d_backward_scalar(const stn_gs *a);
+void stn_bicubic_point(const stn_gs *a, const float *in_n, float *out_n, const float *gout_n, float *gin_n,
+                       int64_t out_plane, int64_t out_off, float gx, float gy, int64_t c0, int64_t c1, float *ggx,
+                       float *ggy);
 void stn_affine_grid_3d_scalar(const stn_ag *a);
 void stn_affine_grid_3d_backward_scalar(const stn_ag *a);
 void stn_grid_sample_3d_scalar(const stn_gs *a);
