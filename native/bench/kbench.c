@@ -76,10 +76,10 @@ int main(int argc, char **argv) {
         for (int64_t i = 0; i < n * 6; i++) theta[i] = f[i % 6];
     }
     float *grid = floats(n * h * w * 2, 0.0f), *input = floats(n * c * h * w, 0.0f);
-    /* KBENCH_SKEW=k: the output starts k floats into its allocation (4K-aliasing experiments) */
+    /* KBENCH_SKEW=k: the output and the grad input start k floats into their allocations (4K-aliasing experiments) */
     const int64_t skew = getenv("KBENCH_SKEW") ? atoll(getenv("KBENCH_SKEW")) : 0;
     float *out = floats(n * c * h * w + skew, 0.0f) + skew, *gout = floats(n * c * h * w, -0.5f);
-    float *gin = floats(n * c * h * w, 0.0f), *ggrid = floats(n * h * w * 2, 0.0f);
+    float *gin = floats(n * c * h * w + skew, 0.0f) + skew, *ggrid = floats(n * h * w * 2, 0.0f);
     stn_affine_grid_2d(STN_ISA_SCALAR, theta, grid, n, h, w, 0, 0, h);
     const char *op = argv[1];
     double *t = malloc(reps * sizeof(double));
