@@ -101,6 +101,46 @@ class CrossBackendTest {
         }
     }
 
+    static Stream<Arguments> vectorCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (long[] s : SHAPES_2D)
+            for (boolean hostile : new boolean[] {false, true})
+                for (boolean heap : new boolean[] {false, true}) out.add(Arguments.of(s, hostile, heap));
+        return out.stream();
+    }
+
+    /**
+     * VECTOR_API promises more than closeness: the spec's operations in the spec's order, so the same bits (its row
+     * loads only read the values; the arithmetic stays scalar). Off-heap inputs take the row-load path, heap inputs the
+     * scalar one.
+     */
+    @ParameterizedTest(name = "{0} hostile={1} heap={2}")
+    @MethodSource("vectorCases")
+    void vectorApiIsBitwiseTheSpecification(long[] s, boolean hostile, boolean heap) {
+        SpatialOps ops = TestBackends.ops(Backend.VECTOR_API), spec = SpatialOps.of(Backend.JAVA_SCALAR);
+        long n = s[0], c = s[1];
+        long[] inShape = {n, c, s[2], s[3]}, gridShape = {n, s[4], s[5], 2}, outShape = {n, c, s[4], s[5]};
+        Random rnd = new Random(java.util.Arrays.hashCode(s) * 17L + (hostile ? 1 : 0));
+        float[] in = random(rnd, count(inShape), -1, 1), gout = random(rnd, count(outShape), -1, 1);
+        float[] grid = random(rnd, count(gridShape), -1.3, 1.3);
+        if (hostile) for (int i = 0; i < grid.length; i += 3) grid[i] = HOSTILE[(i / 3) % HOSTILE.length];
+        Tensor tIn = heap ? Tensor.wrap(java.lang.foreign.MemorySegment.ofArray(in), inShape) : Tensor.of(in, inShape);
+        Tensor tGrid = Tensor.of(grid, gridShape), tGout = Tensor.of(gout, outShape);
+        for (Interpolation mode : new Interpolation[] {Interpolation.BILINEAR, Interpolation.NEAREST}) {
+            for (Padding padding : Padding.values()) {
+                for (boolean ac : new boolean[] {false, true}) {
+                    String what = mode + " " + padding + " ac=" + ac + " " + java.util.Arrays.toString(s);
+                    assertArrayEquals(spec.gridSample(tIn, tGrid, mode, padding, ac).toArray(),
+                            ops.gridSample(tIn, tGrid, mode, padding, ac).toArray(), what + " forward");
+                    GridSampleGrads r = spec.gridSampleBackward(tGout, tIn, tGrid, mode, padding, ac);
+                    GridSampleGrads g = ops.gridSampleBackward(tGout, tIn, tGrid, mode, padding, ac);
+                    assertArrayEquals(r.input().toArray(), g.input().toArray(), what + " grad input");
+                    assertArrayEquals(r.grid().toArray(), g.grid().toArray(), what + " grad grid");
+                }
+            }
+        }
+    }
+
     static long count(long[] shape) {
         long n = 1;
         for (long d : shape) n *= d;

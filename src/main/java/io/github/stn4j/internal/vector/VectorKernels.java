@@ -20,8 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * be copied on every call) and, like the CPU's own gathers on the AMD EPYC this was tuned on, cost more than scalar
  * loads. So, as in the native tiled kernel, vectors compute the coordinates and taps of one output row, L points at a
  * time, into a per-thread scratch {@link Row} (offsets, weights, fractions, gradient multipliers); then each point's
- * channels are read with scalar loads through its taps, straight from the tensors' segments (heap or native, no
- * copies). The lane-wise coordinate pipeline does the float operations of {@link Coords} in the same order (floor and
+ * channels are read through its taps straight from the tensors' segments (heap or native, no copies): with scalar
+ * loads, or, for bilinear points whose four taps are all inside an off-heap input, one two-lane load per pixel row
+ * ({@link #PAIR}), whose lanes then enter the spec's arithmetic in the spec's order. The lane-wise coordinate pipeline does the float operations of {@link Coords} in the same order (floor and
  * round-half-even are built from exact int conversions, which the Vector API lacks), and the channel loops run in the
  * spec's order (point-major, channel-minor, taps nw, ne, sw, se), so results are bitwise those of
  * {@link JavaScalarKernels}. No vector is ever stored in a field or array (that boxes it on the heap): a call with
@@ -32,6 +33,14 @@ import jdk.incubator.vector.VectorSpecies;
 public final class VectorKernels extends JavaScalarKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /**
+     * Two float lanes: one load reads a pixel row's two bilinear taps (x0, x0 + 1) from a segment, with one bounds check
+     * instead of two. Scalar {@code getAtIndex} through the segments was this backend's bottleneck. Ablation on imagenet
+     * forward, 1 thread: the taps alone 1.5 ms of the call's 11.6 ms; the same channel loop over float[] copies 6.5 ms;
+     * with two-lane row loads for the points whose four taps are inside, 7.7 ms (backward 21.6 -> 13.1 ms; featmap
+     * forward 19.4 -> 11.0, backward 42 -> 24.7). Channel blocks as in the native kernels were measured slower here.
+     */
+    private static final VectorSpecies<Float> PAIR = FloatVector.SPECIES_64;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final int[] EVEN = new int[L], ODD = new int[L];
@@ -305,9 +314,22 @@ public final class VectorKernels extends JavaScalarKernels {
                         output.setAtIndex(F, outRow + ch * outPlane + j, v);
                     }
                 }
+                long rowBytes = inW * 4;
+                boolean rows = input.isNative(); // the Vector API loads from heap segments of byte[] only
                 for (int j = 0; !nearest && j < ow; j++) {
                     int o0 = (int) t.o0[j], o1 = (int) t.o1[j], o2 = (int) t.o2[j], o3 = (int) t.o3[j];
                     float w0 = t.w0[j], w1 = t.w1[j], w2 = t.w2[j], w3 = t.w3[j];
+                    if (rows && (o0 | o1 | o2 | o3) >= 0) {
+                        // all four taps inside: two row loads per channel; the sum in the spec's order and bits
+                        long at = (inB + o0) * 4, to = (outRow + j) * 4;
+                        for (long ch = 0; ch < c; ch++, at += plane * 4, to += outPlane * 4) {
+                            FloatVector north = FloatVector.fromMemorySegment(PAIR, input, at, NATIVE);
+                            FloatVector south = FloatVector.fromMemorySegment(PAIR, input, at + rowBytes, NATIVE);
+                            output.set(F, to, 0f + w0 * north.lane(0) + w1 * north.lane(1) + w2 * south.lane(0)
+                                    + w3 * south.lane(1));
+                        }
+                        continue;
+                    }
                     for (long ch = 0; ch < c; ch++) {
                         long base = inB + ch * plane;
                         float v = 0f;
@@ -341,12 +363,32 @@ public final class VectorKernels extends JavaScalarKernels {
                 long gridRow = ((b * outH + i) * outW) * 2;
                 rowTaps(t, grid, gridRow, ow, inH, inW, padding.code(), ac, mode, gradGrid != null);
                 long inB = b * c * plane, outRow = b * c * outPlane + i * outW;
+                long rowBytes = inW * 4;
+                boolean rows = !nearest && input.isNative(); // row loads: see PAIR
                 for (int j = 0; j < ow; j++) {
                     int o0 = (int) t.o0[j], o1 = (int) t.o1[j], o2 = (int) t.o2[j], o3 = (int) t.o3[j];
                     float w0 = t.w0[j], w1 = t.w1[j], w2 = t.w2[j], w3 = t.w3[j];
                     float tx = t.tx[j], ty = t.ty[j];
                     float sx = 0f, sy = 0f; // d loss / d (pixel x, pixel y), summed over channels
-                    for (long ch = 0; ch < c; ch++) {
+                    boolean inside = rows && (o0 | o1 | o2 | o3) >= 0;
+                    // all four taps inside: two row loads per channel, then the spec's arithmetic in its order
+                    for (long ch = 0; inside && ch < c; ch++) {
+                        long base = inB + ch * plane;
+                        float go = gradOutput.getAtIndex(F, outRow + ch * outPlane + j);
+                        FloatVector north = FloatVector.fromMemorySegment(PAIR, input, (base + o0) * 4, NATIVE);
+                        FloatVector south = FloatVector.fromMemorySegment(PAIR, input, (base + o0) * 4 + rowBytes,
+                                NATIVE);
+                        float vNw = north.lane(0), vNe = north.lane(1), vSw = south.lane(0), vSe = south.lane(1);
+                        sx += ((vNe - vNw) * (1f - ty) + (vSe - vSw) * ty) * go;
+                        sy += ((vSw - vNw) * (1f - tx) + (vSe - vNe) * tx) * go;
+                        if (gradInput != null) {
+                            add(gradInput, base + o0, w0 * go);
+                            add(gradInput, base + o1, w1 * go);
+                            add(gradInput, base + o2, w2 * go);
+                            add(gradInput, base + o3, w3 * go);
+                        }
+                    }
+                    for (long ch = 0; !inside && ch < c; ch++) {
                         long base = inB + ch * plane;
                         float go = gradOutput.getAtIndex(F, outRow + ch * outPlane + j);
                         if (nearest) {
