@@ -22,6 +22,10 @@ final class Split {
     static final int CHUNKS = 8;
     static final long MIN_WORK = 1 << 15;
     static final long PARTIAL_BYTES = 32L << 20;
+    /** Elements per block of the partial sum, and the per-thread arrays it runs through (32 KiB, reused). */
+    static final int SUM_BLOCK = 4096;
+    private static final ThreadLocal<float[][]> SUM_BUFFERS =
+            ThreadLocal.withInitial(() -> new float[][] {new float[SUM_BLOCK], new float[SUM_BLOCK]});
 
     private Split() {}
 
@@ -177,17 +181,23 @@ final class Split {
                     piece.run(partial[i], r.n0, r.n1, r.r0, r.r1);
                 }
             });
-            // sum the partials in chunk order, split over elements (each element by one thread, same order)
+            // sum the partials in chunk order, split over blocks of elements (each element by one thread, same
+            // order). Bulk copies through two per-thread arrays: element-wise segment accessors made this sum cost
+            // as much as a quarter of the kernel on the large shape.
             long total = inSample;
-            forRange((int) Math.min(Integer.MAX_VALUE, (total + 4095) / 4096), here, (from, to) -> {
+            forRange((int) Math.min(Integer.MAX_VALUE, (total + SUM_BLOCK - 1) / SUM_BLOCK), here, (from, to) -> {
+                float[][] buf = SUM_BUFFERS.get();
+                float[] acc = buf[0], add = buf[1];
                 for (long s = 0; s < n; s++) {
                     MemorySegment dst = gradInput.asSlice(s * inSample * 4, inSample * 4);
-                    for (long i = (long) from * 4096; i < Math.min(total, (long) to * 4096); i++) {
-                        float acc = partial[(int) s * chunks].getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                    for (long i = (long) from * SUM_BLOCK; i < Math.min(total, (long) to * SUM_BLOCK); i += SUM_BLOCK) {
+                        int len = (int) Math.min(SUM_BLOCK, total - i);
+                        MemorySegment.copy(partial[(int) s * chunks], ValueLayout.JAVA_FLOAT, i * 4, acc, 0, len);
                         for (int k = 1; k < chunks; k++) {
-                            acc += partial[(int) s * chunks + k].getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                            MemorySegment.copy(partial[(int) s * chunks + k], ValueLayout.JAVA_FLOAT, i * 4, add, 0, len);
+                            for (int e = 0; e < len; e++) acc[e] += add[e];
                         }
-                        dst.setAtIndex(ValueLayout.JAVA_FLOAT, i, acc);
+                        MemorySegment.copy(acc, 0, dst, ValueLayout.JAVA_FLOAT, i * 4, len);
                     }
                 }
             });
