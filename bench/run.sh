@@ -49,14 +49,23 @@ if [ "$PROFILE" = quick ]; then
         -p backend=NATIVE_AVX512,VECTOR_API 'StnBench.(forward|backward)'
 elif [ "$PROFILE" = full ]; then
     T=(-f 2 -wi 2 -w 1s -i 4 -r 1s)
+    TV=(-f 2 -wi 4 -w 1s -i 4 -r 1s) # the Vector API's longer warm-up, as in quick
     ALL=tiny,mnist,imagenet,featmap,large
-    run stn "${T[@]}" -p shape=$ALL -p mode=BILINEAR 'StnBench'
+    run stn "${T[@]}" -p shape=$ALL -p mode=BILINEAR \
+        -p backend=NATIVE_AVX512,NATIVE_AVX2,NATIVE_SCALAR,JAVA_SCALAR 'StnBench'
+    run stn-vector "${TV[@]}" -p shape=$ALL -p mode=BILINEAR -p backend=VECTOR_API 'StnBench'
     run stn-modes "${T[@]}" -p shape=imagenet,featmap -p mode=NEAREST,BICUBIC \
-        -p backend=NATIVE_AVX512,NATIVE_AVX2,VECTOR_API 'StnBench.(forward|backward)'
+        -p backend=NATIVE_AVX512,NATIVE_AVX2 'StnBench.(forward|backward)'
+    run stn-modes-vector "${TV[@]}" -p shape=imagenet,featmap -p mode=NEAREST,BICUBIC -p backend=VECTOR_API \
+        'StnBench.(forward|backward)'
     run stn-threads "${T[@]}" -p shape=imagenet,large -p mode=BILINEAR -p threads=2 \
-        -p backend=NATIVE_AVX512,NATIVE_AVX2,VECTOR_API 'StnBench.(forward|backward)'
+        -p backend=NATIVE_AVX512,NATIVE_AVX2 'StnBench.(forward|backward)'
+    run stn-threads-vector "${TV[@]}" -p shape=imagenet,large -p mode=BILINEAR -p threads=2 -p backend=VECTOR_API \
+        'StnBench.(forward|backward)'
     run stn-heap "${T[@]}" -p shape=imagenet -p mode=BILINEAR -p memory=HEAP \
-        -p backend=NATIVE_AVX512,VECTOR_API,JAVA_SCALAR 'StnBench.forward'
+        -p backend=NATIVE_AVX512,JAVA_SCALAR 'StnBench.forward'
+    run stn-heap-vector "${TV[@]}" -p shape=imagenet -p mode=BILINEAR -p memory=HEAP -p backend=VECTOR_API \
+        'StnBench.forward'
     run pytorch "${T[@]}" -p shape=mnist,imagenet,featmap,large -p mode=BILINEAR,NEAREST,BICUBIC 'PyTorchBench'
     run pytorch-threads "${T[@]}" -p shape=imagenet,large -p mode=BILINEAR -p threads=2 'PyTorchBench.(forward|backward)'
     run opencv "${T[@]}" -p shape=imagenet,featmap,large -p mode=BILINEAR,NEAREST,BICUBIC 'OpenCvBench'
