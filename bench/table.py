@@ -36,6 +36,11 @@ for path in sys.argv[1:]:
                     op += " (heap)"
             rows[(op, shape, mode, threads)][col] = score
 
+def fmt(ms):
+    # three significant digits down to the tiny shape's microsecond calls
+    return "%.5f" % ms if ms < 0.01 else "%.4f" % ms if ms < 0.1 else "%.3f" % ms
+
+
 order = {"affineGrid": 0, "forward": 1, "forward (heap)": 2, "backward": 3}
 shapes = {"tiny": 0, "mnist": 1, "imagenet": 2, "featmap": 3, "large": 4}
 print("| op | shape | mode | threads | " + " | ".join(COLS) + " | PyTorch / best stn4j | copy bound |")
@@ -43,10 +48,10 @@ print("|---|---|---|---:|" + "---:|" * len(COLS) + "---:|---:|")
 for key in sorted(rows, key=lambda k: (order.get(k[0], 9), shapes.get(k[1], 9), k[2], k[3])):
     op, shape, mode, threads = key
     r = rows[key]
-    cells = [("%.3f" % r[c]) if c in r else "" for c in COLS]
+    cells = [fmt(r[c]) if c in r else "" for c in COLS]
     native = [r[c] for c in COLS[:5] if c in r]
     ratio = ("%.1fx" % (r["PyTorch"] / min(native))) if "PyTorch" in r and native else ""
-    bound = ("%.3f" % copy[shape]) if shape in copy and op.startswith("forward") else ""
+    bound = fmt(copy[shape]) if shape in copy and op.startswith("forward") else ""
     print("| %s | %s | %s | %s | %s | %s | %s |" % (op, shape, mode, threads, " | ".join(cells), ratio, bound))
 
 if alloc:
