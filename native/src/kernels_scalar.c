@@ -20,8 +20,7 @@ void stn_affine_grid_2d_scalar(const stn_ag *a) {
     /* The base x coordinates once per call, not per element (same values: stn_base_coord is a pure function). Per
      * element, its int64 -> float conversions and branch kept gcc from vectorising the loop, and NATIVE_SCALAR was
      * 3-5% slower than JAVA_SCALAR at the benchmark shapes; hoisted, kbench imagenet 0.525 -> 0.087 ms. */
-    float *bx = malloc((size_t)(a->w > 0 ? a->w : 1) * sizeof(float));
-    if (bx) for (int64_t w = 0; w < a->w; w++) bx[w] = stn_base_coord(w, a->w, a->align_corners);
+    float *bx = stn_base_coords(a->w, a->align_corners);
     for (int64_t n = 0; n < a->n; n++) {
         const float *t = a->theta + n * 6;
         for (int64_t h = a->row_begin; h < a->row_end; h++) {

@@ -92,6 +92,14 @@ STN_INLINE float stn_base_coord(int64_t i, int64_t steps, int32_t align_corners)
     return v;
 }
 
+/* stn_base_coord of columns 0 .. w-1 in a malloc'd array (the caller frees it), or NULL without memory. The affine
+ * grid kernels read it instead of calling stn_base_coord per element, which kept loops from vectorising. */
+STN_INLINE float *stn_base_coords(int64_t w, int32_t align_corners) {
+    float *bx = (float *)malloc((size_t)(w > 0 ? w : 1) * sizeof(float));
+    if (bx) for (int64_t i = 0; i < w; i++) bx[i] = stn_base_coord(i, w, align_corners);
+    return bx;
+}
+
 STN_INLINE float stn_scale(int64_t size, int32_t align_corners) {
     return align_corners ? (float)(size - 1) * 0.5f : (float)size * 0.5f;
 }

@@ -96,11 +96,7 @@ class BackendTest {
     /** The native library missing (a wrong override path): the Vector API takes over, with one warning. */
     @Test
     void withoutTheNativeLibraryUsesTheVectorApi() throws Exception {
-        Child c = runChild(Map.of(), List.of("--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-Dstn4j.library.path=/nonexistent/libstn4j.so"));
-        assertEquals("VECTOR_API", c.out);
-        assertTrue(c.err.contains("/nonexistent/libstn4j.so"), c.err);
-        assertEquals(1, c.err.lines().filter(l -> l.startsWith("WARNING: stn4j")).count(), c.err);
+        vectorApiWithOneWarningNaming("-Dstn4j.library.path=/nonexistent/libstn4j.so", "/nonexistent/libstn4j.so");
     }
 
     /**
@@ -109,10 +105,15 @@ class BackendTest {
      */
     @Test
     void anUnknownPlatformUsesTheVectorApi() throws Exception {
+        vectorApiWithOneWarningNaming("-Dos.arch=riscv128", "no native library for linux-riscv128");
+    }
+
+    /** A child JVM with both flags and {@code property}: it must pick VECTOR_API and warn once, naming {@code cause}. */
+    private static void vectorApiWithOneWarningNaming(String property, String cause) throws Exception {
         Child c = runChild(Map.of(), List.of("--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-Dos.arch=riscv128"));
+                property));
         assertEquals("VECTOR_API", c.out);
-        assertTrue(c.err.contains("no native library for linux-riscv128"), c.err);
+        assertTrue(c.err.contains(cause), c.err);
         assertEquals(1, c.err.lines().filter(l -> l.startsWith("WARNING: stn4j")).count(), c.err);
     }
 
