@@ -280,10 +280,10 @@ public final class SpatialOps {
             Checks.sameShape(gradGrid, op, "gradGrid", grid, "the shape of grid");
             Checks.output(gradGrid, op, "gradGrid", gradOutput, input, grid, null);
         }
-        if (gradInput != null) gradInput.segment().fill((byte) 0); // the kernels accumulate into it
         long n = input.size(0), rows = rows(grid), perRow = input.size(1) * grid.size(grid.rank() - 2);
         MemorySegment gin = gradInput == null ? null : gradInput.segment();
         if (Split.serialBackward(n, rows, perRow, gin != null)) {
+            if (gin != null) gin.fill((byte) 0); // the kernels accumulate into it (Split's tasks zero their own parts)
             if (n > 0 && rows > 0) backwardPiece(gradOutput, input, grid, gin, gradGrid, mode, padding, alignCorners, 0, n, 0, rows);
         } else {
             boolean here = !Split.shareable(gradOutput, input, grid, gradInput, gradGrid, null);

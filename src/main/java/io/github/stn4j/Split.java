@@ -14,8 +14,10 @@ import java.util.List;
  * a scatter-add: to keep it bitwise identical for any number of threads, its split depends only on the shape, never
  * on the thread count. With {@value #WHOLE_SAMPLES} or more samples every task owns whole samples (each sample's
  * gradient is summed by one task, in row order, as in one thread). With fewer, each sample's rows are cut into up to
- * {@value #CHUNKS} fixed chunks (fewer for large inputs, so that partials stay near 32 MiB, never fewer than 2); each chunk scatters into its own zeroed partial buffer and the partials are added in
- * chunk order. Calls with less than {@value #MIN_WORK} output values are not split at all.
+ * {@value #CHUNKS} fixed chunks (fewer for large inputs, so that partials stay near 32 MiB, never fewer than 2): chunk
+ * 0 scatters into the input gradient itself, every other chunk into its own zeroed partial buffer, and the
+ * partials are added to it in chunk order. Calls with less than {@value #MIN_WORK} output values are not split at all.
+ * The tasks zero the input gradient they own (the caller zeroes it only for a serial call), so that runs in parallel.
  */
 final class Split {
     static final int WHOLE_SAMPLES = 8;
@@ -159,40 +161,53 @@ final class Split {
                 ranges = new ArrayList<>();
                 for (int k = 0; k < pieces; k++) ranges.add(new Range(n * k / pieces, n * (k + 1) / pieces, 0, rows));
             }
-            run(ranges, here, (n0, n1, r0, r1) -> piece.run(gradInput == null ? null
-                    : gradInput.asSlice(n0 * inSample * 4, (n1 - n0) * inSample * 4), n0, n1, r0, r1));
+            run(ranges, here, (n0, n1, r0, r1) -> {
+                MemorySegment g = gradInput == null ? null
+                        : gradInput.asSlice(n0 * inSample * 4, (n1 - n0) * inSample * 4);
+                if (g != null) g.fill((byte) 0); // whole samples (rows are never split here): this task's slice
+                piece.run(g, n0, n1, r0, r1);
+            });
             return;
         }
-        // fewer than WHOLE_SAMPLES samples: fixed row chunks with partial buffers, summed in chunk order. Partials cost
-        // memory traffic, so large inputs get fewer chunks (at most PARTIAL_BYTES of partials, at least 2 chunks);
-        // the count still depends only on the shape.
+        // fewer than WHOLE_SAMPLES samples: fixed row chunks, summed in chunk order. Partials cost memory traffic, so
+        // large inputs get fewer chunks (at most PARTIAL_BYTES of partials, at least 2 chunks); the count still
+        // depends only on the shape. Chunk 0 scatters straight into the (zeroed) input gradient and the sum adds
+        // chunks 1.. to it in order: the same additions as summing chunk 0's own buffer first, one buffer less.
         int chunks = (int) Math.min(Math.min(CHUNKS, rows), Math.max(2, PARTIAL_BYTES / Math.max(1, n * inSample * 4)));
+        long bytes = inSample * 4;
         try (Arena arena = Arena.ofShared()) {
+            MemorySegment scratch = arena.allocate(n * (chunks - 1) * bytes, 64); // zeroed by the arena
             MemorySegment[] partial = new MemorySegment[(int) n * chunks];
-            for (int i = 0; i < partial.length; i++) partial[i] = arena.allocate(inSample * 4, 64); // zeroed
+            for (int i = 0; i < partial.length; i++) {
+                long s = i / chunks, k = i % chunks;
+                partial[i] = k == 0 ? gradInput.asSlice(s * bytes, bytes)
+                        : scratch.asSlice((s * (chunks - 1) + k - 1) * bytes, bytes);
+            }
             List<Range> ranges = new ArrayList<>();
             for (long s = 0; s < n; s++) {
                 for (int k = 0; k < chunks; k++) ranges.add(new Range(s, s + 1, rows * k / chunks, rows * (k + 1) / chunks));
             }
-            // range i is chunk i % chunks of sample i / chunks, and scatters into partial[i]
+            // range i is chunk i % chunks of sample i / chunks, and scatters into partial[i]; chunk 0's task zeroes
+            // its slice of the input gradient
             forRange(ranges.size(), here, (from, to) -> {
                 for (int i = from; i < to; i++) {
                     Range r = ranges.get(i);
+                    if (i % chunks == 0) partial[i].fill((byte) 0);
                     piece.run(partial[i], r.n0, r.n1, r.r0, r.r1);
                 }
             });
-            // sum the partials in chunk order, split over blocks of elements (each element by one thread, same
-            // order). Bulk copies through two per-thread arrays: element-wise segment accessors made this sum cost
-            // as much as a quarter of the kernel on the large shape.
+            // add the partials to chunk 0 in chunk order, split over blocks of elements (each element by one thread,
+            // same order). Bulk copies through two per-thread arrays: element-wise segment accessors made this sum
+            // cost as much as a quarter of the kernel on the large shape.
             long total = inSample;
             forRange((int) Math.min(Integer.MAX_VALUE, (total + SUM_BLOCK - 1) / SUM_BLOCK), here, (from, to) -> {
                 float[][] buf = SUM_BUFFERS.get();
                 float[] acc = buf[0], add = buf[1];
                 for (long s = 0; s < n; s++) {
-                    MemorySegment dst = gradInput.asSlice(s * inSample * 4, inSample * 4);
+                    MemorySegment dst = partial[(int) s * chunks];
                     for (long i = (long) from * SUM_BLOCK; i < Math.min(total, (long) to * SUM_BLOCK); i += SUM_BLOCK) {
                         int len = (int) Math.min(SUM_BLOCK, total - i);
-                        MemorySegment.copy(partial[(int) s * chunks], ValueLayout.JAVA_FLOAT, i * 4, acc, 0, len);
+                        MemorySegment.copy(dst, ValueLayout.JAVA_FLOAT, i * 4, acc, 0, len);
                         for (int k = 1; k < chunks; k++) {
                             MemorySegment.copy(partial[(int) s * chunks + k], ValueLayout.JAVA_FLOAT, i * 4, add, 0, len);
                             for (int e = 0; e < len; e++) acc[e] += add[e];
