@@ -3,7 +3,9 @@ package io.github.stn4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -47,6 +49,38 @@ class AllocationTest {
             assertEquals(0, perCall[0], "affineGrid bytes per call");
             assertEquals(0, perCall[1], "gridSample bytes per call");
             assertTrue(perCall[2] <= 24, "gridSampleBackward bytes per call: " + perCall[2]);
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    /**
+     * VECTOR_API with heap ({@code float[]}) tensors too, alone or beside native ones, in a JVM that has also run native
+     * tensors (the test above): per-call checks once read each heap tensor's array through an Optional (16 bytes each).
+     * The native backends stage heap tensors through native memory, which allocates: they are not held to this.
+     */
+    @Test
+    void vectorApiHeapTensorsAllocateNothing() {
+        SpatialOps ops = TestBackends.ops(Backend.VECTOR_API);
+        int before = Parallel.threads();
+        Parallel.setThreads(1);
+        try (Tensor grid = Tensor.of(new float[2 * 19 * 37 * 2], 2, 19, 37, 2);
+             Tensor nativeOut = Tensor.zeros(2, 3, 19, 37)) {
+            Tensor in = Tensor.wrap(MemorySegment.ofArray(new float[2 * 3 * 23 * 29]), 2, 3, 23, 29);
+            Tensor heapOut = Tensor.wrap(MemorySegment.ofArray(new float[2 * 3 * 19 * 37]), 2, 3, 19, 37);
+            for (Tensor out : new Tensor[] {heapOut, nativeOut}) {
+                long perCall = -1;
+                // until steady: C2 takes longer to compile some Vector API paths (their Java fallbacks allocate)
+                for (int round = 0; round < 40 && perCall != 0; round++) {
+                    long b0 = MX.getCurrentThreadAllocatedBytes();
+                    for (int i = 0; i < 2000; i++) {
+                        ops.gridSample(in, grid, Interpolation.BILINEAR, Padding.ZEROS, false, out);
+                    }
+                    perCall = (MX.getCurrentThreadAllocatedBytes() - b0) / 2000;
+                }
+                assertEquals(0, perCall, "gridSample bytes per call, heap input, " + (out == heapOut ? "heap" : "native")
+                        + " output");
+            }
         } finally {
             Parallel.setThreads(before);
         }

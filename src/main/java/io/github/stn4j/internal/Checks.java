@@ -72,8 +72,10 @@ public final class Checks {
         if (!seg.isAccessibleBy(Thread.currentThread())) {
             throw new IllegalArgumentException(op + ": " + name + " lives in a confined arena of another thread");
         }
+        // float alignment is checked once, when the tensor is made (its segment cannot change): per call, reading a
+        // heap segment's array through heapBase() allocated an Optional (16 bytes per heap tensor per call)
         long expectedBytes = Math.multiplyExact(t.numel(), 4L);
-        if (seg.byteSize() != expectedBytes || !floatAligned(seg)) {
+        if (seg.byteSize() != expectedBytes) {
             throw new IllegalArgumentException(op + ": the segment of " + name + " (" + seg + ") does not match"
                     + " its shape "
                     + Arrays.toString(t.shape()) + " (" + expectedBytes + " bytes, float aligned)");
