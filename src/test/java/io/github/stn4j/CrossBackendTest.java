@@ -130,8 +130,14 @@ class CrossBackendTest {
             for (Padding padding : Padding.values()) {
                 for (boolean ac : new boolean[] {false, true}) {
                     String what = mode + " " + padding + " ac=" + ac + " " + java.util.Arrays.toString(s);
-                    assertArrayEquals(spec.gridSample(tIn, tGrid, mode, padding, ac).toArray(),
-                            ops.gridSample(tIn, tGrid, mode, padding, ac).toArray(), what + " forward");
+                    float[] expected = spec.gridSample(tIn, tGrid, mode, padding, ac).toArray();
+                    assertArrayEquals(expected, ops.gridSample(tIn, tGrid, mode, padding, ac).toArray(), what + " forward");
+                    if (heap) { // a float[] output as well (the gather path stores into the array)
+                        float[] out = new float[expected.length];
+                        Tensor tOut = Tensor.wrap(java.lang.foreign.MemorySegment.ofArray(out), outShape);
+                        ops.gridSample(tIn, tGrid, mode, padding, ac, tOut);
+                        assertArrayEquals(expected, out, what + " forward into a float[]");
+                    }
                     GridSampleGrads r = spec.gridSampleBackward(tGout, tIn, tGrid, mode, padding, ac);
                     GridSampleGrads g = ops.gridSampleBackward(tGout, tIn, tGrid, mode, padding, ac);
                     assertArrayEquals(r.input().toArray(), g.input().toArray(), what + " grad input");
