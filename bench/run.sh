@@ -29,6 +29,9 @@ if [ "$PROFILE" = quick ]; then
     run stn "${T[@]}" -p shape=imagenet,featmap -p mode=BILINEAR \
         -p backend=NATIVE_AVX512,NATIVE_AVX2,NATIVE_SCALAR,JAVA_SCALAR 'StnBench'
     run stn-vector "${TV[@]}" -p shape=imagenet,featmap -p mode=BILINEAR -p backend=VECTOR_API 'StnBench'
+    # float[] tensors: the layout BoofCV works on, and the one where VECTOR_API can gather
+    run stn-heap-vector "${TV[@]}" -p shape=imagenet -p mode=BILINEAR -p memory=HEAP -p backend=VECTOR_API \
+        'StnBench.forward$'
     run stn-modes "${T[@]}" -p shape=imagenet -p mode=NEAREST,BICUBIC -p backend=NATIVE_AVX512 \
         'StnBench.(forward|backward)'
     run stn-modes-vector "${TV[@]}" -p shape=imagenet -p mode=NEAREST,BICUBIC -p backend=VECTOR_API \
@@ -64,8 +67,9 @@ elif [ "$PROFILE" = full ]; then
         'StnBench.(forward|backward)'
     run stn-heap "${T[@]}" -p shape=imagenet -p mode=BILINEAR -p memory=HEAP \
         -p backend=NATIVE_AVX512,JAVA_SCALAR 'StnBench.forward'
-    run stn-heap-vector "${TV[@]}" -p shape=imagenet -p mode=BILINEAR -p memory=HEAP -p backend=VECTOR_API \
-        'StnBench.forward'
+    # float[] tensors: the layout BoofCV works on, and the one where VECTOR_API can gather
+    run stn-heap-vector "${TV[@]}" -p shape=mnist,imagenet,featmap,large -p mode=BILINEAR -p memory=HEAP \
+        -p backend=VECTOR_API 'StnBench.forward'
     run pytorch "${T[@]}" -p shape=mnist,imagenet,featmap,large -p mode=BILINEAR,NEAREST,BICUBIC 'PyTorchBench'
     run pytorch-threads "${T[@]}" -p shape=imagenet,large -p mode=BILINEAR -p threads=2 'PyTorchBench.(forward|backward)'
     run opencv "${T[@]}" -p shape=imagenet,featmap,large -p mode=BILINEAR,NEAREST,BICUBIC 'OpenCvBench'
