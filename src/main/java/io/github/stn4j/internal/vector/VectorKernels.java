@@ -63,6 +63,11 @@ public final class VectorKernels extends JavaScalarKernels {
         }
     }
 
+    /** n rounded up to whole vectors of L lanes: a row's tap arrays are computed and sized in whole vectors. */
+    private static int wholeVectors(int n) {
+        return (n + L - 1) / L * L;
+    }
+
     /** Lanes of the preferred species (for tests and the log). */
     public static int lanes() {
         return L;
@@ -273,7 +278,7 @@ public final class VectorKernels extends JavaScalarKernels {
 
         /** Room for n points, rounded up to whole vectors (rowTaps computes the last partial vector in full). */
         Row fit(int n) {
-            n = (n + L - 1) / L * L;
+            n = wholeVectors(n);
             if (n > cap) {
                 cap = n;
                 gx = new float[n];
@@ -329,7 +334,7 @@ public final class VectorKernels extends JavaScalarKernels {
                 long inB = b * c * plane, outRow = b * c * outPlane + i * outW;
                 if (heap != null && !nearest) {
                     // a float[] input: gathers, L points per vector (see gatherRow)
-                    int end = (ow + L - 1) / L * L;
+                    int end = wholeVectors(ow);
                     // index 0 for a tap outside: the gather's mask skips it, but the Vector API bounds-checks
                     // every lane's index, masked or not
                     for (int j = 0; j < end; j++) {
@@ -537,7 +542,7 @@ public final class VectorKernels extends JavaScalarKernels {
             t.gx[j] = grid.getAtIndex(F, at + 2L * j);
             t.gy[j] = grid.getAtIndex(F, at + 2L * j + 1);
         }
-        int end = (ow + L - 1) / L * L; // within Row.fit's capacity
+        int end = wholeVectors(ow); // within Row.fit's capacity
         for (int j = ow; j < end; j++) t.gx[j] = t.gy[j] = 0f;
         boolean nearest = mode == Interpolation.NEAREST;
         for (int j = 0; j < end; j += L) {
