@@ -3,7 +3,7 @@
  * The README's figures come from JMH (bench/run.sh), not from this tool; it exists because a JMH round trip takes
  * minutes and a perf/callgrind profile of the bare kernel is easier to read without a JVM around it.
  *
- *   stn4j_kbench OP SHAPE MODE ISA [REPS]
+ *   stn4j_kbench OP SHAPE MODE ISA [REPS]      (env: KBENCH_THETA, KBENCH_SKEW, KBENCH_GRADS=input|grid)
  *     OP    fwd | bwd | affine
  *     SHAPE mnist | imagenet | featmap | large | tiny
  *     MODE  bilinear | nearest | bicubic
@@ -82,6 +82,9 @@ int main(int argc, char **argv) {
     float *gin = floats(n * c * h * w + skew, 0.0f) + skew, *ggrid = floats(n * h * w * 2, 0.0f);
     stn_affine_grid_2d(STN_ISA_SCALAR, theta, grid, n, h, w, 0, 0, h);
     const char *op = argv[1];
+    /* KBENCH_GRADS=input or grid: the backward computes only that gradient (to time the kernel's passes apart) */
+    const char *grads = getenv("KBENCH_GRADS");
+    const int only_input = grads && !strcmp(grads, "input"), only_grid = grads && !strcmp(grads, "grid");
     double *t = malloc(reps * sizeof(double));
     const int warm = reps / 4 + 2;
     for (int r = -warm; r < reps; r++) {
@@ -91,7 +94,8 @@ int main(int argc, char **argv) {
             rc = stn_grid_sample_2d(isa, input, grid, out, n, c, h, w, h, w, mode, STN_PADDING_ZEROS, 0, 0, h);
         } else if (!strcmp(op, "bwd")) {
             memset(gin, 0, (size_t)(n * c * h * w) * sizeof(float)); /* part of the work, as in the Java layer */
-            rc = stn_grid_sample_2d_backward(isa, gout, input, grid, gin, ggrid, n, c, h, w, h, w, mode,
+            rc = stn_grid_sample_2d_backward(isa, gout, input, grid, only_grid ? NULL : gin, only_input ? NULL : ggrid,
+                                             n, c, h, w, h, w, mode,
                                              STN_PADDING_ZEROS, 0, 0, h);
         } else if (!strcmp(op, "affine")) {
             rc = stn_affine_grid_2d(isa, theta, grid, n, h, w, 0, 0, h);

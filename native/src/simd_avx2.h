@@ -50,19 +50,39 @@ static inline float v_hsum(VF v) {
     return _mm_cvtss_f32(s);
 }
 
-/* p = x0 y0 x1 y1 ... x7 y7 -> x = x0..x7, y = y0..y7 */
-static inline void v_deinterleave(const float *p, VF *x, VF *y) {
-    const VF a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+/* a = x0 y0 .. x3 y3, b = x4 y4 .. x7 y7 -> x = x0..x7, y = y0..y7 */
+static inline void v_unzip(VF a, VF b, VF *x, VF *y) {
     const VF t0 = _mm256_permute2f128_ps(a, b, 0x20); /* x0 y0 x1 y1 | x4 y4 x5 y5 */
     const VF t1 = _mm256_permute2f128_ps(a, b, 0x31); /* x2 y2 x3 y3 | x6 y6 x7 y7 */
     *x = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
     *y = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
 }
 
+/* p = x0 y0 x1 y1 ... x7 y7 -> x = x0..x7, y = y0..y7 */
+#define v_deinterleave(p, x, y) v_unzip(_mm256_loadu_ps(p), _mm256_loadu_ps((p) + 8), (x), (y))
+
 static inline void v_store_interleaved(float *p, VF x, VF y) {
     const VF lo = _mm256_unpacklo_ps(x, y); /* x0 y0 x1 y1 | x4 y4 x5 y5 */
     const VF hi = _mm256_unpackhi_ps(x, y); /* x2 y2 x3 y3 | x6 y6 x7 y7 */
     _mm256_storeu_ps(p, _mm256_permute2f128_ps(lo, hi, 0x20));
     _mm256_storeu_ps(p + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+}
+
+/* Every lane of m set. */
+#define m_all(m) (_mm256_movemask_ps(m) == 0xFF)
+
+/* L / 2 = 4 pixel pairs (b[o[k]], b[o[k] + 1]) into lanes 2k, 2k + 1: bilinear's row taps of 4 points. */
+static inline VF v_load_pairs(const float *b, const int32_t *o) {
+    const __m128d lo = _mm_loadh_pd(_mm_castsi128_pd(_mm_loadl_epi64((const __m128i *)(const void *)(b + o[0]))),
+                                    (const double *)(const void *)(b + o[1]));
+    const __m128d hi = _mm_loadh_pd(_mm_castsi128_pd(_mm_loadl_epi64((const __m128i *)(const void *)(b + o[2]))),
+                                    (const double *)(const void *)(b + o[3]));
+    return _mm256_castpd_ps(_mm256_insertf128_pd(_mm256_castpd128_pd256(lo), hi, 1));
+}
+
+/* Sums of adjacent lanes, in order: lo0 + lo1, lo2 + lo3, ..., hi0 + hi1, ..., hi6 + hi7. */
+static inline VF v_pair_sums(VF lo, VF hi) {
+    const VF h = _mm256_hadd_ps(lo, hi); /* lo01 lo23 hi01 hi23 | lo45 lo67 hi45 hi67 */
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(h), 0xD8));
 }
 #endif

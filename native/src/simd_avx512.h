@@ -46,18 +46,40 @@ typedef __mmask16 VM;
 #define v_iota() _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 #define v_hsum(v) _mm512_reduce_add_ps(v)
 
-static inline void v_deinterleave(const float *p, VF *x, VF *y) {
-    const VF a = _mm512_loadu_ps(p), b = _mm512_loadu_ps(p + 16);
+/* a = x0 y0 .. x7 y7, b = x8 y8 .. x15 y15 -> x = x0..x15, y = y0..y15 */
+static inline void v_unzip(VF a, VF b, VF *x, VF *y) {
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     *x = _mm512_permutex2var_ps(a, even, b);
     *y = _mm512_permutex2var_ps(a, odd, b);
 }
 
+#define v_deinterleave(p, x, y) v_unzip(_mm512_loadu_ps(p), _mm512_loadu_ps((p) + 16), (x), (y))
+
 static inline void v_store_interleaved(float *p, VF x, VF y) {
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     _mm512_storeu_ps(p, _mm512_permutex2var_ps(x, lo, y));
     _mm512_storeu_ps(p + 16, _mm512_permutex2var_ps(x, hi, y));
+}
+/* Every lane of m set. */
+#define m_all(m) ((m) == (VM)0xFFFF)
+
+/* L / 2 = 8 pixel pairs (b[o[k]], b[o[k] + 1]) into lanes 2k, 2k + 1: bilinear's row taps of 8 points. */
+static inline VF v_load_pairs(const float *b, const int32_t *o) {
+    __m128d q[4];
+    for (int k = 0; k < 4; k++)
+        q[k] = _mm_loadh_pd(_mm_castsi128_pd(_mm_loadl_epi64((const __m128i *)(const void *)(b + o[2 * k]))),
+                            (const double *)(const void *)(b + o[2 * k + 1]));
+    const __m256d lo = _mm256_insertf128_pd(_mm256_castpd128_pd256(q[0]), q[1], 1);
+    const __m256d hi = _mm256_insertf128_pd(_mm256_castpd128_pd256(q[2]), q[3], 1);
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(lo), hi, 1));
+}
+
+/* Sums of adjacent lanes, in order: lo0 + lo1, lo2 + lo3, ..., hi0 + hi1, ..., hi14 + hi15. */
+static inline VF v_pair_sums(VF lo, VF hi) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    return _mm512_add_ps(_mm512_permutex2var_ps(lo, even, hi), _mm512_permutex2var_ps(lo, odd, hi));
 }
 #endif

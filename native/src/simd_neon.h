@@ -52,6 +52,12 @@ static inline VF v_iota(void) {
 }
 #define v_hsum(v) vaddvq_f32(v)
 
+/* a = x0 y0 x1 y1, b = x2 y2 x3 y3 -> x = x0..x3, y = y0..y3 */
+static inline void v_unzip(VF a, VF b, VF *x, VF *y) {
+    *x = vuzp1q_f32(a, b);
+    *y = vuzp2q_f32(a, b);
+}
+
 /* p = x0 y0 x1 y1 x2 y2 x3 y3 -> x = x0..x3, y = y0..y3 */
 static inline void v_deinterleave(const float *p, VF *x, VF *y) {
     const float32x4x2_t t = vld2q_f32(p);
@@ -65,6 +71,17 @@ static inline void v_store_interleaved(float *p, VF x, VF y) {
     t.val[1] = y;
     vst2q_f32(p, t);
 }
+/* Every lane of m set. */
+#define m_all(m) (vminvq_u32(m) != 0)
+
+/* L / 2 = 2 pixel pairs (b[o[k]], b[o[k] + 1]) into lanes 2k, 2k + 1: bilinear's row taps of 2 points. */
+static inline VF v_load_pairs(const float *b, const int32_t *o) {
+    return vcombine_f32(vld1_f32(b + o[0]), vld1_f32(b + o[1]));
+}
+
+/* Sums of adjacent lanes, in order: lo0 + lo1, lo2 + lo3, hi0 + hi1, hi2 + hi3. */
+#define v_pair_sums(lo, hi) vpaddq_f32((lo), (hi))
+
 /* The 4-lane "Q" vocabulary (see simd_x86_q.h): on NEON it is the same register as VF. */
 typedef float32x4_t QF;
 #define q_load4(p) vld1q_f32(p)
