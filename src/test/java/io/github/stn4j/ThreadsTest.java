@@ -1,10 +1,16 @@
 package io.github.stn4j;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -19,6 +25,55 @@ class ThreadsTest {
     @AfterEach
     void restore() {
         Parallel.setThreads(before);
+    }
+
+    /** Ranges are claimed dynamically: still every index exactly once, in ranges of at least the grain. */
+    @Test
+    void forRangeCoversEveryIndexOnce() {
+        for (int threads : new int[] {1, 2, 3}) {
+            Parallel.setThreads(threads);
+            for (int n : new int[] {0, 1, 2, 7, 8, 9, 100, 1001}) {
+                for (int grain : new int[] {1, 3, 64}) {
+                    AtomicIntegerArray seen = new AtomicIntegerArray(Math.max(1, n));
+                    AtomicInteger shortRanges = new AtomicInteger();
+                    Parallel.forRange(n, grain, (from, to) -> {
+                        if (to - from < Math.min(grain, n)) shortRanges.incrementAndGet();
+                        for (int i = from; i < to; i++) seen.incrementAndGet(i);
+                    });
+                    for (int i = 0; i < n; i++) assertEquals(1, seen.get(i), "index " + i + " of " + n + ", grain " + grain);
+                    assertEquals(0, shortRanges.get(), "ranges shorter than the grain, n " + n + ", grain " + grain);
+                }
+            }
+        }
+    }
+
+    /** A failing range's exception reaches the caller, and only after every other thread has stopped. */
+    @Test
+    void forRangePropagatesFailureAfterAllThreadsStop() {
+        Parallel.setThreads(2);
+        IllegalStateException boom = new IllegalStateException("boom");
+        AtomicInteger running = new AtomicInteger(), maxAfter = new AtomicInteger();
+        for (int failing : new int[] {0, 7}) { // the caller's first range, and a range the pool's thread may take
+            RuntimeException e = assertThrows(RuntimeException.class, () -> Parallel.forRange(8, 1, (from, to) -> {
+                running.incrementAndGet();
+                try {
+                    if (from == failing) {
+                        // fail while the other thread is inside a range (or after 2 s, if it never comes)
+                        long until = System.nanoTime() + 2_000_000_000L;
+                        while (running.get() < 2 && System.nanoTime() < until) Thread.onSpinWait();
+                        throw boom;
+                    }
+                    Thread.sleep(50);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    running.decrementAndGet();
+                }
+            }));
+            maxAfter.accumulateAndGet(running.get(), Math::max);
+            assertTrue(e == boom || e.getCause() == boom, "the task's exception, got " + e);
+        }
+        assertEquals(0, maxAfter.get(), "ranges still running when forRange threw");
     }
 
     static Stream<Backend> backends() {
