@@ -20,61 +20,82 @@ run() { # name, then JMH arguments
     echo "== $name: jmh $*"
     "${JAVA[@]}" "$@" -rf csv -rff "$OUT/$name.csv" > "$OUT/$name.log" 2>&1 || { tail -20 "$OUT/$name.log"; exit 1; }
 }
+# Runs are grouped by shape, stn4j's beside its peers': this VM's speed drifts over minutes (PyTorch's figures moved by
+# 30-75 % between two full runs), so the runs a ratio divides are kept minutes apart, not half an hour.
 if [ "$PROFILE" = quick ]; then
     # every target of the performance issue, once: 1 fork, short iterations (about 5 minutes)
     T=(-f 1 -wi 1 -w 500ms -i 3 -r 400ms)
     # The Vector API needs seconds of C2 compilation before its intrinsics replace the (allocating) Java fallbacks:
     # with the short warm-up of the others it measures 2-10x slow. It gets its own, longer warm-up.
     TV=(-f 1 -wi 4 -w 1s -i 3 -r 400ms)
-    run stn "${T[@]}" -p shape=imagenet,featmap -p mode=BILINEAR \
-        -p backend=NATIVE_AVX512,NATIVE_AVX2,NATIVE_SCALAR,JAVA_SCALAR 'StnBench'
-    run stn-vector "${TV[@]}" -p shape=imagenet,featmap -p mode=BILINEAR -p backend=VECTOR_API 'StnBench'
+    for shape in imagenet featmap; do
+        run stn-$shape "${T[@]}" -p shape=$shape -p mode=BILINEAR \
+            -p backend=NATIVE_AVX512,NATIVE_AVX2,NATIVE_SCALAR,JAVA_SCALAR 'StnBench'
+        run pytorch-$shape "${T[@]}" -p shape=$shape -p mode=BILINEAR 'PyTorchBench'
+        run stn-vector-$shape "${TV[@]}" -p shape=$shape -p mode=BILINEAR -p backend=VECTOR_API 'StnBench'
+        run opencv-$shape "${T[@]}" -p shape=$shape -p mode=BILINEAR 'OpenCvBench'
+        run boofcv-$shape "${T[@]}" -p shape=$shape 'BoofCvBench'
+    done
     # float[] tensors: the layout BoofCV works on, and the one where VECTOR_API can gather
     run stn-heap-vector "${TV[@]}" -p shape=imagenet -p mode=BILINEAR -p memory=HEAP -p backend=VECTOR_API \
         'StnBench.forward$'
     run stn-modes "${T[@]}" -p shape=imagenet -p mode=NEAREST,BICUBIC -p backend=NATIVE_AVX512 \
         'StnBench.(forward|backward)'
+    run pytorch-modes "${T[@]}" -p shape=imagenet -p mode=NEAREST,BICUBIC 'PyTorchBench.(forward|backward)'
     run stn-modes-vector "${TV[@]}" -p shape=imagenet -p mode=NEAREST,BICUBIC -p backend=VECTOR_API \
         'StnBench.(forward|backward)'
     run stn-large "${T[@]}" -p shape=large -p mode=BILINEAR -p threads=1,2 -p backend=NATIVE_AVX512 \
         'StnBench.(forward|backward)'
+    run pytorch-large "${T[@]}" -p shape=large -p mode=BILINEAR -p threads=1,2 'PyTorchBench.(forward|backward)'
     run stn-threads "${T[@]}" -p shape=imagenet -p mode=BILINEAR -p threads=2 -p backend=NATIVE_AVX512 \
         'StnBench.(forward|backward)'
     run stn-mnist "${T[@]}" -p shape=mnist -p mode=BILINEAR 'StnBench.affineGrid'
-    run pytorch "${T[@]}" -p shape=imagenet,featmap -p mode=BILINEAR 'PyTorchBench'
-    run pytorch-modes "${T[@]}" -p shape=imagenet -p mode=NEAREST,BICUBIC 'PyTorchBench.(forward|backward)'
-    run pytorch-large "${T[@]}" -p shape=large -p mode=BILINEAR -p threads=1,2 'PyTorchBench.(forward|backward)'
     run pytorch-mnist "${T[@]}" -p shape=mnist 'PyTorchBench.affineGrid'
-    run opencv "${T[@]}" -p shape=imagenet,featmap -p mode=BILINEAR 'OpenCvBench'
-    run boofcv "${T[@]}" -p shape=imagenet,featmap 'BoofCvBench'
     run bandwidth "${T[@]}" -p shape=imagenet,featmap,large 'BandwidthBench'
     run alloc -f 1 -wi 4 -w 1s -i 2 -r 400ms -prof gc -p shape=imagenet -p mode=BILINEAR \
         -p backend=NATIVE_AVX512,VECTOR_API 'StnBench.(forward|backward)'
 elif [ "$PROFILE" = full ]; then
     T=(-f 2 -wi 2 -w 1s -i 4 -r 1s)
     TV=(-f 2 -wi 4 -w 1s -i 4 -r 1s) # the Vector API's longer warm-up, as in quick
-    ALL=tiny,mnist,imagenet,featmap,large
-    run stn "${T[@]}" -p shape=$ALL -p mode=BILINEAR \
-        -p backend=NATIVE_AVX512,NATIVE_AVX2,NATIVE_SCALAR,JAVA_SCALAR 'StnBench'
-    run stn-vector "${TV[@]}" -p shape=$ALL -p mode=BILINEAR -p backend=VECTOR_API 'StnBench'
-    run stn-modes "${T[@]}" -p shape=imagenet,featmap -p mode=NEAREST,BICUBIC \
-        -p backend=NATIVE_AVX512,NATIVE_AVX2 'StnBench.(forward|backward)'
-    run stn-modes-vector "${TV[@]}" -p shape=imagenet,featmap -p mode=NEAREST,BICUBIC -p backend=VECTOR_API \
-        'StnBench.(forward|backward)'
-    run stn-threads "${T[@]}" -p shape=imagenet,large -p mode=BILINEAR -p threads=2 \
-        -p backend=NATIVE_AVX512,NATIVE_AVX2 'StnBench.(forward|backward)'
-    run stn-threads-vector "${TV[@]}" -p shape=imagenet,large -p mode=BILINEAR -p threads=2 -p backend=VECTOR_API \
-        'StnBench.(forward|backward)'
-    run stn-heap "${T[@]}" -p shape=imagenet -p mode=BILINEAR -p memory=HEAP \
-        -p backend=NATIVE_AVX512,JAVA_SCALAR 'StnBench.forward'
-    # float[] tensors: the layout BoofCV works on, and the one where VECTOR_API can gather
-    run stn-heap-vector "${TV[@]}" -p shape=mnist,imagenet,featmap,large -p mode=BILINEAR -p memory=HEAP \
-        -p backend=VECTOR_API 'StnBench.forward'
-    run pytorch "${T[@]}" -p shape=mnist,imagenet,featmap,large -p mode=BILINEAR,NEAREST,BICUBIC 'PyTorchBench'
-    run pytorch-threads "${T[@]}" -p shape=imagenet,large -p mode=BILINEAR -p threads=2 'PyTorchBench.(forward|backward)'
-    run opencv "${T[@]}" -p shape=imagenet,featmap,large -p mode=BILINEAR,NEAREST,BICUBIC 'OpenCvBench'
-    run boofcv "${T[@]}" -p shape=mnist,imagenet,featmap,large 'BoofCvBench'
-    run bandwidth "${T[@]}" -p shape=$ALL 'BandwidthBench'
+    # Peers run the modes stn4j runs at that shape (and PyTorch's affine grid once, not once per mode).
+    for shape in tiny mnist imagenet featmap large; do
+        run stn-$shape "${T[@]}" -p shape=$shape -p mode=BILINEAR \
+            -p backend=NATIVE_AVX512,NATIVE_AVX2,NATIVE_SCALAR,JAVA_SCALAR 'StnBench'
+        if [ $shape != tiny ]; then
+            run pytorch-$shape "${T[@]}" -p shape=$shape -p mode=BILINEAR 'PyTorchBench'
+        fi
+        run stn-vector-$shape "${TV[@]}" -p shape=$shape -p mode=BILINEAR -p backend=VECTOR_API 'StnBench'
+        if [ $shape = imagenet ] || [ $shape = featmap ]; then
+            run stn-modes-$shape "${T[@]}" -p shape=$shape -p mode=NEAREST,BICUBIC \
+                -p backend=NATIVE_AVX512,NATIVE_AVX2 'StnBench.(forward|backward)'
+            run pytorch-modes-$shape "${T[@]}" -p shape=$shape -p mode=NEAREST,BICUBIC 'PyTorchBench.(forward|backward)'
+            run stn-modes-vector-$shape "${TV[@]}" -p shape=$shape -p mode=NEAREST,BICUBIC -p backend=VECTOR_API \
+                'StnBench.(forward|backward)'
+            run opencv-$shape "${T[@]}" -p shape=$shape -p mode=BILINEAR,NEAREST,BICUBIC 'OpenCvBench'
+        fi
+        if [ $shape = imagenet ] || [ $shape = large ]; then
+            run stn-threads-$shape "${T[@]}" -p shape=$shape -p mode=BILINEAR -p threads=2 \
+                -p backend=NATIVE_AVX512,NATIVE_AVX2 'StnBench.(forward|backward)'
+            run pytorch-threads-$shape "${T[@]}" -p shape=$shape -p mode=BILINEAR -p threads=2 \
+                'PyTorchBench.(forward|backward)'
+            run stn-threads-vector-$shape "${TV[@]}" -p shape=$shape -p mode=BILINEAR -p threads=2 \
+                -p backend=VECTOR_API 'StnBench.(forward|backward)'
+        fi
+        if [ $shape = large ]; then
+            run opencv-$shape "${T[@]}" -p shape=$shape -p mode=BILINEAR 'OpenCvBench'
+        fi
+        if [ $shape = imagenet ]; then
+            run stn-heap "${T[@]}" -p shape=imagenet -p mode=BILINEAR -p memory=HEAP \
+                -p backend=NATIVE_AVX512,JAVA_SCALAR 'StnBench.forward'
+        fi
+        if [ $shape != tiny ]; then
+            # float[] tensors: the layout BoofCV works on, and the one where VECTOR_API can gather
+            run stn-heap-vector-$shape "${TV[@]}" -p shape=$shape -p mode=BILINEAR -p memory=HEAP \
+                -p backend=VECTOR_API 'StnBench.forward'
+            run boofcv-$shape "${T[@]}" -p shape=$shape 'BoofCvBench'
+        fi
+        run bandwidth-$shape "${T[@]}" -p shape=$shape 'BandwidthBench'
+    done
 else
     echo "usage: bench/run.sh quick|full" >&2
     exit 2
