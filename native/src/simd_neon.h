@@ -71,6 +71,7 @@ static inline void v_store_interleaved(float *p, VF x, VF y) {
     t.val[1] = y;
     vst2q_f32(p, t);
 }
+
 /* Every lane of m set. */
 #define m_all(m) (vminvq_u32(m) != 0)
 

@@ -90,6 +90,7 @@ static void test_sample(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh
     float *in = alloc_f(in_count), *grid = alloc_f(grid_count), *gout = alloc_f(out_count);
     float *out_ref = alloc_f(out_count), *out = alloc_f(out_count);
     float *gin_ref = alloc_f(in_count), *gin = alloc_f(in_count), *gg_ref = alloc_f(grid_count), *gg = alloc_f(grid_count);
+    float *out2 = alloc_f(out_count), *gin2 = alloc_f(in_count), *gg2 = alloc_f(grid_count);
     for (int64_t i = 0; i < in_count; i++) in[i] = frand(-1, 1);
     for (int64_t i = 0; i < out_count; i++) gout[i] = frand(-1, 1);
     fill_grid(grid, grid_count, kind);
@@ -129,6 +130,20 @@ static void test_sample(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh
                 CHECK(close_all(gg, gg_ref, grid_count, tol_b * (float)(ih + iw), "grad grid"),
                       "bwd gg %s mode=%d n=%lld c=%lld %lldx%lld->%lldx%lld pad=%d ac=%d kind=%d", name, mode, (long long)n,
                       (long long)c, (long long)ih, (long long)iw, (long long)oh, (long long)ow, pad, align, kind);
+                /* The same ISA must give the same bits however the rows are split (threads split them, and the
+                 * split moves which points form whole vectors): forward and both gradients, whole range vs two. */
+                CHECK(stn_grid_sample_2d(isas[k], in, grid, out2, n, c, ih, iw, oh, ow, mode, pad, align, 0, oh) == STN_OK,
+                      "fwd whole");
+                CHECK(memcmp(out, out2, sizeof(float) * (size_t)out_count) == 0,
+                      "fwd %s mode=%d pad=%d ac=%d kind=%d: a row split changed the bits", name, mode, pad, align, kind);
+                memset(gin2, 0, sizeof(float) * (size_t)in_count);
+                CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, gin2, gg2, n, c, ih, iw, oh, ow, mode, pad,
+                                                  align, 0, mid) == STN_OK, "bwd lo");
+                CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, gin2, gg2, n, c, ih, iw, oh, ow, mode, pad,
+                                                  align, mid, oh) == STN_OK, "bwd hi");
+                CHECK(memcmp(gin, gin2, sizeof(float) * (size_t)in_count) == 0 &&
+                          memcmp(gg, gg2, sizeof(float) * (size_t)grid_count) == 0,
+                      "bwd %s mode=%d pad=%d ac=%d kind=%d: a row split changed the bits", name, mode, pad, align, kind);
                 /* only one gradient requested */
                 memset(gin, 0, sizeof(float) * (size_t)in_count);
                 CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, gin, NULL, n, c, ih, iw, oh, ow, mode, pad,
@@ -143,6 +158,7 @@ static void test_sample(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh
     }
     }
     free(in); free(grid); free(gout); free(out_ref); free(out); free(gin_ref); free(gin); free(gg_ref); free(gg);
+    free(out2); free(gin2); free(gg2);
 }
 
 /* 3-D: every ISA routes to the portable kernels, so results must be bitwise equal; also row splits and hostile
