@@ -46,6 +46,7 @@ public class StnBench {
     public String memory;
 
     SpatialOps ops;
+    long[] size; // once: a fresh array per call would be the harness's allocation, counted by -prof gc
     Arena arena;
     Tensor theta, grid, input, output, gradOutput, gradInput, gradGrid;
 
@@ -55,6 +56,7 @@ public class StnBench {
         ops = SpatialOps.of(backend);
         arena = Arena.ofShared();
         long[] s = shape.size();
+        size = s;
         theta = make(shape.theta(), s[0], 2, 3);
         grid = make(shape.grid(), s[0], s[2], s[3], 2);
         input = make(shape.input(), s);
@@ -76,7 +78,7 @@ public class StnBench {
 
     @Benchmark
     public Tensor affineGrid() {
-        return ops.affineGrid(theta, shape.size(), false, grid);
+        return ops.affineGrid(theta, size, false, grid);
     }
 
     @Benchmark
