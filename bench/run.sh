@@ -55,7 +55,7 @@ if [ "$PROFILE" = quick ]; then
     # JMH's gc.alloc.rate.norm spreads the harness's own allocation (about 6 KB per iteration) over the iteration's
     # calls: at imagenet (a few hundred calls) that reads as 12-130 B per call. The tiny shape's millions of calls
     # per iteration show what one call allocates.
-    run alloc -f 1 -wi 3 -w 1s -i 2 -r 400ms -prof gc -p shape=tiny -p mode=BILINEAR \
+    run alloc -f 1 -wi 2 -w 1s -i 1 -r 500ms -prof gc -p shape=tiny -p mode=BILINEAR \
         -p backend=NATIVE_AVX512,VECTOR_API 'StnBench'
 elif [ "$PROFILE" = full ]; then
     T=(-f 2 -wi 2 -w 1s -i 4 -r 1s)
