@@ -3,7 +3,7 @@
  * The README's figures come from JMH (bench/run.sh), not from this tool; it exists because a JMH round trip takes
  * minutes and a perf/callgrind profile of the bare kernel is easier to read without a JVM around it.
  *
- *   stn4j_kbench OP SHAPE MODE ISA [REPS]      (env: KBENCH_THETA, KBENCH_SKEW, KBENCH_GRADS=input|grid)
+ *   stn4j_kbench OP SHAPE MODE ISA [REPS]   (env: KBENCH_THETA, KBENCH_SKEW, KBENCH_GRADS=input|grid, KBENCH_N)
  *     OP    fwd | bwd | affine
  *     SHAPE mnist | imagenet | featmap | large | tiny
  *     MODE  bilinear | nearest | bicubic
@@ -65,7 +65,9 @@ int main(int argc, char **argv) {
     const int reps = argc > 5 ? atoi(argv[5]) : 20;
     if (s < 0 || isa < 0 || mode < 0 || reps <= 0) { fprintf(stderr, "bad argument\n"); return 2; }
     if (!stn_isa_supported(isa)) { fprintf(stderr, "%s is not supported here\n", argv[4]); return 2; }
-    const int64_t n = shapes[s].n, c = shapes[s].c, h = shapes[s].h, w = shapes[s].w;
+    /* KBENCH_N=k: k samples instead of the shape's N (cache-footprint experiments) */
+    const int64_t n = getenv("KBENCH_N") ? atoll(getenv("KBENCH_N")) : shapes[s].n;
+    const int64_t c = shapes[s].c, h = shapes[s].h, w = shapes[s].w;
     float *theta = malloc(n * 6 * sizeof(float));
     static const float base[6] = {0.9f, -0.3f, 0.1f, 0.25f, 0.85f, -0.05f};
     for (int64_t i = 0; i < n * 6; i++) theta[i] = base[i % 6] + (uniform() - 0.5f) * 0.04f;
