@@ -71,18 +71,33 @@ static inline void v_store_interleaved(float *p, VF x, VF y) {
 /* Every lane of m set. */
 #define m_all(m) (_mm256_movemask_ps(m) == 0xFF)
 
-/* L / 2 = 4 pixel pairs (b[o[k]], b[o[k] + 1]) into lanes 2k, 2k + 1: bilinear's row taps of 4 points. */
-static inline VF v_load_pairs(const float *b, const int32_t *o) {
+/* "Pair order" of bilinear's row taps: a vector of L / 2 pixel pairs holds the pairs of half the L points, part 0 the
+ * points k with (k & 2) == 0 and part 1 the others, each in increasing k (AVX2: 0 1 4 5 and 2 3 6 7). It is the
+ * order of the in-lane unpack instructions, so zipping weights and summing or unzipping pairs need no lane-crossing
+ * shuffle. */
+
+/* part 0 = (x0 y0 x1 y1 | x4 y4 x5 y5), part 1 = (x2 y2 x3 y3 | x6 y6 x7 y7) */
+static inline void v_zip(VF x, VF y, VF *a, VF *b) {
+    *a = _mm256_unpacklo_ps(x, y);
+    *b = _mm256_unpackhi_ps(x, y);
+}
+
+/* The pixel pairs (b[o[k]], b[o[k] + 1]) of part's points, in pair order: 64-bit loads, no gather. */
+static inline VF v_load_pairs(const float *b, const int32_t *o, const int part) {
+    o += 2 * part;
     const __m128d lo = _mm_loadh_pd(_mm_castsi128_pd(_mm_loadl_epi64((const __m128i *)(const void *)(b + o[0]))),
                                     (const double *)(const void *)(b + o[1]));
-    const __m128d hi = _mm_loadh_pd(_mm_castsi128_pd(_mm_loadl_epi64((const __m128i *)(const void *)(b + o[2]))),
-                                    (const double *)(const void *)(b + o[3]));
+    const __m128d hi = _mm_loadh_pd(_mm_castsi128_pd(_mm_loadl_epi64((const __m128i *)(const void *)(b + o[4]))),
+                                    (const double *)(const void *)(b + o[5]));
     return _mm256_castpd_ps(_mm256_insertf128_pd(_mm256_castpd128_pd256(lo), hi, 1));
 }
 
-/* Sums of adjacent lanes, in order: lo0 + lo1, lo2 + lo3, ..., hi0 + hi1, ..., hi6 + hi7. */
-static inline VF v_pair_sums(VF lo, VF hi) {
-    const VF h = _mm256_hadd_ps(lo, hi); /* lo01 lo23 hi01 hi23 | lo45 lo67 hi45 hi67 */
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(h), 0xD8));
+/* Parts in pair order -> the sums x_k + y_k of points 0 .. L - 1, in order */
+#define v_pair_sums(a, b) _mm256_hadd_ps((a), (b))
+
+/* Parts in pair order -> x = x0 .. x7, y = y0 .. y7 */
+static inline void v_unzip_pairs(VF a, VF b, VF *x, VF *y) {
+    *x = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    *y = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
 }
 #endif

@@ -65,21 +65,32 @@ static inline void v_store_interleaved(float *p, VF x, VF y) {
 /* Every lane of m set. */
 #define m_all(m) ((m) == (VM)0xFFFF)
 
-/* L / 2 = 8 pixel pairs (b[o[k]], b[o[k] + 1]) into lanes 2k, 2k + 1: bilinear's row taps of 8 points. */
-static inline VF v_load_pairs(const float *b, const int32_t *o) {
+/* Pair order (see simd_avx2.h): part 0 holds the pairs of points 0 1 4 5 8 9 12 13, part 1 of 2 3 6 7 10 11 14 15. */
+static inline void v_zip(VF x, VF y, VF *a, VF *b) {
+    *a = _mm512_unpacklo_ps(x, y);
+    *b = _mm512_unpackhi_ps(x, y);
+}
+
+static inline VF v_load_pairs(const float *b, const int32_t *o, const int part) {
     __m128d q[4];
+    o += 2 * part;
     for (int k = 0; k < 4; k++)
-        q[k] = _mm_loadh_pd(_mm_castsi128_pd(_mm_loadl_epi64((const __m128i *)(const void *)(b + o[2 * k]))),
-                            (const double *)(const void *)(b + o[2 * k + 1]));
+        q[k] = _mm_loadh_pd(_mm_castsi128_pd(_mm_loadl_epi64((const __m128i *)(const void *)(b + o[4 * k]))),
+                            (const double *)(const void *)(b + o[4 * k + 1]));
     const __m256d lo = _mm256_insertf128_pd(_mm256_castpd128_pd256(q[0]), q[1], 1);
     const __m256d hi = _mm256_insertf128_pd(_mm256_castpd128_pd256(q[2]), q[3], 1);
     return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(lo), hi, 1));
 }
 
-/* Sums of adjacent lanes, in order: lo0 + lo1, lo2 + lo3, ..., hi0 + hi1, ..., hi14 + hi15. */
-static inline VF v_pair_sums(VF lo, VF hi) {
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    return _mm512_add_ps(_mm512_permutex2var_ps(lo, even, hi), _mm512_permutex2var_ps(lo, odd, hi));
+/* in-lane shuffles: each 128-bit lane j holds points 4j .. 4j + 3 */
+static inline void v_unzip_pairs(VF a, VF b, VF *x, VF *y) {
+    *x = _mm512_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    *y = _mm512_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+}
+
+static inline VF v_pair_sums(VF a, VF b) {
+    VF x, y;
+    v_unzip_pairs(a, b, &x, &y);
+    return _mm512_add_ps(x, y);
 }
 #endif

@@ -75,13 +75,19 @@ static inline void v_store_interleaved(float *p, VF x, VF y) {
 /* Every lane of m set. */
 #define m_all(m) (vminvq_u32(m) != 0)
 
-/* L / 2 = 2 pixel pairs (b[o[k]], b[o[k] + 1]) into lanes 2k, 2k + 1: bilinear's row taps of 2 points. */
-static inline VF v_load_pairs(const float *b, const int32_t *o) {
+/* Pair order (see simd_avx2.h): part 0 holds the pairs of points 0 1, part 1 of 2 3. */
+static inline void v_zip(VF x, VF y, VF *a, VF *b) {
+    *a = vzip1q_f32(x, y);
+    *b = vzip2q_f32(x, y);
+}
+
+static inline VF v_load_pairs(const float *b, const int32_t *o, const int part) {
+    o += 2 * part;
     return vcombine_f32(vld1_f32(b + o[0]), vld1_f32(b + o[1]));
 }
 
-/* Sums of adjacent lanes, in order: lo0 + lo1, lo2 + lo3, hi0 + hi1, hi2 + hi3. */
-#define v_pair_sums(lo, hi) vpaddq_f32((lo), (hi))
+#define v_pair_sums(a, b) vpaddq_f32((a), (b))
+#define v_unzip_pairs(a, b, x, y) v_unzip((a), (b), (x), (y))
 
 /* The 4-lane "Q" vocabulary (see simd_x86_q.h): on NEON it is the same register as VF. */
 typedef float32x4_t QF;
