@@ -20,14 +20,17 @@ run() { # name, then JMH arguments
     echo "== $name: jmh $*"
     "${JAVA[@]}" "$@" -rf csv -rff "$OUT/$name.csv" > "$OUT/$name.log" 2>&1 || { tail -20 "$OUT/$name.log"; exit 1; }
 }
+# Every timed call is a sample and the table shows their median (JMH sample mode, p0.50), for stn4j and the peers
+# alike: this VM's steal time throws outliers that moved the means of earlier runs' peers by 30-75 %. The tiny shape
+# (calls of a fraction of a microsecond, where a sample's own timer calls would be a large part) keeps the mean.
 # Runs are grouped by shape, stn4j's beside its peers': this VM's speed drifts over minutes (PyTorch's figures moved by
 # 30-75 % between two full runs), so the runs a ratio divides are kept minutes apart, not half an hour.
 if [ "$PROFILE" = quick ]; then
     # every target of the performance issue, once: 1 fork, short iterations (about 5 minutes)
-    T=(-f 1 -wi 1 -w 500ms -i 3 -r 400ms)
+    T=(-f 1 -wi 1 -w 500ms -i 3 -r 400ms -bm sample)
     # The Vector API needs seconds of C2 compilation before its intrinsics replace the (allocating) Java fallbacks:
     # with the short warm-up of the others it measures 2-10x slow. It gets its own, longer warm-up.
-    TV=(-f 1 -wi 4 -w 1s -i 3 -r 400ms)
+    TV=(-f 1 -wi 4 -w 1s -i 3 -r 400ms -bm sample)
     for shape in imagenet featmap; do
         run stn-$shape "${T[@]}" -p shape=$shape -p mode=BILINEAR \
             -p backend=NATIVE_AVX512,NATIVE_AVX2,NATIVE_SCALAR,JAVA_SCALAR 'StnBench'
@@ -58,10 +61,11 @@ if [ "$PROFILE" = quick ]; then
     run alloc -f 1 -wi 2 -w 1s -i 1 -r 500ms -prof gc -p shape=tiny -p mode=BILINEAR \
         -p backend=NATIVE_AVX512,VECTOR_API 'StnBench'
 elif [ "$PROFILE" = full ]; then
-    T=(-f 2 -wi 2 -w 1s -i 4 -r 1s)
-    TV=(-f 2 -wi 4 -w 1s -i 4 -r 1s) # the Vector API's longer warm-up, as in quick
     # Peers run the modes stn4j runs at that shape (and PyTorch's affine grid once, not once per mode).
     for shape in tiny mnist imagenet featmap large; do
+        BM=sample && [ $shape = tiny ] && BM=avgt
+        T=(-f 2 -wi 2 -w 1s -i 4 -r 1s -bm $BM)
+        TV=(-f 2 -wi 4 -w 1s -i 4 -r 1s -bm $BM) # the Vector API's longer warm-up, as in quick
         run stn-$shape "${T[@]}" -p shape=$shape -p mode=BILINEAR \
             -p backend=NATIVE_AVX512,NATIVE_AVX2,NATIVE_SCALAR,JAVA_SCALAR 'StnBench'
         if [ $shape != tiny ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Prints JMH CSV results (bench/run.sh) as one markdown table: a row per operation, shape, mode and thread count;
-a column per stn4j backend and per peer (ms per call, lower is better); and PyTorch's time over stn4j's best."""
+a column per stn4j backend and per peer (ms per call, lower is better); and PyTorch's time over stn4j's best.
+A sample-mode result (-bm sample) shows its median (the p0.50 row), an average-time result its mean."""
 import csv
 import sys
 from collections import defaultdict
@@ -12,13 +13,19 @@ alloc = []
 for path in sys.argv[1:]:
     with open(path) as f:
         for r in csv.DictReader(f):
-            if ":" in r["Benchmark"]:
+            name = r["Benchmark"]
+            if r["Mode"] == "sample":
+                # the median row stands for the benchmark; the mean and the other percentiles are left out
+                if not name.endswith(":p0.50"):
+                    continue
+                name = name[: -len(":p0.50")]
+            elif ":" in name:
                 # secondary metrics (-prof gc): keep the bytes allocated per operation
-                if r["Benchmark"].endswith("gc.alloc.rate.norm"):
-                    alloc.append((r["Benchmark"].split(":")[0].rsplit(".", 1)[-1], r.get("Param: backend", ""),
+                if name.endswith("gc.alloc.rate.norm"):
+                    alloc.append((name.split(":")[0].rsplit(".", 1)[-1], r.get("Param: backend", ""),
                                   r.get("Param: shape", ""), float(r["Score"])))
                 continue
-            bench = r["Benchmark"].rsplit(".", 2)
+            bench = name.rsplit(".", 2)
             cls, op = bench[-2], bench[-1]
             shape = r.get("Param: shape", "")
             mode = r.get("Param: mode", "") or "BILINEAR"
