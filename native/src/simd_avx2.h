@@ -70,6 +70,8 @@ static inline void v_store_interleaved(float *p, VF x, VF y) {
 
 /* Every lane of m set. */
 #define m_all(m) (_mm256_movemask_ps(m) == 0xFF)
+/* No lane of m set. */
+#define m_none(m) (_mm256_movemask_ps(m) == 0)
 
 /* "Pair order" of bilinear's row taps: a vector of L / 2 pixel pairs holds the pairs of half the L points, part 0 the
  * points k with (k & 2) == 0 and part 1 the others, each in increasing k (AVX2: 0 1 4 5 and 2 3 6 7). It is the

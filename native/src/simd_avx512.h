@@ -64,6 +64,8 @@ static inline void v_store_interleaved(float *p, VF x, VF y) {
 }
 /* Every lane of m set. */
 #define m_all(m) ((m) == (VM)0xFFFF)
+/* No lane of m set. */
+#define m_none(m) ((m) == (VM)0)
 
 /* Pair order (see simd_avx2.h): part 0 holds the pairs of points 0 1 4 5 8 9 12 13, part 1 of 2 3 6 7 10 11 14 15. */
 static inline void v_zip(VF x, VF y, VF *a, VF *b) {

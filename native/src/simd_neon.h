@@ -74,6 +74,8 @@ static inline void v_store_interleaved(float *p, VF x, VF y) {
 
 /* Every lane of m set. */
 #define m_all(m) (vminvq_u32(m) != 0)
+/* No lane of m set. */
+#define m_none(m) (vmaxvq_u32(m) == 0)
 
 /* Pair order (see simd_avx2.h): part 0 holds the pairs of points 0 1, part 1 of 2 3. */
 static inline void v_zip(VF x, VF y, VF *a, VF *b) {
