@@ -3,7 +3,8 @@
  * The README's figures come from JMH (bench/run.sh), not from this tool; it exists because a JMH round trip takes
  * minutes and a perf/callgrind profile of the bare kernel is easier to read without a JVM around it.
  *
- *   stn4j_kbench OP SHAPE MODE ISA [REPS]   (env: KBENCH_THETA, KBENCH_SKEW, KBENCH_GRADS=input|grid, KBENCH_N)
+ *   stn4j_kbench OP SHAPE MODE ISA [REPS]   (env: KBENCH_THETA, KBENCH_SKEW, KBENCH_GRADS=input|grid, KBENCH_N,
+ *                                            KBENCH_HUGE: buffers on transparent huge pages)
  *     OP    fwd | bwd | affine
  *     SHAPE mnist | imagenet | featmap | large | tiny
  *     MODE  bilinear | nearest | bicubic
@@ -12,11 +13,12 @@
  * The data follow bench/Shapes.java in spirit (uniform input, near-identity rotation + scale theta with per-sample
  * noise, align_corners = false, zeros padding), from a fixed-seed generator of its own.
  */
-#define _POSIX_C_SOURCE 199309L
+#define _DEFAULT_SOURCE /* madvise */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "stn.h"
@@ -41,7 +43,14 @@ static int cmp(const void *a, const void *b) {
 }
 
 static float *floats(int64_t count, float lo) {
-    float *p = malloc((size_t)count * sizeof(float));
+    float *p;
+    if (getenv("KBENCH_HUGE")) { /* 2 MiB-aligned, transparent huge pages asked for (TLB experiments) */
+        const size_t bytes = ((size_t)count * sizeof(float) + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+        p = aligned_alloc(2u << 20, bytes);
+        if (p) madvise(p, bytes, MADV_HUGEPAGE);
+    } else {
+        p = malloc((size_t)count * sizeof(float));
+    }
     if (!p) { fprintf(stderr, "out of memory\n"); exit(1); }
     for (int64_t i = 0; i < count; i++) p[i] = uniform() + lo;
     return p;
