@@ -115,7 +115,7 @@ void stn_bicubic_point(const stn_gs *a, const float *in_n, float *out_n, const f
                        float *ggy) {
     const float x = stn_unnormalize(gx, a->in_w, a->align_corners, NULL);
     const float y = stn_unnormalize(gy, a->in_h, a->align_corners, NULL);
-    const float x0f = floorf(x), y0f = floorf(y);
+    const float x0f = stn_floor(x), y0f = stn_floor(y);
     const float tx = x - x0f, ty = y - y0f;
     float cx[4], cy[4], dx[4], dy[4];
     int64_t tap_x[4], tap_y[4];
@@ -239,7 +239,7 @@ static void sample_3d_point(const stn_gs *a, const float *in_n, float *out_n, co
     const int64_t in_vol = a->in_d * a->in_h * a->in_w;
     float sx = 0.0f, sy = 0.0f, sz = 0.0f;
     if (a->mode == STN_MODE_NEAREST) {
-        const int64_t xi = (int64_t)nearbyintf(x), yi = (int64_t)nearbyintf(y), zi = (int64_t)nearbyintf(z);
+        const int64_t xi = stn_round_i64(x), yi = stn_round_i64(y), zi = stn_round_i64(z);
         const int inside = xi >= 0 && xi < a->in_w && yi >= 0 && yi < a->in_h && zi >= 0 && zi < a->in_d;
         const int64_t at = (zi * a->in_h + yi) * a->in_w + xi;
         for (int64_t ch = 0; ch < a->c; ch++) {
@@ -247,7 +247,7 @@ static void sample_3d_point(const stn_gs *a, const float *in_n, float *out_n, co
             else if (gin_n && inside) gin_n[ch * in_vol + at] += gout_n[ch * out_vol + off];
         }
     } else {
-        const float x0f = floorf(x), y0f = floorf(y), z0f = floorf(z);
+        const float x0f = stn_floor(x), y0f = stn_floor(y), z0f = stn_floor(z);
         const int64_t x0 = (int64_t)x0f, y0 = (int64_t)y0f, z0 = (int64_t)z0f;
         const float tx = x - x0f, ty = y - y0f, tz = z - z0f;
         const float wx[2] = {1.0f - tx, tx}, wy[2] = {1.0f - ty, ty}, wz[2] = {1.0f - tz, tz};

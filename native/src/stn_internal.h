@@ -100,6 +100,24 @@ STN_INLINE float *stn_base_coords(int64_t w, int32_t align_corners) {
     return bx;
 }
 
+/* floorf and (int64_t)nearbyintf for the coordinates of the pipeline, which are numbers well inside int64 (clamped to
+ * [-2, size + 1], or below 2^23 in reflection). Where the compiler has a rounding instruction (SSE4.1, AArch64) they
+ * are the libm functions, inlined. The x86-64 baseline has none, and the portable kernel's two floorf calls per point
+ * were 33 of its 218 instructions (callgrind, bilinear); there a truncating conversion gives the same values:
+ * x itself when integral (which keeps -0), else the truncation, less one below zero. cvtss2si rounds as nearbyintf
+ * does, in the current rounding mode. */
+#if defined(__x86_64__) && !defined(__SSE4_1__)
+#  include <emmintrin.h>
+STN_INLINE float stn_floor(float x) {
+    const float t = (float)(int64_t)x;
+    return t == x ? x : t > x ? t - 1.0f : t;
+}
+STN_INLINE int64_t stn_round_i64(float x) { return _mm_cvtss_si64(_mm_set_ss(x)); }
+#else
+#  define stn_floor(x) floorf(x)
+#  define stn_round_i64(x) ((int64_t)nearbyintf(x))
+#endif
+
 STN_INLINE float stn_scale(int64_t size, int32_t align_corners) {
     return align_corners ? (float)(size - 1) * 0.5f : (float)size * 0.5f;
 }
@@ -138,11 +156,11 @@ STN_INLINE float stn_pad(float x, int64_t size, int32_t padding, int32_t align_c
             d = -d;
             if (gmult) *gmult = -*gmult;
         }
-        const float flips = floorf(d / span);
+        const float flips = stn_floor(d / span);
         const float extra = d - flips * span;
         /* flips is integral; flips / 2 is integral iff flips is even */
         const float half = flips * 0.5f;
-        if (half != floorf(half)) {
+        if (half != stn_floor(half)) {
             x = span - extra + lo;
             if (gmult) *gmult = -*gmult;
         } else {
@@ -208,7 +226,7 @@ STN_INLINE void stn_cubic_coefficients_grad(float t, float c[4]) {
 /* Bilinear sample of one output point over all channels. */
 STN_INLINE void stn_bilinear_point(const float *in_n, float *out_n, int64_t c, int64_t in_h, int64_t in_w,
                                    int64_t out_plane, int64_t out_off, float x, float y) {
-    const float x0f = floorf(x), y0f = floorf(y);
+    const float x0f = stn_floor(x), y0f = stn_floor(y);
     const int64_t x0 = (int64_t)x0f, y0 = (int64_t)y0f;
     const float tx = x - x0f, ty = y - y0f;
     const float w_nw = (1.0f - tx) * (1.0f - ty), w_ne = tx * (1.0f - ty);
@@ -233,7 +251,7 @@ STN_INLINE void stn_bilinear_point(const float *in_n, float *out_n, int64_t c, i
 STN_INLINE void stn_bilinear_point_backward(const float *gout_n, const float *in_n, float *gin_n, int64_t c,
                                             int64_t in_h, int64_t in_w, int64_t out_plane, int64_t out_off,
                                             float x, float y, float *gx, float *gy) {
-    const float x0f = floorf(x), y0f = floorf(y);
+    const float x0f = stn_floor(x), y0f = stn_floor(y);
     const int64_t x0 = (int64_t)x0f, y0 = (int64_t)y0f;
     const float tx = x - x0f, ty = y - y0f;
     const float w_nw = (1.0f - tx) * (1.0f - ty), w_ne = tx * (1.0f - ty);
@@ -266,7 +284,7 @@ STN_INLINE void stn_bilinear_point_backward(const float *gout_n, const float *in
 /* Nearest sample / backward of one output point over all channels (x, y already through the pipeline). */
 STN_INLINE void stn_nearest_point(const float *in_n, float *out_n, int64_t c, int64_t in_h, int64_t in_w,
                                   int64_t out_plane, int64_t out_off, float x, float y) {
-    const int64_t xi = (int64_t)nearbyintf(x), yi = (int64_t)nearbyintf(y);
+    const int64_t xi = stn_round_i64(x), yi = stn_round_i64(y);
     const int inside = xi >= 0 && xi < in_w && yi >= 0 && yi < in_h;
     const int64_t plane = in_h * in_w, off = yi * in_w + xi;
     for (int64_t ch = 0; ch < c; ch++) out_n[ch * out_plane + out_off] = inside ? in_n[ch * plane + off] : 0.0f;
@@ -274,7 +292,7 @@ STN_INLINE void stn_nearest_point(const float *in_n, float *out_n, int64_t c, in
 
 STN_INLINE void stn_nearest_point_backward(const float *gout_n, float *gin_n, int64_t c, int64_t in_h, int64_t in_w,
                                            int64_t out_plane, int64_t out_off, float x, float y) {
-    const int64_t xi = (int64_t)nearbyintf(x), yi = (int64_t)nearbyintf(y);
+    const int64_t xi = stn_round_i64(x), yi = stn_round_i64(y);
     if (!gin_n || !(xi >= 0 && xi < in_w && yi >= 0 && yi < in_h)) return;
     const int64_t plane = in_h * in_w, off = yi * in_w + xi;
     for (int64_t ch = 0; ch < c; ch++) gin_n[ch * plane + off] += gout_n[ch * out_plane + out_off];
