@@ -47,7 +47,9 @@ static float *floats(int64_t count, float lo) {
     if (getenv("KBENCH_HUGE")) { /* 2 MiB-aligned, transparent huge pages asked for (TLB experiments) */
         const size_t bytes = ((size_t)count * sizeof(float) + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
         p = aligned_alloc(2u << 20, bytes);
+#ifdef MADV_HUGEPAGE /* Linux only */
         if (p) madvise(p, bytes, MADV_HUGEPAGE);
+#endif
     } else {
         p = malloc((size_t)count * sizeof(float));
     }
