@@ -23,8 +23,8 @@ run() { # name, then JMH arguments
 # Every timed call is a sample and the table shows their median (JMH sample mode, p0.50), for stn4j and the peers
 # alike: this VM's steal time throws outliers that moved the means of earlier runs' peers by 30-75 %. The tiny shape
 # (calls of a fraction of a microsecond, where a sample's own timer calls would be a large part) keeps the mean.
-# Runs are grouped by shape, stn4j's beside its peers': this VM's speed drifts over minutes (PyTorch's figures moved by
-# 30-75 % between two full runs), so the runs a ratio divides are kept minutes apart, not half an hour.
+# Runs are grouped by shape, stn4j's beside its peers': this VM's speed also drifts over minutes, so the runs a ratio
+# divides are kept minutes apart, not half an hour.
 if [ "$PROFILE" = quick ]; then
     # every target of the performance issue, once: 1 fork, short iterations (about 5 minutes)
     T=(-f 1 -wi 1 -w 500ms -i 3 -r 400ms -bm sample)
