@@ -69,6 +69,12 @@ STN_API int32_t stn_active_isa(void);
 /* Lower-case name of an ISA ("scalar", "avx2", "avx512", "neon"), or "unknown". */
 STN_API const char *stn_isa_name(int32_t isa);
 
+/* `bytes` of zeroed memory on a 2 MiB boundary with transparent huge pages asked for (Linux; a hint the system may
+ * ignore), for big tensors: see native/src/memory.c. NULL where unsupported (other systems) or on failure; free it
+ * with stn_free_huge and the same `bytes`, which returns STN_OK, or STN_E_ARG for a pointer it cannot have given. */
+STN_API void *stn_alloc_huge(int64_t bytes);
+STN_API int32_t stn_free_huge(void *p, int64_t bytes);
+
 /* grid[n, h, w] = theta[n] . (x_w, y_h, 1) for rows [row_begin, row_end). */
 STN_API int32_t stn_affine_grid_2d(int32_t isa, const float *theta, float *grid,
                                    int64_t n, int64_t h, int64_t w, int32_t align_corners,

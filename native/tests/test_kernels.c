@@ -231,6 +231,36 @@ static void test_errors(void) {
           "empty batch is fine");
 }
 
+/* stn_alloc_huge: zeroed, 2 MiB-aligned, writable to its last byte, and sampled from like any other buffer. */
+static void test_alloc_huge(void) {
+    const int64_t bytes = (3 << 20) + 12; /* not a multiple of any page size */
+    float *p = stn_alloc_huge(bytes);
+#if defined(__linux__)
+    CHECK(p != NULL, "stn_alloc_huge on Linux");
+#endif
+    if (!p) {
+        CHECK(stn_free_huge(NULL, bytes) == STN_E_ARG, "free NULL");
+        return;
+    }
+    CHECK(((uintptr_t)p & ((2u << 20) - 1)) == 0, "2 MiB alignment");
+    const int64_t count = bytes / 4;
+    int zero = 1;
+    for (int64_t i = 0; i < count; i++) zero &= p[i] == 0.0f;
+    CHECK(zero, "fresh memory reads as zero");
+    ((char *)p)[bytes - 1] = 1;
+    for (int64_t i = 0; i < count; i++) p[i] = frand(0, 1);
+    /* a 1-sample, 3-channel 512 x 512 input in the mapping: the kernels read it as they read malloc's memory */
+    float *out = alloc_f(3 * 64 * 64), *ref = alloc_f(3 * 64 * 64), *grid = alloc_f(64 * 64 * 2);
+    const float theta[6] = {0.9f, -0.3f, 0.1f, 0.25f, 0.85f, -0.05f};
+    CHECK(stn_affine_grid_2d(STN_ISA_SCALAR, theta, grid, 1, 64, 64, 0, 0, 64) == STN_OK, "grid");
+    CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, p, grid, ref, 1, 3, 512, 512, 64, 64, 0, 0, 0, 0, 64) == STN_OK, "ref");
+    CHECK(stn_grid_sample_2d(STN_ISA_AUTO, p, grid, out, 1, 3, 512, 512, 64, 64, 0, 0, 0, 0, 64) == STN_OK, "auto");
+    CHECK(close_all(out, ref, 3 * 64 * 64, 1e-5f, "huge"), "sampling from stn_alloc_huge memory");
+    CHECK(stn_free_huge((char *)p + 4096, bytes) == STN_E_ARG, "free of a pointer it did not give");
+    CHECK(stn_free_huge(p, bytes) == STN_OK, "free");
+    free(out); free(ref); free(grid);
+}
+
 int main(void) {
     printf("stn4j %s, active isa %s\n", stn_version(), stn_isa_name(stn_active_isa()));
     for (size_t k = 0; k < sizeof isas / sizeof *isas; k++)
@@ -256,6 +286,7 @@ int main(void) {
         test_sample_3d(1, 1, 1, 1, 1, 1, 2, 3, kind);
     }
     test_errors();
+    test_alloc_huge();
 #if defined(__aarch64__)
     /* On AArch64 the NEON path must exist and be the one AUTO picks (unless capped), or these tests proved nothing */
     CHECK(stn_isa_supported(STN_ISA_NEON), "NEON supported on AArch64");

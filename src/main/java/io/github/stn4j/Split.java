@@ -1,5 +1,6 @@
 package io.github.stn4j;
 
+import io.github.stn4j.internal.Memory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -176,7 +177,7 @@ final class Split {
         int chunks = (int) Math.min(Math.min(CHUNKS, rows), Math.max(2, PARTIAL_BYTES / Math.max(1, n * inSample * 4)));
         long bytes = inSample * 4;
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment scratch = arena.allocate(n * (chunks - 1) * bytes, 64); // zeroed by the arena
+            MemorySegment scratch = Memory.allocate(arena, n * (chunks - 1) * bytes); // zeroed
             MemorySegment[] partial = new MemorySegment[(int) n * chunks];
             for (int i = 0; i < partial.length; i++) {
                 long s = i / chunks, k = i % chunks;

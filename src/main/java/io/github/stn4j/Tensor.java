@@ -1,5 +1,6 @@
 package io.github.stn4j;
 
+import io.github.stn4j.internal.Memory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -48,7 +49,7 @@ public final class Tensor implements AutoCloseable {
         Arena arena = Arena.ofShared();
         MemorySegment seg;
         try {
-            seg = arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
+            seg = Memory.allocate(arena, bytes);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -62,7 +63,7 @@ public final class Tensor implements AutoCloseable {
         Objects.requireNonNull(arena, "arena");
         long[] s = checkShape(shape);
         long bytes = byteSize(s);
-        return new Tensor(arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes), s, null);
+        return new Tensor(Memory.allocate(arena, bytes), s, null);
     }
 
     /** A tensor holding a copy of {@code values}, owning its memory. */

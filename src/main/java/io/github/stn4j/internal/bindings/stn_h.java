@@ -364,6 +364,123 @@ public class stn_h {
         }
     }
 
+    private static class stn_alloc_huge {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_POINTER,
+            stn_h.C_LONG_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_alloc_huge");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void *stn_alloc_huge(int64_t bytes)
+     * }
+     */
+    public static FunctionDescriptor stn_alloc_huge$descriptor() {
+        return stn_alloc_huge.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void *stn_alloc_huge(int64_t bytes)
+     * }
+     */
+    public static MethodHandle stn_alloc_huge$handle() {
+        return stn_alloc_huge.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void *stn_alloc_huge(int64_t bytes)
+     * }
+     */
+    public static MemorySegment stn_alloc_huge$address() {
+        return stn_alloc_huge.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void *stn_alloc_huge(int64_t bytes)
+     * }
+     */
+    public static MemorySegment stn_alloc_huge(long bytes) {
+        var mh$ = stn_alloc_huge.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_alloc_huge", bytes);
+            }
+            return (MemorySegment)mh$.invokeExact(bytes);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_free_huge {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_LONG_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_free_huge");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_free_huge(void *p, int64_t bytes)
+     * }
+     */
+    public static FunctionDescriptor stn_free_huge$descriptor() {
+        return stn_free_huge.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_free_huge(void *p, int64_t bytes)
+     * }
+     */
+    public static MethodHandle stn_free_huge$handle() {
+        return stn_free_huge.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_free_huge(void *p, int64_t bytes)
+     * }
+     */
+    public static MemorySegment stn_free_huge$address() {
+        return stn_free_huge.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_free_huge(void *p, int64_t bytes)
+     * }
+     */
+    public static int stn_free_huge(MemorySegment p, long bytes) {
+        var mh$ = stn_free_huge.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_free_huge", p, bytes);
+            }
+            return (int)mh$.invokeExact(p, bytes);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class stn_affine_grid_2d {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             stn_h.C_INT,
