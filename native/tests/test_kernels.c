@@ -282,6 +282,8 @@ int main(void) {
         test_sample(1, 2, 5, 6, 3, 40, kind);
         test_sample(2, 9, 11, 13, 37, 31, kind); /* tiles cross rows; channel blocks 4 + 4 + 1 */
         test_sample(1, 6, 40, 50, 45, 47, kind); /* 3 tiles (the last partial), channel blocks 4 + 2, mostly interior */
+        test_sample(1, 3, 6, 900, 3, 1001, kind); /* rows past STN_STRIP_MIN: column strips 512 + 489 */
+        test_sample(2, 1, 4, 50, 2, 769, kind);   /* strips 400 + 369, a short input under a long output */
         test_sample_3d(2, 2, 3, 4, 5, 2, 3, 7, kind);
         test_sample_3d(1, 1, 1, 1, 1, 1, 2, 3, kind);
     }
