@@ -43,7 +43,7 @@ typedef __m256 VM;
 #define i_select(m, a, b) _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), (m)))
 #define v_iota() _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7)
 
-static inline float v_hsum(VF v) {
+STN_INLINE float v_hsum(VF v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
@@ -51,7 +51,7 @@ static inline float v_hsum(VF v) {
 }
 
 /* a = x0 y0 .. x3 y3, b = x4 y4 .. x7 y7 -> x = x0..x7, y = y0..y7 */
-static inline void v_unzip(VF a, VF b, VF *x, VF *y) {
+STN_INLINE void v_unzip(VF a, VF b, VF *x, VF *y) {
     const VF t0 = _mm256_permute2f128_ps(a, b, 0x20); /* x0 y0 x1 y1 | x4 y4 x5 y5 */
     const VF t1 = _mm256_permute2f128_ps(a, b, 0x31); /* x2 y2 x3 y3 | x6 y6 x7 y7 */
     *x = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
@@ -61,7 +61,7 @@ static inline void v_unzip(VF a, VF b, VF *x, VF *y) {
 /* p = x0 y0 x1 y1 ... x7 y7 -> x = x0..x7, y = y0..y7 */
 #define v_deinterleave(p, x, y) v_unzip(_mm256_loadu_ps(p), _mm256_loadu_ps((p) + 8), (x), (y))
 
-static inline void v_store_interleaved(float *p, VF x, VF y) {
+STN_INLINE void v_store_interleaved(float *p, VF x, VF y) {
     const VF lo = _mm256_unpacklo_ps(x, y); /* x0 y0 x1 y1 | x4 y4 x5 y5 */
     const VF hi = _mm256_unpackhi_ps(x, y); /* x2 y2 x3 y3 | x6 y6 x7 y7 */
     _mm256_storeu_ps(p, _mm256_permute2f128_ps(lo, hi, 0x20));
@@ -79,13 +79,13 @@ static inline void v_store_interleaved(float *p, VF x, VF y) {
  * shuffle. */
 
 /* part 0 = (x0 y0 x1 y1 | x4 y4 x5 y5), part 1 = (x2 y2 x3 y3 | x6 y6 x7 y7) */
-static inline void v_zip(VF x, VF y, VF *a, VF *b) {
+STN_INLINE void v_zip(VF x, VF y, VF *a, VF *b) {
     *a = _mm256_unpacklo_ps(x, y);
     *b = _mm256_unpackhi_ps(x, y);
 }
 
 /* The pixel pairs (b[o[k]], b[o[k] + 1]) of part's points, in pair order: 64-bit loads, no gather. */
-static inline VF v_load_pairs(const float *b, const int32_t *o, const int part) {
+STN_INLINE VF v_load_pairs(const float *b, const int32_t *o, const int part) {
     o += 2 * part;
     const __m128d lo = _mm_loadh_pd(_mm_castsi128_pd(_mm_loadl_epi64((const __m128i *)(const void *)(b + o[0]))),
                                     (const double *)(const void *)(b + o[1]));
@@ -98,7 +98,7 @@ static inline VF v_load_pairs(const float *b, const int32_t *o, const int part) 
 #define v_pair_sums(a, b) _mm256_hadd_ps((a), (b))
 
 /* Parts in pair order -> x = x0 .. x7, y = y0 .. y7 */
-static inline void v_unzip_pairs(VF a, VF b, VF *x, VF *y) {
+STN_INLINE void v_unzip_pairs(VF a, VF b, VF *x, VF *y) {
     *x = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
     *y = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
 }

@@ -47,7 +47,7 @@ typedef __mmask16 VM;
 #define v_hsum(v) _mm512_reduce_add_ps(v)
 
 /* a = x0 y0 .. x7 y7, b = x8 y8 .. x15 y15 -> x = x0..x15, y = y0..y15 */
-static inline void v_unzip(VF a, VF b, VF *x, VF *y) {
+STN_INLINE void v_unzip(VF a, VF b, VF *x, VF *y) {
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     *x = _mm512_permutex2var_ps(a, even, b);
@@ -56,7 +56,7 @@ static inline void v_unzip(VF a, VF b, VF *x, VF *y) {
 
 #define v_deinterleave(p, x, y) v_unzip(_mm512_loadu_ps(p), _mm512_loadu_ps((p) + 16), (x), (y))
 
-static inline void v_store_interleaved(float *p, VF x, VF y) {
+STN_INLINE void v_store_interleaved(float *p, VF x, VF y) {
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     _mm512_storeu_ps(p, _mm512_permutex2var_ps(x, lo, y));
@@ -68,12 +68,12 @@ static inline void v_store_interleaved(float *p, VF x, VF y) {
 #define m_none(m) ((m) == (VM)0)
 
 /* Pair order (see simd_avx2.h): part 0 holds the pairs of points 0 1 4 5 8 9 12 13, part 1 of 2 3 6 7 10 11 14 15. */
-static inline void v_zip(VF x, VF y, VF *a, VF *b) {
+STN_INLINE void v_zip(VF x, VF y, VF *a, VF *b) {
     *a = _mm512_unpacklo_ps(x, y);
     *b = _mm512_unpackhi_ps(x, y);
 }
 
-static inline VF v_load_pairs(const float *b, const int32_t *o, const int part) {
+STN_INLINE VF v_load_pairs(const float *b, const int32_t *o, const int part) {
     __m128d q[4];
     o += 2 * part;
     for (int k = 0; k < 4; k++)
@@ -85,12 +85,12 @@ static inline VF v_load_pairs(const float *b, const int32_t *o, const int part) 
 }
 
 /* in-lane shuffles: each 128-bit lane j holds points 4j .. 4j + 3 */
-static inline void v_unzip_pairs(VF a, VF b, VF *x, VF *y) {
+STN_INLINE void v_unzip_pairs(VF a, VF b, VF *x, VF *y) {
     *x = _mm512_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
     *y = _mm512_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
 }
 
-static inline VF v_pair_sums(VF a, VF b) {
+STN_INLINE VF v_pair_sums(VF a, VF b) {
     VF x, y;
     v_unzip_pairs(a, b, &x, &y);
     return _mm512_add_ps(x, y);

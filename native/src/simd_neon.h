@@ -24,8 +24,8 @@ typedef uint32x4_t VM;
 #define v_fmadd(a, b, c) vfmaq_f32((c), (a), (b)) /* a * b + c, fused */
 #define v_floor(v) vrndmq_f32(v)
 #define v_rint(v) vrndnq_f32(v) /* to nearest, ties to even */
-static inline VF v_max(VF a, VF b) { return vbslq_f32(vcgtq_f32(a, b), a, b); } /* NaN in a -> b, as maxps */
-static inline VF v_min(VF a, VF b) { return vbslq_f32(vcltq_f32(a, b), a, b); } /* NaN in a -> b, as minps */
+STN_INLINE VF v_max(VF a, VF b) { return vbslq_f32(vcgtq_f32(a, b), a, b); } /* NaN in a -> b, as maxps */
+STN_INLINE VF v_min(VF a, VF b) { return vbslq_f32(vcltq_f32(a, b), a, b); } /* NaN in a -> b, as minps */
 #define v_abs(v) vabsq_f32(v)
 #define m_lt(a, b) vcltq_f32((a), (b))
 #define m_le(a, b) vcleq_f32((a), (b))
@@ -46,26 +46,26 @@ static inline VF v_min(VF a, VF b) { return vbslq_f32(vcltq_f32(a, b), a, b); } 
 #define i_mullo(a, b) vmulq_s32((a), (b))
 #define i_store(p, v) vst1q_s32((int32_t *)(p), (v))
 #define i_select(m, a, b) vbslq_s32((m), (b), (a)) /* m ? b : a */
-static inline VF v_iota(void) {
+STN_INLINE VF v_iota(void) {
     static const float iota[4] = {0, 1, 2, 3};
     return vld1q_f32(iota);
 }
 #define v_hsum(v) vaddvq_f32(v)
 
 /* a = x0 y0 x1 y1, b = x2 y2 x3 y3 -> x = x0..x3, y = y0..y3 */
-static inline void v_unzip(VF a, VF b, VF *x, VF *y) {
+STN_INLINE void v_unzip(VF a, VF b, VF *x, VF *y) {
     *x = vuzp1q_f32(a, b);
     *y = vuzp2q_f32(a, b);
 }
 
 /* p = x0 y0 x1 y1 x2 y2 x3 y3 -> x = x0..x3, y = y0..y3 */
-static inline void v_deinterleave(const float *p, VF *x, VF *y) {
+STN_INLINE void v_deinterleave(const float *p, VF *x, VF *y) {
     const float32x4x2_t t = vld2q_f32(p);
     *x = t.val[0];
     *y = t.val[1];
 }
 
-static inline void v_store_interleaved(float *p, VF x, VF y) {
+STN_INLINE void v_store_interleaved(float *p, VF x, VF y) {
     float32x4x2_t t;
     t.val[0] = x;
     t.val[1] = y;
@@ -78,12 +78,12 @@ static inline void v_store_interleaved(float *p, VF x, VF y) {
 #define m_none(m) (vmaxvq_u32(m) == 0)
 
 /* Pair order (see simd_avx2.h): part 0 holds the pairs of points 0 1, part 1 of 2 3. */
-static inline void v_zip(VF x, VF y, VF *a, VF *b) {
+STN_INLINE void v_zip(VF x, VF y, VF *a, VF *b) {
     *a = vzip1q_f32(x, y);
     *b = vzip2q_f32(x, y);
 }
 
-static inline VF v_load_pairs(const float *b, const int32_t *o, const int part) {
+STN_INLINE VF v_load_pairs(const float *b, const int32_t *o, const int part) {
     o += 2 * part;
     return vcombine_f32(vld1_f32(b + o[0]), vld1_f32(b + o[1]));
 }
@@ -97,7 +97,7 @@ typedef float32x4_t QF;
 #define q_load2(p) vcombine_f32(vld1_f32(p), vdup_n_f32(0.0f))
 #define q_store4(p, v) vst1q_f32((p), (v))
 #define q_store2(p, v) vst1_f32((p), vget_low_f32(v))
-static inline QF q_set(float a, float b, float c, float d) {
+STN_INLINE QF q_set(float a, float b, float c, float d) {
     const float v[4] = {a, b, c, d};
     return vld1q_f32(v);
 }
@@ -105,8 +105,8 @@ static inline QF q_set(float a, float b, float c, float d) {
 #define q_add(a, b) vaddq_f32((a), (b))
 #define q_mul(a, b) vmulq_f32((a), (b))
 #define q_fmadd(a, b, c) vfmaq_f32((c), (a), (b))
-static inline float q_sum2(QF v) { return vgetq_lane_f32(v, 0) + vgetq_lane_f32(v, 1); }
-static inline float q_sum4(QF v) {
+STN_INLINE float q_sum2(QF v) { return vgetq_lane_f32(v, 0) + vgetq_lane_f32(v, 1); }
+STN_INLINE float q_sum4(QF v) {
     return (vgetq_lane_f32(v, 0) + vgetq_lane_f32(v, 2)) + (vgetq_lane_f32(v, 1) + vgetq_lane_f32(v, 3));
 }
 

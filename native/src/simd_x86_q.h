@@ -18,9 +18,9 @@ typedef __m128 QF;
 #define q_mul(a, b) _mm_mul_ps((a), (b))
 #define q_fmadd(a, b, c) _mm_fmadd_ps((a), (b), (c))
 /* lane 0 + lane 1 (the other lanes are ignored) */
-static inline float q_sum2(QF v) { return _mm_cvtss_f32(_mm_add_ss(v, _mm_movehdup_ps(v))); }
+STN_INLINE float q_sum2(QF v) { return _mm_cvtss_f32(_mm_add_ss(v, _mm_movehdup_ps(v))); }
 /* (lane 0 + lane 2) + (lane 1 + lane 3) */
-static inline float q_sum4(QF v) {
+STN_INLINE float q_sum4(QF v) {
     const QF s = _mm_add_ps(v, _mm_movehl_ps(v, v));
     return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
