@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every backend against the specification (JAVA_SCALAR) over a matrix of shapes whose sizes (1, 2, 7, 13, 33, 207) are
- * not multiples of any vector width, every mode, padding and align_corners, 2-D and 3-D, forward and both gradients,
+ * Every backend against the specification (JAVA_SCALAR) over a matrix of shapes whose sizes (1, 2, 7, 13, 33, 207, and
+ * rows of 1001 for the native forward's column strips) are not multiples of any vector width, every mode, padding and align_corners, 2-D and 3-D, forward and both gradients,
  * on ordinary grids and on grids mixed with hostile values (NaN, ±Inf, ±1e30, denormals, exact ±1 and half-pixel
  * edges). Tolerances are relative to max(1, max |reference|): 1e-5 forward (5e-5 bicubic), and for gradients, which
  * are sums over many output points or channels, 1e-5 times the square root of the number of terms (at least 1e-4).
@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CrossBackendTest {
     // {n, c, inH, inW, outH, outW}
     static final long[][] SHAPES_2D = {{1, 1, 1, 1, 1, 1}, {2, 3, 7, 13, 2, 33}, {1, 2, 13, 7, 7, 207},
-        {2, 1, 33, 2, 13, 1}, {1, 17, 2, 207, 1, 13}, {3, 2, 1, 33, 33, 7}};
+        {2, 1, 33, 2, 13, 1}, {1, 17, 2, 207, 1, 13}, {3, 2, 1, 33, 33, 7},
+        {1, 2, 5, 900, 3, 1001}}; // the last: rows long enough for the forward's column strips
     // {n, c, inD, inH, inW, outD, outH, outW}
     static final long[][] SHAPES_3D = {{1, 2, 7, 1, 13, 2, 7, 3}, {2, 1, 2, 7, 3, 1, 13, 2}, {1, 1, 1, 1, 1, 1, 1, 1},
         {1, 3, 2, 2, 33, 2, 1, 33}};
