@@ -13,7 +13,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every backend against the specification (JAVA_SCALAR) over a matrix of shapes whose sizes (1, 2, 7, 13, 33, 207, and
- * rows of 1001 for the native forward's column strips) are not multiples of any vector width, every mode, padding and align_corners, 2-D and 3-D, forward and both gradients,
+ * rows of 1001 for the native forward's column strips) are not multiples of any vector width, every mode, padding and
+ * align_corners, 2-D and 3-D, forward and both gradients,
  * on ordinary grids and on grids mixed with hostile values (NaN, ±Inf, ±1e30, denormals, exact ±1 and half-pixel
  * edges). Tolerances are relative to max(1, max |reference|): 1e-5 forward (5e-5 bicubic), and for gradients, which
  * are sums over many output points or channels, 1e-5 times the square root of the number of terms (at least 1e-4).
