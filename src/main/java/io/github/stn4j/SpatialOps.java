@@ -5,6 +5,7 @@ import static io.github.stn4j.internal.Checks.ANY;
 import io.github.stn4j.internal.Backends;
 import io.github.stn4j.internal.Checks;
 import io.github.stn4j.internal.Kernels;
+import io.github.stn4j.internal.Memory;
 import io.github.stn4j.internal.NativeKernels;
 import io.github.stn4j.internal.NativeLoader;
 import java.lang.foreign.MemorySegment;
@@ -283,7 +284,7 @@ public final class SpatialOps {
         long n = input.size(0), rows = rows(grid), perRow = input.size(1) * grid.size(grid.rank() - 2);
         MemorySegment gin = gradInput == null ? null : gradInput.segment();
         if (Split.serialBackward(n, rows, perRow, gin != null)) {
-            if (gin != null) gin.fill((byte) 0); // the kernels accumulate into it (Split's tasks zero their own parts)
+            if (gin != null) Memory.zero(gin); // the kernels accumulate into it (Split's tasks zero their own parts)
             if (n > 0 && rows > 0) backwardPiece(gradOutput, input, grid, gin, gradGrid, mode, padding, alignCorners, 0, n, 0, rows);
         } else {
             boolean here = !Split.shareable(gradOutput, input, grid, gradInput, gradGrid, null);

@@ -165,7 +165,7 @@ final class Split {
             run(ranges, here, (n0, n1, r0, r1) -> {
                 MemorySegment g = gradInput == null ? null
                         : gradInput.asSlice(n0 * inSample * 4, (n1 - n0) * inSample * 4);
-                if (g != null) g.fill((byte) 0); // whole samples (rows are never split here): this task's slice
+                if (g != null) Memory.zero(g); // whole samples (rows are never split here): this task's slice
                 piece.run(g, n0, n1, r0, r1);
             });
             return;
@@ -193,7 +193,7 @@ final class Split {
             forRange(ranges.size(), here, (from, to) -> {
                 for (int i = from; i < to; i++) {
                     Range r = ranges.get(i);
-                    if (i % chunks == 0) partial[i].fill((byte) 0);
+                    if (i % chunks == 0) Memory.zero(partial[i]);
                     piece.run(partial[i], r.n0, r.n1, r.r0, r.r1);
                 }
             });

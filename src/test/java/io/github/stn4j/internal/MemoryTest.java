@@ -41,6 +41,36 @@ class MemoryTest {
     }
 
     @Test
+    void zeroClearsEveryByteAndChecksLikeFill() throws InterruptedException {
+        for (long bytes : new long[] {Memory.MEMSET_MIN_BYTES + 5, 1000}) { // the memset path, then fill
+            Arena arena = Arena.ofConfined();
+            MemorySegment whole = arena.allocate(bytes + 2);
+            MemorySegment seg = whole.asSlice(1, bytes); // unaligned, with a guard byte on each side
+            whole.fill((byte) 0x5A);
+            Memory.zero(seg);
+            assertEquals(-1, seg.mismatch(arena.allocate(bytes)), "every byte zero (" + bytes + ")");
+            assertEquals(0x5A, whole.get(ValueLayout.JAVA_BYTE, 0), "nothing before the segment");
+            assertEquals(0x5A, whole.get(ValueLayout.JAVA_BYTE, bytes + 1), "nothing after it");
+            MemorySegment readOnly = seg.asReadOnly(); // refused as fill refuses it
+            assertEquals(assertThrows(RuntimeException.class, () -> readOnly.fill((byte) 0)).getClass(),
+                    assertThrows(RuntimeException.class, () -> Memory.zero(readOnly)).getClass());
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread other = new Thread(() -> {
+                try {
+                    Memory.zero(seg);
+                } catch (Throwable e) {
+                    thrown.set(e);
+                }
+            });
+            other.start();
+            other.join();
+            assertTrue(thrown.get() instanceof WrongThreadException, String.valueOf(thrown.get()));
+            arena.close();
+            assertThrows(IllegalStateException.class, () -> Memory.zero(seg));
+        }
+    }
+
+    @Test
     void smallBuffersTakeTheArenaPath() {
         assertFalse(Memory.hugePages(Memory.HUGE_MIN_BYTES - 1));
         try (Arena arena = Arena.ofConfined()) {
