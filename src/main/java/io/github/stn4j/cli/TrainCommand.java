@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "train", description = {
         "Train a classifier on distorted Fashion-MNIST (or MNIST) and report its test error.",
-        "The last line is exactly 'test error: X.XX%'."})
+        "The last line is exactly 'test error: X.XX%%'."})
 final class TrainCommand implements Callable<Integer> {
     /** Where Debian's dataset-fashion-mnist package puts the data. */
     static final Path SYSTEM_DATA = Path.of("/usr/share/datasets/fashion-mnist");
