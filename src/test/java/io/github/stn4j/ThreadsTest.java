@@ -118,6 +118,7 @@ class ThreadsTest {
                 }
             }
         }
+        heapTensorsToo(b, ops);
         // affine grid and its backward, split over samples and rows
         float[] theta = new float[16 * 6];
         for (int i = 0; i < theta.length; i++) theta[i] = (float) Math.sin(i);
@@ -129,5 +130,55 @@ class ThreadsTest {
         assertArrayEquals(g1, ops.affineGrid(Tensor.of(theta, 16, 2, 3), size, false).toArray(), b + " affine grid");
         assertArrayEquals(t1, ops.affineGridBackward(Tensor.of(g1, 16, 64, 70, 2), size, false).toArray(),
                 b + " affine grid backward");
+    }
+
+    private static Tensor heap(float[] values, long... shape) {
+        return Tensor.wrap(java.lang.foreign.MemorySegment.ofArray(values), shape);
+    }
+
+    /**
+     * The same with float[]-backed tensors given as outputs, which native backends stage through native copies: each
+     * task must copy back only the rows it wrote (N = 1 splits a sample's rows over the threads; a whole-buffer copy
+     * back lost most of a 2-thread forward), 2-D and 3-D, forward, both gradients and the affine grid.
+     */
+    private static void heapTensorsToo(Backend b, SpatialOps ops) {
+        Random rnd = new Random(5);
+        float[] in = new float[3 * 90 * 110], go = new float[3 * 120 * 130], grid = new float[120 * 130 * 2];
+        for (int i = 0; i < in.length; i++) in[i] = rnd.nextFloat() * 2 - 1;
+        for (int i = 0; i < go.length; i++) go[i] = rnd.nextFloat() * 2 - 1;
+        for (int i = 0; i < grid.length; i++) grid[i] = rnd.nextFloat() * 2.4f - 1.2f;
+        float[] in3 = new float[2 * 16 * 40 * 40], go3 = new float[2 * 16 * 40 * 40], grid3 = new float[16 * 40 * 40 * 3];
+        for (int i = 0; i < in3.length; i++) in3[i] = rnd.nextFloat() * 2 - 1;
+        for (int i = 0; i < go3.length; i++) go3[i] = rnd.nextFloat() * 2 - 1;
+        for (int i = 0; i < grid3.length; i++) grid3[i] = rnd.nextFloat() * 2.4f - 1.2f;
+        float[] theta = {0.9f, -0.3f, 0.1f, 0.25f, 0.85f, -0.05f};
+        float[][] ref = null;
+        for (int threads = 1; threads <= 3; threads++) {
+            Parallel.setThreads(threads);
+            float[] out = new float[go.length], gi = new float[in.length], gg = new float[grid.length];
+            ops.gridSample(heap(in, 1, 3, 90, 110), heap(grid, 1, 120, 130, 2), Interpolation.BILINEAR,
+                    Padding.ZEROS, false, heap(out, 1, 3, 120, 130));
+            ops.gridSampleBackward(heap(go, 1, 3, 120, 130), heap(in, 1, 3, 90, 110), heap(grid, 1, 120, 130, 2),
+                    Interpolation.BILINEAR, Padding.ZEROS, false, heap(gi, 1, 3, 90, 110), heap(gg, 1, 120, 130, 2));
+            float[] out3 = new float[go3.length], gi3 = new float[in3.length], gg3 = new float[grid3.length];
+            ops.gridSample(heap(in3, 1, 2, 16, 40, 40), heap(grid3, 1, 16, 40, 40, 3), Interpolation.BILINEAR,
+                    Padding.BORDER, false, heap(out3, 1, 2, 16, 40, 40));
+            ops.gridSampleBackward(heap(go3, 1, 2, 16, 40, 40), heap(in3, 1, 2, 16, 40, 40),
+                    heap(grid3, 1, 16, 40, 40, 3), Interpolation.BILINEAR, Padding.BORDER, false,
+                    heap(gi3, 1, 2, 16, 40, 40), heap(gg3, 1, 16, 40, 40, 3));
+            float[] ag = new float[300 * 400 * 2];
+            ops.affineGrid(heap(theta, 1, 2, 3), new long[] {1, 1, 300, 400}, false, heap(ag, 1, 300, 400, 2));
+            float[][] now = {out, gi, gg, out3, gi3, gg3, ag};
+            if (ref == null) {
+                ref = now;
+                Tensor spec = SpatialOps.of(Backend.JAVA_SCALAR).gridSample(Tensor.of(in, 1, 3, 90, 110),
+                        Tensor.of(grid, 1, 120, 130, 2), Interpolation.BILINEAR, Padding.ZEROS, false);
+                Approx.assertClose(out, spec.toArray(), 5e-5, b + " heap forward vs spec");
+            } else {
+                for (int k = 0; k < now.length; k++) {
+                    assertArrayEquals(ref[k], now[k], b + " heap tensors, threads=" + threads + ", output " + k);
+                }
+            }
+        }
     }
 }
