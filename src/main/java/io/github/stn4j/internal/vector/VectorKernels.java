@@ -241,8 +241,14 @@ public final class VectorKernels extends JavaScalarKernels {
                     vyx = gy.fma(x, vyx);
                     vy1 = vy1.add(gy);
                 }
-                float sxx = vxx.reduceLanes(VectorOperators.ADD), sx1 = vx1.reduceLanes(VectorOperators.ADD);
-                float syx = vyx.reduceLanes(VectorOperators.ADD), sy1 = vy1.reduceLanes(VectorOperators.ADD);
+                // lane order, not reduceLanes(ADD), whose order is unspecified (see VectorGemm.dot)
+                float sxx = 0f, sx1 = 0f, syx = 0f, sy1 = 0f;
+                for (int lane = 0; lane < L; lane++) {
+                    sxx += vxx.lane(lane);
+                    sx1 += vx1.lane(lane);
+                    syx += vyx.lane(lane);
+                    sy1 += vy1.lane(lane);
+                }
                 for (; j < W; j++) {
                     sxx += row[2 * j] * bx[j];
                     sx1 += row[2 * j];
