@@ -28,7 +28,7 @@ public final class Memory {
 
     /** {@code bytes} zeroed bytes, 64-byte aligned at least, owned by {@code arena}. */
     public static MemorySegment allocate(Arena arena, long bytes) {
-        if (bytes >= HUGE_MIN_BYTES && HUGE_PAGES && NativeLoader.isLoaded()) {
+        if (hugePages(bytes)) {
             MemorySegment p = stn_h.stn_alloc_huge(bytes);
             if (!p.equals(MemorySegment.NULL)) {
                 try {
@@ -80,7 +80,7 @@ public final class Memory {
         s.fill((byte) 0);
     }
 
-    /** Whether a buffer of {@code bytes} would come from the huge-page path (for tests and {@code info}). */
+    /** Whether a buffer of {@code bytes} takes the huge-page path (unless the mapping itself fails). */
     public static boolean hugePages(long bytes) {
         return bytes >= HUGE_MIN_BYTES && HUGE_PAGES && NativeLoader.isLoaded();
     }

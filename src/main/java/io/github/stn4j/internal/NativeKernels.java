@@ -195,7 +195,7 @@ public final class NativeKernels implements Kernels {
                                  long rowFloats, long r0, long r1) {
         if (staged == target) return;
         if (r0 == 0 && r1 * rowFloats == planeFloats) { // every row: one copy
-            target.copyFrom(staged);
+            back(staged, target);
             return;
         }
         long first = r0 * rowFloats * Float.BYTES, bytes = (r1 - r0) * rowFloats * Float.BYTES;
