@@ -56,6 +56,17 @@ public final class Parallel {
         old.shutdown();
     }
 
+    /**
+     * Frees the scratch buffer a backward pass keeps for the next call. A backward with an input gradient and fewer
+     * than 8 samples, split over rows, scatters parts of each sample into partial buffers that are summed in a fixed
+     * order (the bits do not depend on the thread count); the last buffer (at most 64 MiB: 12 MiB for one
+     * 3 x 1024 x 1024 sample) is kept, so that the next call does not pay for fresh pages. Calls that are running keep
+     * theirs until they end.
+     */
+    public static void releaseScratch() {
+        Split.releaseSpare();
+    }
+
     /** A task over the index range [from, to). */
     public interface RangeTask {
         void run(int from, int to);

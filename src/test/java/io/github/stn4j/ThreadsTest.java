@@ -132,6 +132,45 @@ class ThreadsTest {
                 b + " affine grid backward");
     }
 
+    /**
+     * The backward's partial buffer is kept between calls (Parallel.releaseScratch frees it): a kept buffer holds the
+     * previous call's sums, so each call must start from zeros. A, then B (bigger), then a smaller C that reuses a
+     * prefix of B's buffer, then A again: every result as from a fresh buffer.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void keptPartialBufferStartsClean(Backend b) {
+        SpatialOps ops = TestBackends.ops(b);
+        Parallel.setThreads(2);
+        long[][] shapes = {{1, 3, 70, 90, 130, 128}, {2, 4, 80, 96, 100, 120}, {1, 2, 40, 50, 90, 64}};
+        Tensor[][] data = new Tensor[shapes.length][];
+        float[][][] fresh = new float[shapes.length][][];
+        for (int k = 0; k < shapes.length; k++) {
+            long[] s = shapes[k];
+            Random rnd = new Random(11 + k);
+            float[] in = new float[(int) (s[0] * s[1] * s[2] * s[3])], go = new float[(int) (s[0] * s[1] * s[4] * s[5])];
+            float[] grid = new float[(int) (s[0] * s[4] * s[5] * 2)];
+            for (int i = 0; i < in.length; i++) in[i] = rnd.nextFloat() * 2 - 1;
+            for (int i = 0; i < go.length; i++) go[i] = rnd.nextFloat() * 2 - 1;
+            for (int i = 0; i < grid.length; i++) grid[i] = rnd.nextFloat() * 2.4f - 1.2f;
+            data[k] = new Tensor[] {Tensor.of(go, s[0], s[1], s[4], s[5]), Tensor.of(in, s[0], s[1], s[2], s[3]),
+                    Tensor.of(grid, s[0], s[4], s[5], 2)};
+            Parallel.releaseScratch();
+            fresh[k] = backward(ops, data[k]);
+        }
+        Parallel.releaseScratch();
+        for (int k : new int[] {0, 1, 2, 0}) {
+            float[][] now = backward(ops, data[k]);
+            assertArrayEquals(fresh[k][0], now[0], b + " shape " + k + " after other calls: grad input");
+            assertArrayEquals(fresh[k][1], now[1], b + " shape " + k + " after other calls: grad grid");
+        }
+    }
+
+    private static float[][] backward(SpatialOps ops, Tensor[] d) {
+        GridSampleGrads g = ops.gridSampleBackward(d[0], d[1], d[2], Interpolation.BILINEAR, Padding.ZEROS, false);
+        return new float[][] {g.input().toArray(), g.grid().toArray()};
+    }
+
     private static Tensor heap(float[] values, long... shape) {
         return Tensor.wrap(java.lang.foreign.MemorySegment.ofArray(values), shape);
     }
