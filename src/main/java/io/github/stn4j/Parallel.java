@@ -57,14 +57,14 @@ public final class Parallel {
     }
 
     /**
-     * Frees the scratch buffer a backward pass keeps for the next call. A backward with an input gradient and fewer
-     * than 8 samples, split over rows, scatters parts of each sample into partial buffers that are summed in a fixed
-     * order (the bits do not depend on the thread count); the last buffer (at most 64 MiB: 12 MiB for one
-     * 3 x 1024 x 1024 sample) is kept, so that the next call does not pay for fresh pages. Calls that are running keep
+     * Frees the native scratch buffers kept between calls (at most 64 MiB each), so that the next call does not pay for
+     * fresh pages: the partial input gradients of a backward with fewer than 8 samples, split over rows (summed in a
+     * fixed order, so the bits do not depend on the thread count; 12 MiB for one 3 x 1024 x 1024 sample), and the
+     * native copies of {@code float[]}-backed tensors that the native backends work on. Calls that are running keep
      * theirs until they end.
      */
     public static void releaseScratch() {
-        Split.releaseSpare();
+        io.github.stn4j.internal.Scratch.releaseAll();
     }
 
     /** A task over the index range [from, to). */

@@ -1,12 +1,12 @@
 package io.github.stn4j;
 
 import io.github.stn4j.internal.Memory;
+import io.github.stn4j.internal.Scratch;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * How {@link SpatialOps} splits one call over {@link Parallel}'s threads: over samples and output rows, so that N = 1
@@ -20,8 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * 0 scatters into the input gradient itself, every other chunk into its own zeroed partial buffer, and the
  * partials are added to it in chunk order. Calls with less than {@value #MIN_WORK} output values are not split at all.
  * The tasks zero the input gradient and the partial buffer they own (the caller zeroes it only for a serial call), so
- * that runs in parallel. One partial buffer of at most {@value #SPARE_BYTES} bytes is kept for the next call (see
- * {@link #releaseSpare}).
+ * that runs in parallel. The partial buffers come from {@link Scratch#PARTIALS}, kept for the next call.
  */
 final class Split {
     static final int WHOLE_SAMPLES = 8;
@@ -33,47 +32,7 @@ final class Split {
     private static final ThreadLocal<float[][]> SUM_BUFFERS =
             ThreadLocal.withInitial(() -> new float[][] {new float[SUM_BLOCK], new float[SUM_BLOCK]});
 
-    /**
-     * The largest partial buffer kept between calls. A fresh buffer costs page faults and the kernel's zeroing on first
-     * touch, paid inside the chunk that scatters into it: large (1 x 3 x 1024 x 1024) backward, 2 threads, chunk 1 took
-     * 21-26 ms against chunk 0's 19 ms, and the call waited for it. A kept buffer is zeroed by its chunk's task
-     * (memset, about the cost of chunk 0 zeroing its input gradient), so the two chunks start level.
-     */
-    static final long SPARE_BYTES = 64L << 20;
-
-    /** A partial buffer and the arena that owns it. */
-    private record Spare(Arena arena, MemorySegment segment) {}
-
-    /** At most one buffer, taken by one call at a time (concurrent calls allocate their own). */
-    private static final AtomicReference<Spare> SPARE = new AtomicReference<>();
-
     private Split() {}
-
-    /** Frees the partial buffer kept between backward calls, if any (a running call keeps its own until it ends). */
-    static void releaseSpare() {
-        Spare s = SPARE.getAndSet(null);
-        if (s != null) s.arena.close();
-    }
-
-    /** A buffer of at least {@code bytes} (not zeroed when reused): the kept one when it is big enough. */
-    private static Spare takeSpare(long bytes) {
-        Spare s = SPARE.getAndSet(null);
-        if (s != null && s.segment.byteSize() >= bytes) return s;
-        if (s != null) s.arena.close();
-        Arena arena = Arena.ofShared();
-        try {
-            return new Spare(arena, Memory.allocate(arena, bytes));
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
-    }
-
-    /** Keeps {@code s} for the next call if it is small enough and no other call kept one meanwhile; else frees it. */
-    private static void giveSpare(Spare s) {
-        if (s.segment.byteSize() <= SPARE_BYTES && SPARE.compareAndSet(null, s)) return;
-        s.arena.close();
-    }
 
     interface Piece {
         void run(long n0, long n1, long r0, long r1);
@@ -163,6 +122,17 @@ final class Split {
         return Parallel.threads() == 1 && (!hasGradInput || n >= WHOLE_SAMPLES || rows == 1);
     }
 
+    /** Whether {@link #forward} would split the call into pieces of whole samples. */
+    static boolean wholeSamples(long n, long rows, long perRow) {
+        return !serial(n, rows, perRow) && n >= Parallel.threads() * 4L;
+    }
+
+    /** Whether {@link #backward} would split the call into pieces of whole samples. */
+    static boolean wholeSamplesBackward(long n, long rows, long perRow, boolean hasGradInput) {
+        if (serialBackward(n, rows, perRow, hasGradInput) || n * rows * perRow < MIN_WORK) return false;
+        return hasGradInput ? n >= WHOLE_SAMPLES || rows == 1 : n >= Parallel.threads() * 4L;
+    }
+
     static void forward(long n, long rows, long perRow, Piece piece) {
         if (n == 0 || rows == 0) return;
         int threads = Parallel.threads();
@@ -219,9 +189,10 @@ final class Split {
         // chunks 1.. to it in order: the same additions as summing chunk 0's own buffer first, one buffer less.
         int chunks = (int) Math.min(Math.min(CHUNKS, rows), Math.max(2, PARTIAL_BYTES / Math.max(1, n * inSample * 4)));
         long bytes = inSample * 4;
-        Spare spare = takeSpare(n * (chunks - 1) * bytes);
-        try {
-            MemorySegment scratch = spare.segment;
+        // the lease is given back after a failure too: every task has stopped by then (forRange returns or throws
+        // only then), and the next call zeroes what it uses
+        try (Scratch.Lease lease = Scratch.PARTIALS.take(n * (chunks - 1) * bytes)) {
+            MemorySegment scratch = lease.segment();
             MemorySegment[] partial = new MemorySegment[(int) n * chunks];
             for (int i = 0; i < partial.length; i++) {
                 long s = i / chunks, k = i % chunks;
@@ -261,10 +232,6 @@ final class Split {
                     }
                 }
             });
-        } finally {
-            // after a failure too: every task has stopped (forRange returns or throws only then), and the next call
-            // zeroes what it uses
-            giveSpare(spare);
         }
     }
 }

@@ -166,6 +166,49 @@ class ThreadsTest {
         }
     }
 
+    /**
+     * float[]-backed tensors give the bits of native ones: native backends copy them through native memory once per
+     * call (serial calls, pieces of rows) or per piece (pieces of whole samples), 1 and 2 threads, N = 1 and N = 16.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void heapTensorsGiveTheBitsOfNativeOnes(Backend b) {
+        SpatialOps ops = TestBackends.ops(b);
+        for (long[] s : new long[][] {{1, 3, 70, 90, 130, 128}, {16, 2, 33, 31, 32, 40}}) {
+            Random rnd = new Random(7);
+            float[] in = new float[(int) (s[0] * s[1] * s[2] * s[3])], go = new float[(int) (s[0] * s[1] * s[4] * s[5])];
+            float[] grid = new float[(int) (s[0] * s[4] * s[5] * 2)], theta = new float[(int) s[0] * 6];
+            for (int i = 0; i < in.length; i++) in[i] = rnd.nextFloat() * 2 - 1;
+            for (int i = 0; i < go.length; i++) go[i] = rnd.nextFloat() * 2 - 1;
+            for (int i = 0; i < grid.length; i++) grid[i] = rnd.nextFloat() * 2.4f - 1.2f;
+            for (int i = 0; i < theta.length; i++) theta[i] = rnd.nextFloat() * 2 - 1;
+            long[] is = {s[0], s[1], s[2], s[3]}, os = {s[0], s[1], s[4], s[5]}, gs = {s[0], s[4], s[5], 2};
+            for (int threads = 1; threads <= 2; threads++) {
+                Parallel.setThreads(threads);
+                String what = b + " N=" + s[0] + " threads=" + threads;
+                float[] ag = ops.affineGrid(Tensor.of(theta, s[0], 2, 3), os, false).toArray(), agH = new float[grid.length];
+                ops.affineGrid(heap(theta, s[0], 2, 3), os, false, heap(agH, gs));
+                assertArrayEquals(ag, agH, what + ": affine grid");
+                float[] gt = ops.affineGridBackward(Tensor.of(grid, gs), os, false).toArray(), gtH = new float[theta.length];
+                ops.affineGridBackward(heap(grid, gs), os, false, heap(gtH, s[0], 2, 3));
+                assertArrayEquals(gt, gtH, what + ": affine grid backward");
+                for (Interpolation mode : Interpolation.values()) {
+                    float[] out = ops.gridSample(Tensor.of(in, is), Tensor.of(grid, gs), mode, Padding.BORDER, false)
+                            .toArray(), outH = new float[go.length];
+                    ops.gridSample(heap(in, is), heap(grid, gs), mode, Padding.BORDER, false, heap(outH, os));
+                    assertArrayEquals(out, outH, what + " " + mode + ": forward");
+                    GridSampleGrads g = ops.gridSampleBackward(Tensor.of(go, os), Tensor.of(in, is), Tensor.of(grid, gs),
+                            mode, Padding.BORDER, false);
+                    float[] gi = new float[in.length], gg = new float[grid.length];
+                    ops.gridSampleBackward(heap(go, os), heap(in, is), heap(grid, gs), mode, Padding.BORDER, false,
+                            heap(gi, is), heap(gg, gs));
+                    assertArrayEquals(g.input().toArray(), gi, what + " " + mode + ": grad input");
+                    assertArrayEquals(g.grid().toArray(), gg, what + " " + mode + ": grad grid");
+                }
+            }
+        }
+    }
+
     private static float[][] backward(SpatialOps ops, Tensor[] d) {
         GridSampleGrads g = ops.gridSampleBackward(d[0], d[1], d[2], Interpolation.BILINEAR, Padding.ZEROS, false);
         return new float[][] {g.input().toArray(), g.grid().toArray()};

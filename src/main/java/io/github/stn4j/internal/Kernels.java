@@ -9,6 +9,14 @@ import java.lang.foreign.MemorySegment;
  * may trust their arguments: {@link io.github.stn4j.SpatialOps} checks every shape, size and segment first.
  */
 public interface Kernels {
+    /**
+     * Whether these kernels read and write only native memory, so that heap-backed segments are copied through native
+     * buffers on every call (then {@link io.github.stn4j.SpatialOps} copies them once for a call it splits).
+     */
+    default boolean nativeMemoryOnly() {
+        return false;
+    }
+
     /** Writes grid rows [rowBegin, rowEnd) of every sample (rows of H). */
     void affineGrid(MemorySegment theta, MemorySegment grid, long n, long h, long w, boolean alignCorners,
                     long rowBegin, long rowEnd);

@@ -8,7 +8,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The C kernels for one ISA, through the jextract-shaped bindings. A plain downcall only accepts native memory, so
- * heap-backed tensors are staged through a temporary native copy (outputs copied back).
+ * heap-backed segments are staged through a temporary native copy (outputs copied back). SpatialOps passes them here
+ * only for pieces of whole samples (each piece copies its own samples); otherwise it stages the whole call once.
  */
 public final class NativeKernels implements Kernels {
     private final int isa;
@@ -19,6 +20,11 @@ public final class NativeKernels implements Kernels {
             throw new IllegalStateException("the CPU does not support native ISA " + isaName(isa));
         }
         this.isa = isa;
+    }
+
+    @Override
+    public boolean nativeMemoryOnly() {
+        return true;
     }
 
     /** The ISA that the library's automatic choice uses (STN4J_MAX_ISA caps it). */
