@@ -16,7 +16,8 @@ import java.util.List;
  * a scatter-add: to keep it bitwise identical for any number of threads, its split depends only on the shape, never
  * on the thread count. With {@value #WHOLE_SAMPLES} or more samples every task owns whole samples (each sample's
  * gradient is summed by one task, in row order, as in one thread). With fewer, each sample's rows are cut into up to
- * {@value #CHUNKS} fixed chunks (fewer for large inputs, so that partials stay near 32 MiB, never fewer than 2): chunk
+ * {@value #CHUNKS} fixed chunks (fewer for large inputs, so that partials stay near 32 MiB, never fewer than 2), each
+ * made of up to {@value #BLOCKS_PER_CHUNK} blocks of rows interleaved with the other chunks' blocks: chunk
  * 0 scatters into the input gradient itself, every other chunk into its own zeroed partial buffer, and the
  * partials are added to it in chunk order. Calls with less than {@value #MIN_WORK} output values are not split at all.
  * The tasks zero the input gradient and the partial buffer they own (the caller zeroes it only for a serial call), so
@@ -25,6 +26,8 @@ import java.util.List;
 final class Split {
     static final int WHOLE_SAMPLES = 8;
     static final int CHUNKS = 8;
+    /** Row blocks each chunk of a sample is made of (fewer when the sample has too few rows). */
+    static final int BLOCKS_PER_CHUNK = 8;
     static final long MIN_WORK = 1 << 15;
     static final long PARTIAL_BYTES = 32L << 20;
     /** Elements per block of the partial sum, and the per-thread arrays it runs through (32 KiB, reused). */
@@ -199,17 +202,19 @@ final class Split {
                 partial[i] = k == 0 ? gradInput.asSlice(s * bytes, bytes)
                         : scratch.asSlice((s * (chunks - 1) + k - 1) * bytes, bytes);
             }
-            List<Range> ranges = new ArrayList<>();
-            for (long s = 0; s < n; s++) {
-                for (int k = 0; k < chunks; k++) ranges.add(new Range(s, s + 1, rows * k / chunks, rows * (k + 1) / chunks));
-            }
-            // range i is chunk i % chunks of sample i / chunks, and scatters into partial[i], which its task zeroes
+            // chunk k of a sample is its row blocks k, k + chunks, k + 2 chunks, ..., not one run of rows: the cost of a
+            // row varies smoothly down the image (under the benchmark's rotation, large's bottom half took 20 ms and
+            // its top half 18, so one thread waited), and interleaved blocks give every chunk a share of each part
+            long blocks = chunks * Math.min(BLOCKS_PER_CHUNK, rows / chunks);
+            // task i is chunk i % chunks of sample i / chunks, and scatters into partial[i], which it zeroes first
             // (chunk 0: its slice of the input gradient)
-            forRange(ranges.size(), here, (from, to) -> {
+            forRange((int) n * chunks, here, (from, to) -> {
                 for (int i = from; i < to; i++) {
-                    Range r = ranges.get(i);
+                    long s = i / chunks;
                     Memory.zero(partial[i]);
-                    piece.run(partial[i], r.n0, r.n1, r.r0, r.r1);
+                    for (long b = i % chunks; b < blocks; b += chunks) {
+                        piece.run(partial[i], s, s + 1, rows * b / blocks, rows * (b + 1) / blocks);
+                    }
                 }
             });
             // add the partials to chunk 0 in chunk order, split over blocks of elements (each element by one thread,
