@@ -2,7 +2,6 @@ package io.github.stn4j;
 
 import io.github.stn4j.internal.Memory;
 import io.github.stn4j.internal.Scratch;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -132,7 +131,7 @@ final class Split {
 
     /** Whether {@link #backward} would split the call into pieces of whole samples. */
     static boolean wholeSamplesBackward(long n, long rows, long perRow, boolean hasGradInput) {
-        if (serialBackward(n, rows, perRow, hasGradInput) || n * rows * perRow < MIN_WORK) return false;
+        if (serialBackward(n, rows, perRow, hasGradInput)) return false;
         return hasGradInput ? n >= WHOLE_SAMPLES || rows == 1 : n >= Parallel.threads() * 4L;
     }
 
