@@ -121,18 +121,28 @@ final class Split {
      */
     static boolean serialBackward(long n, long rows, long perRow, boolean hasGradInput) {
         if (n == 0 || rows == 0 || n * rows * perRow < MIN_WORK) return true;
-        return Parallel.threads() == 1 && (!hasGradInput || n >= WHOLE_SAMPLES || rows == 1);
+        return Parallel.threads() == 1 && !rowChunks(n, rows, hasGradInput);
+    }
+
+    /** Whether a backward that is not small scatters into fixed row chunks (else it owns disjoint gradient slices). */
+    private static boolean rowChunks(long n, long rows, boolean hasGradInput) {
+        return hasGradInput && n < WHOLE_SAMPLES && rows > 1;
+    }
+
+    /** Pieces a write-only pass is cut into (see {@link #plan}). */
+    private static int pieces() {
+        return Parallel.threads() * 4;
     }
 
     /** Whether {@link #forward} would split the call into pieces of whole samples. */
     static boolean wholeSamples(long n, long rows, long perRow) {
-        return !serial(n, rows, perRow) && n >= Parallel.threads() * 4L;
+        return !serial(n, rows, perRow) && n >= pieces();
     }
 
     /** Whether {@link #backward} would split the call into pieces of whole samples. */
     static boolean wholeSamplesBackward(long n, long rows, long perRow, boolean hasGradInput) {
-        if (serialBackward(n, rows, perRow, hasGradInput)) return false;
-        return hasGradInput ? n >= WHOLE_SAMPLES || rows == 1 : n >= Parallel.threads() * 4L;
+        if (serialBackward(n, rows, perRow, hasGradInput) || rowChunks(n, rows, hasGradInput)) return false;
+        return hasGradInput || n >= pieces(); // with a gradient: whole samples; without: plan's rule
     }
 
     static void forward(long n, long rows, long perRow, Piece piece) {
@@ -142,7 +152,7 @@ final class Split {
             piece.run(0, n, 0, rows);
             return;
         }
-        run(plan(n, rows, threads * 4), false, piece);
+        run(plan(n, rows, pieces()), false, piece);
     }
 
     static void samples(long n, long perSample, Samples task) {
@@ -152,9 +162,9 @@ final class Split {
             task.run(0, n);
             return;
         }
-        int pieces = (int) Math.min(n, threads * 4L);
-        Parallel.forRange(pieces, 1, (from, to) -> {
-            for (int k = from; k < to; k++) task.run(n * k / pieces, n * (k + 1) / pieces);
+        int parts = (int) Math.min(n, pieces());
+        Parallel.forRange(parts, 1, (from, to) -> {
+            for (int k = from; k < to; k++) task.run(n * k / parts, n * (k + 1) / parts);
         });
     }
 
@@ -164,18 +174,18 @@ final class Split {
         if (n == 0 || rows == 0) return;
         int threads = Parallel.threads();
         boolean small = n * rows * perRow < MIN_WORK;
-        if (gradInput == null || small || n >= WHOLE_SAMPLES || rows == 1) {
+        if (small || !rowChunks(n, rows, gradInput != null)) {
             // disjoint gradient slices per task (or no input gradient at all): split freely over whole samples,
             // and over rows only when there is no input gradient to scatter into
             List<Range> ranges;
             if (small || threads == 1 || here) {
                 ranges = List.of(new Range(0, n, 0, rows));
             } else if (gradInput == null) {
-                ranges = plan(n, rows, threads * 4);
+                ranges = plan(n, rows, pieces());
             } else {
-                int pieces = (int) Math.min(n, threads * 4L);
+                int parts = (int) Math.min(n, pieces());
                 ranges = new ArrayList<>();
-                for (int k = 0; k < pieces; k++) ranges.add(new Range(n * k / pieces, n * (k + 1) / pieces, 0, rows));
+                for (int k = 0; k < parts; k++) ranges.add(new Range(n * k / parts, n * (k + 1) / parts, 0, rows));
             }
             run(ranges, here, (n0, n1, r0, r1) -> {
                 MemorySegment g = gradInput == null ? null

@@ -11,7 +11,8 @@ import java.lang.foreign.MemorySegment;
 public interface Kernels {
     /**
      * Whether these kernels read and write only native memory, so that heap-backed segments are copied through native
-     * buffers on every call (then {@link io.github.stn4j.SpatialOps} copies them once for a call it splits).
+     * buffers on every call ({@link io.github.stn4j.SpatialOps} then copies them once per call itself, unless the call
+     * is split into pieces of whole samples).
      */
     default boolean nativeMemoryOnly() {
         return false;
