@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Prints JMH CSV results (bench/run.sh) as one markdown table: a row per operation, shape, mode and thread count;
 a column per stn4j backend and per peer (ms per call, lower is better); and PyTorch's time over stn4j's best.
-A sample-mode result (-bm sample) shows its median (the p0.50 row), an average-time result its mean."""
+A sample-mode result (-bm sample) shows its median (the p0.50 row), an average-time result its mean. A result that
+two files both hold keeps the first file's (the files come in name order). Then, for each file that measured 1 and 2
+threads side by side, the speed-up: this VM drifts too much over minutes for a ratio of two runs apart to mean much."""
 import csv
 import sys
 from collections import defaultdict
@@ -10,6 +12,7 @@ COLS = ["NATIVE_AVX512", "NATIVE_AVX2", "NATIVE_SCALAR", "VECTOR_API", "JAVA_SCA
 rows = defaultdict(dict)
 copy = {}
 alloc = []
+threads_in_file = defaultdict(dict)  # (file, op, shape, mode, column) -> {threads: score}
 for path in sys.argv[1:]:
     with open(path) as f:
         for r in csv.DictReader(f):
@@ -41,7 +44,8 @@ for path in sys.argv[1:]:
                 col = r["Param: backend"]
                 if r.get("Param: memory", "OFF_HEAP") == "HEAP":
                     op += " (heap)"
-            rows[(op, shape, mode, threads)][col] = score
+            rows[(op, shape, mode, threads)].setdefault(col, score)
+            threads_in_file[(path, op, shape, mode, col)][threads] = score
 
 def fmt(ms):
     # three significant digits down to the tiny shape's microsecond calls
@@ -66,3 +70,10 @@ if alloc:
     print("Java heap allocated per call (JMH -prof gc, gc.alloc.rate.norm):")
     for op, backend, shape, b in alloc:
         print("- %s %s %s: %.0f bytes" % (op, backend, shape, b))
+
+speedups = [(k, t["1"] / t["2"]) for k, t in threads_in_file.items() if "1" in t and "2" in t]
+if speedups:
+    print()
+    print("2 threads over 1, both measured in the same run:")
+    for (path, op, shape, mode, col), x in sorted(speedups, key=lambda e: e[0][1:]):
+        print("- %s %s %s %s: %.2fx" % (op, shape, mode, col, x))
