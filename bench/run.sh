@@ -2,7 +2,7 @@
 # Builds the library and the benchmarks, runs JMH, prints the table.
 #   bench/run.sh quick   # under 5 minutes: the shapes, modes and thread counts the targets name (bilinear: every backend
 #                        # and peer; nearest, bicubic: AVX-512 and PyTorch)
-#   bench/run.sh full    # about 40 minutes: every shape, the other modes, 2 threads, heap tensors
+#   bench/run.sh full    # about 41 minutes (limit 45): every shape, the other modes, 2 threads, heap tensors
 # Results: bench/target/results-<profile>/*.csv, the table: bench/target/results-<profile>/table.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
