@@ -75,6 +75,10 @@ STN_API const char *stn_isa_name(int32_t isa);
 STN_API void *stn_alloc_huge(int64_t bytes);
 STN_API int32_t stn_free_huge(void *p, int64_t bytes);
 
+/* In a build with AddressSanitizer: marks `bytes` from `p` (8-byte aligned) unaddressable (poison = 1) or addressable
+ * again (0), and returns 1. Elsewhere does nothing and returns 0. The Java pool's debug mode uses it on cached blocks. */
+STN_API int32_t stn_debug_poison(void *p, int64_t bytes, int32_t poison);
+
 /* grid[n, h, w] = theta[n] . (x_w, y_h, 1) for rows [row_begin, row_end). */
 STN_API int32_t stn_affine_grid_2d(int32_t isa, const float *theta, float *grid,
                                    int64_t n, int64_t h, int64_t w, int32_t align_corners,

@@ -20,6 +20,17 @@
 
 #include "stn.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define STN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STN_ASAN 1
+#endif
+#endif
+#ifdef STN_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
 #define STN_HUGE_ALIGN ((size_t)2 << 20)
 
@@ -56,5 +67,23 @@ int32_t stn_free_huge(void *p, int64_t bytes) {
     (void)p;
     (void)bytes;
     return STN_E_ARG;
+#endif
+}
+
+/* Debug builds of the Java pool poison the blocks they cache, so that a kernel reading one is reported by ASan. */
+int32_t stn_debug_poison(void *p, int64_t bytes, int32_t poison) {
+#ifdef STN_ASAN
+    if (!p || bytes <= 0) return 0;
+    if (poison) {
+        ASAN_POISON_MEMORY_REGION(p, (size_t)bytes);
+    } else {
+        ASAN_UNPOISON_MEMORY_REGION(p, (size_t)bytes);
+    }
+    return 1;
+#else
+    (void)p;
+    (void)bytes;
+    (void)poison;
+    return 0;
 #endif
 }

@@ -9,6 +9,16 @@
 #include <string.h>
 
 #include "stn.h"
+#if defined(__SANITIZE_ADDRESS__)
+#define STN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STN_ASAN 1
+#endif
+#endif
+#ifdef STN_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 static int failures = 0, checks = 0;
 
@@ -261,6 +271,22 @@ static void test_alloc_huge(void) {
     free(out); free(ref); free(grid);
 }
 
+/* stn_debug_poison: under ASan it poisons and unpoisons (and says so); elsewhere it is a no-op returning 0. */
+static void test_debug_poison(void) {
+    float *buf = alloc_f(64);
+#ifdef STN_ASAN
+    CHECK(stn_debug_poison(buf, 64 * 4, 1) == 1, "poison under ASan");
+    CHECK(__asan_address_is_poisoned(buf + 63), "poisoned");
+    CHECK(stn_debug_poison(buf, 64 * 4, 0) == 1, "unpoison under ASan");
+    CHECK(!__asan_address_is_poisoned(buf + 63), "addressable again");
+#else
+    CHECK(stn_debug_poison(buf, 64 * 4, 1) == 0, "no-op without ASan");
+    CHECK(stn_debug_poison(buf, 64 * 4, 0) == 0, "no-op without ASan");
+#endif
+    buf[63] = 1.0f;
+    free(buf);
+}
+
 int main(void) {
     printf("stn4j %s, active isa %s\n", stn_version(), stn_isa_name(stn_active_isa()));
     for (size_t k = 0; k < sizeof isas / sizeof *isas; k++)
@@ -289,6 +315,7 @@ int main(void) {
     }
     test_errors();
     test_alloc_huge();
+    test_debug_poison();
 #if defined(__aarch64__)
     /* On AArch64 the NEON path must exist and be the one AUTO picks (unless capped), or these tests proved nothing */
     CHECK(stn_isa_supported(STN_ISA_NEON), "NEON supported on AArch64");

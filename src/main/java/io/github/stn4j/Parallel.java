@@ -57,14 +57,11 @@ public final class Parallel {
     }
 
     /**
-     * Frees the native scratch buffers kept between calls (at most 64 MiB each), so that the next call does not pay for
-     * fresh pages: the partial input gradients of a backward with fewer than 8 samples, split over rows (summed in a
-     * fixed order, so the bits do not depend on the thread count; 12 MiB for one 3 x 1024 x 1024 sample), and the
-     * native copies of {@code float[]}-backed tensors that the native backends work on. Calls that are running keep
-     * theirs until they end.
+     * Releases the native memory that stn4j keeps cached for reuse (scratch buffers and freed tensors alike), as
+     * {@link Stn4j#trimNativeMemory()} does. Calls that are running keep theirs until they end.
      */
     public static void releaseScratch() {
-        io.github.stn4j.internal.Scratch.releaseAll();
+        Stn4j.trimNativeMemory();
     }
 
     /** A task over the index range [from, to). */

@@ -8,9 +8,8 @@ import io.github.stn4j.internal.Kernels;
 import io.github.stn4j.internal.Memory;
 import io.github.stn4j.internal.NativeKernels;
 import io.github.stn4j.internal.NativeLoader;
-import io.github.stn4j.internal.Scratch;
+import io.github.stn4j.internal.Pool;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -100,7 +99,7 @@ public final class SpatialOps {
         String op = "affineGrid";
         long[] s = checkSize(op, size).clone(); // a copy: the caller's array may change while we run
         Checks.numel(op, "grid", gridShape(s));
-        Tensor grid = Tensor.zeros(gridShape(s));
+        Tensor grid = Tensor.uninitialized(gridShape(s)); // the kernels write every point
         return withCleanup(grid, () -> affineGrid(theta, s, alignCorners, grid));
     }
 
@@ -113,14 +112,26 @@ public final class SpatialOps {
         long n = grid.size(0);
         Checks.shape(theta, op, "theta", "N = size[0]", 3, n, is3d ? 3 : 2, is3d ? 4 : 3, 0, 0);
         Checks.output(grid, op, "grid", theta, null, null, null);
+        acquire(op, theta, grid, null, null, null);
+        try {
+            affineGridInto(theta, size, alignCorners, grid);
+        } finally {
+            release(theta, grid, null, null, null);
+        }
+        return grid;
+    }
+
+    private void affineGridInto(Tensor theta, long[] size, boolean alignCorners, Tensor grid) {
+        boolean is3d = grid.rank() == 5;
+        long n = grid.size(0);
         long rows = is3d ? grid.size(1) * grid.size(2) : grid.size(1), rowLen = grid.size(is3d ? 3 : 2) * (is3d ? 3 : 2);
         if (stagesHeap(theta, grid, null, null, null) && !Split.wholeSamples(n, rows, rowLen)) {
             try (Staging st = new Staging(theta, grid, null, null, null)) {
                 Tensor g = st.out(grid);
-                affineGrid(st.in(theta), size, alignCorners, g);
+                affineGridInto(st.in(theta), size, alignCorners, g);
                 copyBack(g, grid);
             }
-            return grid;
+            return;
         }
         // the serial path calls the kernel directly: no lambda, nothing allocated on the Java heap
         if (Split.serial(n, rows, rowLen) || !Split.shareable(theta, grid, null, null, null, null)) {
@@ -128,9 +139,6 @@ public final class SpatialOps {
         } else {
             Split.forward(n, rows, rowLen, (n0, n1, r0, r1) -> affinePiece(theta, grid, alignCorners, n0, n1, r0, r1));
         }
-        Reference.reachabilityFence(theta);
-        Reference.reachabilityFence(grid);
-        return grid;
     }
 
     private void affinePiece(Tensor theta, Tensor grid, boolean ac, long n0, long n1, long r0, long r1) {
@@ -154,7 +162,7 @@ public final class SpatialOps {
      */
     public Tensor affineGridBackward(Tensor gradGrid, long[] size, boolean alignCorners) {
         long[] s = checkSize("affineGridBackward", size).clone();
-        Tensor gradTheta = s.length == 5 ? Tensor.zeros(s[0], 3, 4) : Tensor.zeros(s[0], 2, 3);
+        Tensor gradTheta = s.length == 5 ? Tensor.uninitialized(s[0], 3, 4) : Tensor.uninitialized(s[0], 2, 3);
         return withCleanup(gradTheta, () -> affineGridBackward(gradGrid, s, alignCorners, gradTheta));
     }
 
@@ -163,26 +171,34 @@ public final class SpatialOps {
         String op = "affineGridBackward";
         checkGridAgainstSize(op, "gradGrid", gradGrid, checkSize(op, size));
         boolean is3d = gradGrid.rank() == 5;
-        long n = gradGrid.size(0), perSample = gradGrid.numel() / Math.max(1, n);
+        long n = gradGrid.size(0);
         Checks.shape(gradTheta, op, "gradTheta", "N = size[0]", 3, n, is3d ? 3 : 2, is3d ? 4 : 3, 0, 0);
         Checks.output(gradTheta, op, "gradTheta", gradGrid, null, null, null);
+        acquire(op, gradGrid, gradTheta, null, null, null);
+        try {
+            affineGridBackwardInto(gradGrid, size, alignCorners, gradTheta);
+        } finally {
+            release(gradGrid, gradTheta, null, null, null);
+        }
+        return gradTheta;
+    }
+
+    private void affineGridBackwardInto(Tensor gradGrid, long[] size, boolean alignCorners, Tensor gradTheta) {
+        long n = gradGrid.size(0), perSample = gradGrid.numel() / Math.max(1, n);
         // each sample's sum is taken by one task: the same bits for any number of threads
         if (stagesHeap(gradGrid, gradTheta, null, null, null) && Split.serialSamples(n, perSample)) {
             try (Staging st = new Staging(gradGrid, gradTheta, null, null, null)) {
                 Tensor t = st.out(gradTheta);
-                affineGridBackward(st.in(gradGrid), size, alignCorners, t);
+                affineGridBackwardInto(st.in(gradGrid), size, alignCorners, t);
                 copyBack(t, gradTheta);
             }
-            return gradTheta;
+            return;
         }
         if (Split.serialSamples(n, perSample) || !Split.shareable(gradGrid, gradTheta, null, null, null, null)) {
             if (n > 0) affineBackwardPiece(gradGrid, gradTheta, alignCorners, 0, n);
         } else {
             Split.samples(n, perSample, (n0, n1) -> affineBackwardPiece(gradGrid, gradTheta, alignCorners, n0, n1));
         }
-        Reference.reachabilityFence(gradGrid);
-        Reference.reachabilityFence(gradTheta);
-        return gradTheta;
     }
 
     private void affineBackwardPiece(Tensor gradGrid, Tensor gradTheta, boolean ac, long n0, long n1) {
@@ -213,7 +229,7 @@ public final class SpatialOps {
         checkSample(op, input, grid, mode, padding);
         long[] shape = outputShape(input, grid);
         Checks.numel(op, "output", shape);
-        Tensor output = Tensor.zeros(shape);
+        Tensor output = Tensor.uninitialized(shape); // the kernels write every value
         return withCleanup(output, () -> gridSample(input, grid, mode, padding, alignCorners, output));
     }
 
@@ -224,14 +240,25 @@ public final class SpatialOps {
         checkSample(op, input, grid, mode, padding);
         checkSampled(op, "output", output, input, grid);
         Checks.output(output, op, "output", input, grid, null, null);
+        acquire(op, input, grid, output, null, null);
+        try {
+            gridSampleInto(input, grid, mode, padding, alignCorners, output);
+        } finally {
+            release(input, grid, output, null, null);
+        }
+        return output;
+    }
+
+    private void gridSampleInto(Tensor input, Tensor grid, Interpolation mode, Padding padding, boolean alignCorners,
+                                Tensor output) {
         long n = input.size(0), rows = rows(grid), perRow = input.size(1) * grid.size(grid.rank() - 2);
         if (stagesHeap(input, grid, output, null, null) && !Split.wholeSamples(n, rows, perRow)) {
             try (Staging st = new Staging(input, grid, output, null, null)) {
                 Tensor o = st.out(output);
-                gridSample(st.in(input), st.in(grid), mode, padding, alignCorners, o);
+                gridSampleInto(st.in(input), st.in(grid), mode, padding, alignCorners, o);
                 copyBack(o, output);
             }
-            return output;
+            return;
         }
         if (Split.serial(n, rows, perRow) || !Split.shareable(input, grid, output, null, null, null)) {
             if (n > 0 && rows > 0) samplePiece(input, grid, output, mode, padding, alignCorners, 0, n, 0, rows);
@@ -239,10 +266,6 @@ public final class SpatialOps {
             Split.forward(n, rows, perRow, (n0, n1, r0, r1) ->
                     samplePiece(input, grid, output, mode, padding, alignCorners, n0, n1, r0, r1));
         }
-        Reference.reachabilityFence(input);
-        Reference.reachabilityFence(grid);
-        Reference.reachabilityFence(output);
-        return output;
     }
 
     private void samplePiece(Tensor input, Tensor grid, Tensor output, Interpolation mode, Padding padding,
@@ -270,10 +293,11 @@ public final class SpatialOps {
     public GridSampleGrads gridSampleBackward(Tensor gradOutput, Tensor input, Tensor grid, Interpolation mode,
                                               Padding padding, boolean alignCorners) {
         checkSample("gridSampleBackward", input, grid, mode, padding);
-        Tensor gradInput = Tensor.zeros(input.shape());
+        // the call zeroes the input gradient before it scatters into it, and writes every grid gradient value
+        Tensor gradInput = Tensor.uninitialized(input.shape());
         Tensor gradGrid;
         try {
-            gradGrid = Tensor.zeros(grid.shape());
+            gradGrid = Tensor.uninitialized(grid.shape());
         } catch (RuntimeException | Error e) {
             gradInput.close();
             throw e;
@@ -306,17 +330,29 @@ public final class SpatialOps {
             Checks.sameShape(gradGrid, op, "gradGrid", grid, "the shape of grid");
             Checks.output(gradGrid, op, "gradGrid", gradOutput, input, grid, null);
         }
+        acquire(op, gradOutput, input, grid, gradInput, gradGrid);
+        try {
+            gridSampleBackwardInto(gradOutput, input, grid, mode, padding, alignCorners, gradInput, gradGrid);
+        } finally {
+            release(gradOutput, input, grid, gradInput, gradGrid);
+        }
+        return new GridSampleGrads(gradInput, gradGrid);
+    }
+
+    private void gridSampleBackwardInto(Tensor gradOutput, Tensor input, Tensor grid, Interpolation mode,
+                                        Padding padding, boolean alignCorners, Tensor gradInput, Tensor gradGrid) {
         long n = input.size(0), rows = rows(grid), perRow = input.size(1) * grid.size(grid.rank() - 2);
         MemorySegment gin = gradInput == null ? null : gradInput.segment();
         if (stagesHeap(gradOutput, input, grid, gradInput, gradGrid)
                 && !Split.wholeSamplesBackward(n, rows, perRow, gin != null)) {
             try (Staging st = new Staging(gradOutput, input, grid, gradInput, gradGrid)) {
                 Tensor gi = st.out(gradInput), gg = st.out(gradGrid);
-                gridSampleBackward(st.in(gradOutput), st.in(input), st.in(grid), mode, padding, alignCorners, gi, gg);
+                gridSampleBackwardInto(st.in(gradOutput), st.in(input), st.in(grid), mode, padding, alignCorners, gi,
+                        gg);
                 copyBack(gi, gradInput);
                 copyBack(gg, gradGrid);
             }
-            return new GridSampleGrads(gradInput, gradGrid);
+            return;
         }
         if (Split.serialBackward(n, rows, perRow, gin != null)) {
             if (gin != null) Memory.zero(gin); // the kernels accumulate into it (Split's tasks zero their own parts)
@@ -326,12 +362,6 @@ public final class SpatialOps {
             Split.backward(n, rows, perRow, gin, input.numel() / n, here, (g, n0, n1, r0, r1) ->
                     backwardPiece(gradOutput, input, grid, g, gradGrid, mode, padding, alignCorners, n0, n1, r0, r1));
         }
-        Reference.reachabilityFence(gradOutput);
-        Reference.reachabilityFence(input);
-        Reference.reachabilityFence(grid);
-        Reference.reachabilityFence(gradInput);
-        Reference.reachabilityFence(gradGrid);
-        return new GridSampleGrads(gradInput, gradGrid);
     }
 
     /** gin: the input gradient of samples [n0, n1) (a slice, or a partial buffer of one sample), or null. */
@@ -354,9 +384,47 @@ public final class SpatialOps {
     // ---------------------------------------------------------------- helpers
 
     /**
+     * Counts this call as a user of each given tensor (null: absent), so that a close racing with it frees nothing
+     * until it ends; the checks have already refused closed tensors, so failing here means a close raced with them.
+     * Fixed arity: this runs on every call and must not allocate. A tensor given twice is counted twice.
+     */
+    private static void acquire(String op, Tensor a, Tensor b, Tensor c, Tensor d, Tensor e) {
+        if (a != null && !a.acquire()) throw closedDuringCall(op);
+        if (b != null && !b.acquire()) {
+            release(a, null, null, null, null);
+            throw closedDuringCall(op);
+        }
+        if (c != null && !c.acquire()) {
+            release(a, b, null, null, null);
+            throw closedDuringCall(op);
+        }
+        if (d != null && !d.acquire()) {
+            release(a, b, c, null, null);
+            throw closedDuringCall(op);
+        }
+        if (e != null && !e.acquire()) {
+            release(a, b, c, d, null);
+            throw closedDuringCall(op);
+        }
+    }
+
+    /** Ends the call's use of the tensors {@link #acquire} counted (and keeps them reachable until here). */
+    private static void release(Tensor a, Tensor b, Tensor c, Tensor d, Tensor e) {
+        if (a != null) a.release();
+        if (b != null) b.release();
+        if (c != null) c.release();
+        if (d != null) d.release();
+        if (e != null) e.release();
+    }
+
+    private static IllegalArgumentException closedDuringCall(String op) {
+        return Checks.fail(op, "an argument was closed while the call was starting");
+    }
+
+    /**
      * Whether this call has float[]-backed tensors for kernels that read and write only native memory. Unless the call
-     * is split into pieces of whole samples, they are then copied once per call into a buffer kept for the next call
-     * ({@link Scratch#STAGING}), and the call runs, split as usual, on native tensors. Pieces of whole samples are
+     * is split into pieces of whole samples, they are then copied once per call into a block of the pool, and the
+     * call runs, split as usual, on native tensors. Pieces of whole samples are
      * staged by the kernels, piece by piece, each copy used while it is in cache (JMH, AVX-512, imagenet forward,
      * 2 threads: 0.80 ms that way, 1.74 staged once). Staged per piece, pieces of rows copied a whole sample each
      * (large forward, 2 threads: 25.1 ms, no faster than 1 thread; 5.2 ms staged once), and serial calls paid for fresh
@@ -375,14 +443,14 @@ public final class SpatialOps {
         if (staged != target) target.segment().copyFrom(staged.segment());
     }
 
-    /** Native stand-ins for the heap-backed tensors of one call, carved out of one {@link Scratch#STAGING} lease. */
+    /** Native stand-ins for the heap-backed tensors of one call, carved out of one block of the pool. */
     private static final class Staging implements AutoCloseable {
         private static final long ALIGN = 64;
-        private final Scratch.Lease lease;
+        private final Pool.Block block;
         private long used;
 
         Staging(Tensor a, Tensor b, Tensor c, Tensor d, Tensor e) {
-            lease = Scratch.STAGING.take(need(a) + need(b) + need(c) + need(d) + need(e));
+            block = Pool.allocate(need(a) + need(b) + need(c) + need(d) + need(e), false);
         }
 
         private static long need(Tensor t) {
@@ -400,14 +468,14 @@ public final class SpatialOps {
         Tensor out(Tensor t) {
             if (!onHeap(t)) return t;
             long bytes = t.segment().byteSize();
-            MemorySegment s = lease.segment().asSlice(used, bytes);
+            MemorySegment s = block.segment().asSlice(used, bytes);
             used += need(t);
             return Tensor.wrap(s, t.shape());
         }
 
         @Override
         public void close() {
-            lease.close();
+            Pool.free(block, false);
         }
     }
 

@@ -1,7 +1,7 @@
 package io.github.stn4j;
 
 import io.github.stn4j.internal.Memory;
-import io.github.stn4j.internal.Scratch;
+import io.github.stn4j.internal.Pool;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -20,7 +20,7 @@ import java.util.List;
  * 0 scatters into the input gradient itself, every other chunk into its own zeroed partial buffer, and the
  * partials are added to it in chunk order. Calls with less than {@value #MIN_WORK} output values are not split at all.
  * The tasks zero the input gradient and the partial buffer they own (the caller zeroes it only for a serial call), so
- * that runs in parallel. The partial buffers come from {@link Scratch#PARTIALS}, kept for the next call.
+ * that runs in parallel. The partial buffers come from the native memory pool ({@link Pool}).
  */
 final class Split {
     static final int WHOLE_SAMPLES = 8;
@@ -201,10 +201,11 @@ final class Split {
         // chunks 1.. to it in order: the same additions as summing chunk 0's own buffer first, one buffer less.
         int chunks = (int) Math.min(Math.min(CHUNKS, rows), Math.max(2, PARTIAL_BYTES / Math.max(1, n * inSample * 4)));
         long bytes = inSample * 4;
-        // the lease is given back after a failure too: every task has stopped by then (forRange returns or throws
+        // the block is given back after a failure too: every task has stopped by then (forRange returns or throws
         // only then), and the next call zeroes what it uses
-        try (Scratch.Lease lease = Scratch.PARTIALS.take(n * (chunks - 1) * bytes)) {
-            MemorySegment scratch = lease.segment();
+        Pool.Block block = Pool.allocate(n * (chunks - 1) * bytes, false);
+        try {
+            MemorySegment scratch = block.segment();
             MemorySegment[] partial = new MemorySegment[(int) n * chunks];
             for (int i = 0; i < partial.length; i++) {
                 long s = i / chunks, k = i % chunks;
@@ -246,6 +247,8 @@ final class Split {
                     }
                 }
             });
+        } finally {
+            Pool.free(block, false);
         }
     }
 }

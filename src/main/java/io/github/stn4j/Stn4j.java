@@ -2,6 +2,7 @@ package io.github.stn4j;
 
 import io.github.stn4j.internal.NativeKernels;
 import io.github.stn4j.internal.NativeLoader;
+import io.github.stn4j.internal.Pool;
 import io.github.stn4j.internal.Version;
 import java.util.Optional;
 
@@ -36,5 +37,34 @@ public final class Stn4j {
     public static Optional<String> nativeActiveIsa() {
         if (!NativeLoader.isLoaded()) return Optional.empty();
         return Optional.of(NativeKernels.isaName(NativeKernels.activeIsa()));
+    }
+
+    /**
+     * The native memory stn4j holds itself (tensors it allocated, live or cached for reuse, and scratch buffers), and
+     * its limit. Tensors in a caller's {@link java.lang.foreign.Arena} and wrapped segments are the caller's and not
+     * counted.
+     *
+     * @param inUseBytes held by live tensors and running calls
+     * @param cachedBytes freed and kept for reuse; released when idle, when an allocation needs the room, or by
+     *     {@link #trimNativeMemory()}
+     * @param limitBytes the bound on {@code inUseBytes + cachedBytes}: {@code -Dstn4j.maxNativeMemory} if set, else
+     *     {@code -XX:MaxDirectMemorySize}, else the maximum heap size (the JVM's default for direct memory)
+     */
+    public record NativeMemory(long inUseBytes, long cachedBytes, long limitBytes) {}
+
+    /**
+     * How much native memory stn4j holds now (see {@link NativeMemory}).
+     *
+     * @throws IllegalStateException if {@code -Dstn4j.maxNativeMemory} is not a size
+     */
+    public static NativeMemory nativeMemory() {
+        long limit = Pool.limit();
+        long cached = Pool.cached();
+        return new NativeMemory(Math.max(0, Pool.inUse()), cached, limit);
+    }
+
+    /** Releases every cached block of native memory back to the system (live tensors keep theirs). */
+    public static void trimNativeMemory() {
+        Pool.trim();
     }
 }

@@ -1,9 +1,12 @@
 package io.github.stn4j;
 
 import io.github.stn4j.internal.Memory;
+import io.github.stn4j.internal.Pool;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.util.Arrays;
 import java.util.Objects;
@@ -14,48 +17,78 @@ import java.util.Objects;
  *
  * <h2>Who owns the memory</h2>
  * <ul>
- *   <li>{@link #zeros(long...)} and {@link #of(float[], long...)} allocate off-heap memory that the tensor owns:
- *       {@link #close()} frees it at once, and if the tensor is never closed it is freed after the tensor becomes
- *       unreachable (precisely: when the segment that {@link #segment()} returns is unreachable, so holding either
- *       keeps the memory; a slice of it does not, and throws {@link IllegalStateException} once the memory is
- *       freed, never reading freed memory).</li>
+ *   <li>{@link #zeros(long...)}, {@link #of(float[], long...)} and the results of {@link SpatialOps} take their memory
+ *       from stn4j's native memory pool. {@link #close()} returns it to the pool at once (a few hundred nanoseconds);
+ *       a tensor that is never closed returns it once it is unreachable (precisely: once the segment that
+ *       {@link #segment()} returns is unreachable, so holding either keeps the memory). The pool reuses returned
+ *       memory, counts everything it holds against a limit, and collects unreachable tensors before it fails: see
+ *       {@link Stn4j#nativeMemory()}. Closing is the fast path; leaving tensors to the garbage collector works but
+ *       makes calls past the limit wait for a collection.</li>
  *   <li>{@link #zeros(Arena, long...)} and {@link #of(Arena, float[], long...)} allocate in the caller's arena, which
  *       owns the memory: it is freed when the arena is closed; {@link #close()} only marks the tensor closed.</li>
  *   <li>{@link #wrap(MemorySegment, long...)} views the caller's segment without copying; the caller owns it.</li>
  * </ul>
- * Results returned by {@link SpatialOps} own their memory like {@link #zeros(long...)}; its overloads that take
- * output tensors allocate nothing.
+ * The overloads of {@link SpatialOps} that take output tensors allocate nothing.
+ *
+ * <p>After {@link #close()}, every stn4j call given the tensor throws ({@link SpatialOps} with
+ * {@link IllegalArgumentException}, {@link #toArray()}, {@link #get} and {@link #set} with
+ * {@link IllegalStateException}), and a close that races with a running call frees the memory only when that call
+ * ends: no stn4j call reads or writes memory that another tensor owns. A segment taken from a pooled tensor before it
+ * was closed is another matter: its bytes may by then belong to a new tensor, so using it after {@link #close()} is
+ * undefined (wrong values, never a JVM crash: pooled memory stays mapped while the pool holds it, and throws
+ * {@link IllegalStateException} once the pool has released it).
  *
  * <p>A tensor is not thread-safe for concurrent writes; concurrent reads are fine.
  */
 public final class Tensor implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
+    /** The sign bit of {@link #state}: closed. The other bits count the stn4j calls using the tensor. */
+    private static final int CLOSED = Integer.MIN_VALUE;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Tensor.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final MemorySegment segment;
     private final long[] shape;
-    private final Cleaner.Cleanable cleanable; // non-null when this tensor owns its arena
-    private volatile boolean closed;
+    private final Release release; // non-null when the memory is pooled
+    private final Cleaner.Cleanable cleanable; // likewise
+    @SuppressWarnings("unused") // through STATE
+    private volatile int state;
 
-    private Tensor(MemorySegment segment, long[] shape, Cleaner.Cleanable cleanable) {
+    private Tensor(MemorySegment segment, long[] shape, Release release) {
         this.segment = segment;
         this.shape = shape;
-        this.cleanable = cleanable;
+        this.release = release;
+        // The action must not refer to the segment, or the segment would never become unreachable.
+        this.cleanable = release == null ? null : CLEANER.register(segment, release);
     }
 
     /** A tensor of the given shape filled with zeros, owning its memory (see the class comment). */
     public static Tensor zeros(long... shape) {
-        long[] s = checkShape(shape);
-        long bytes = byteSize(s);
-        Arena arena = Arena.ofShared();
-        MemorySegment seg;
+        return pooled(checkShape(shape), true);
+    }
+
+    /** A pooled tensor of an already checked shape; its values are undefined unless {@code zeroed}. */
+    static Tensor pooled(long[] shape, boolean zeroed) {
+        long bytes = byteSize(shape);
+        Pool.Block block = Pool.allocate(bytes, zeroed);
         try {
-            seg = Memory.allocate(arena, bytes);
+            return new Tensor(block.segment().asSlice(0, bytes), shape, new Release(block));
         } catch (RuntimeException | Error e) {
-            arena.close();
+            Pool.free(block, false);
             throw e;
         }
-        // The action must not refer to the segment, or the segment would never become unreachable.
-        return new Tensor(seg, s, CLEANER.register(seg, new CloseArena(arena)));
+    }
+
+    /** A tensor of the given (checked) shape whose every value the caller overwrites: not zeroed. */
+    static Tensor uninitialized(long... shape) {
+        return pooled(shape.clone(), false);
     }
 
     /** A tensor of the given shape filled with zeros, allocated in {@code arena} (which owns it). */
@@ -68,7 +101,7 @@ public final class Tensor implements AutoCloseable {
 
     /** A tensor holding a copy of {@code values}, owning its memory. */
     public static Tensor of(float[] values, long... shape) {
-        Tensor t = zeros(checkValues(values, shape));
+        Tensor t = pooled(checkValues(values, shape), false);
         MemorySegment.copy(values, 0, t.segment, ValueLayout.JAVA_FLOAT, 0, values.length);
         return t;
     }
@@ -122,14 +155,17 @@ public final class Tensor implements AutoCloseable {
         return n;
     }
 
-    /** The backing memory: exactly {@code 4 * numel()} bytes, native byte order. */
+    /**
+     * The backing memory: exactly {@code 4 * numel()} bytes, native byte order. For a pooled tensor, using it after
+     * {@link #close()} is undefined (see the class comment).
+     */
     public MemorySegment segment() {
         return segment;
     }
 
     /** Whether {@link #close()} was called. */
     public boolean isClosed() {
-        return closed;
+        return (int) STATE.getVolatile(this) < 0;
     }
 
     /** A copy of the values in row-major order. */
@@ -138,32 +174,76 @@ public final class Tensor implements AutoCloseable {
         if (n > Integer.MAX_VALUE - 8) {
             throw new IllegalStateException("tensor of " + n + " elements does not fit in a Java array");
         }
-        float[] out = segment.toArray(ValueLayout.JAVA_FLOAT);
-        java.lang.ref.Reference.reachabilityFence(this);
-        return out;
+        acquireOrThrow();
+        try {
+            return segment.toArray(ValueLayout.JAVA_FLOAT);
+        } finally {
+            release();
+        }
     }
 
     /** The element at the given indices (one per dimension). */
     public float get(long... indices) {
-        float v = segment.getAtIndex(ValueLayout.JAVA_FLOAT, flatIndex(indices));
-        java.lang.ref.Reference.reachabilityFence(this);
-        return v;
+        long i = flatIndex(indices);
+        acquireOrThrow();
+        try {
+            return segment.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+        } finally {
+            release();
+        }
     }
 
     /** Sets the element at the given indices (one per dimension). */
     public void set(float value, long... indices) {
-        segment.setAtIndex(ValueLayout.JAVA_FLOAT, flatIndex(indices), value);
-        java.lang.ref.Reference.reachabilityFence(this);
+        long i = flatIndex(indices);
+        acquireOrThrow();
+        try {
+            segment.setAtIndex(ValueLayout.JAVA_FLOAT, i, value);
+        } finally {
+            release();
+        }
     }
 
     /**
-     * Frees the memory if this tensor owns it (see the class comment), and marks the tensor closed. Idempotent. Using
-     * a closed tensor in {@link SpatialOps} throws {@link IllegalArgumentException}.
+     * Marks the tensor closed and, if stn4j owns its memory, returns the memory to the pool (at once, or when the last
+     * stn4j call still using the tensor ends). Idempotent. See the class comment for what a closed tensor refuses.
      */
     @Override
     public void close() {
-        closed = true;
-        if (cleanable != null) cleanable.clean();
+        int s;
+        do {
+            s = (int) STATE.getVolatile(this);
+            if (s < 0) return;
+        } while (!STATE.compareAndSet(this, s, s | CLOSED));
+        if (s == 0 && release != null) free();
+    }
+
+    /**
+     * Counts one more stn4j call using the tensor; false if it is closed. Every successful call is paired with one
+     * {@link #release()}: memory is returned only when the tensor is closed and no call uses it.
+     */
+    boolean acquire() {
+        int s;
+        do {
+            s = (int) STATE.getVolatile(this);
+            if (s < 0) return false;
+        } while (!STATE.compareAndSet(this, s, s + 1));
+        return true;
+    }
+
+    private void acquireOrThrow() {
+        if (!acquire()) throw new IllegalStateException(this + " is closed");
+    }
+
+    /** Ends a call counted by {@link #acquire()}; the last one after a close frees the memory. */
+    void release() {
+        int s = (int) STATE.getAndAdd(this, -1) - 1;
+        if (s == CLOSED && release != null) free();
+    }
+
+    private void free() {
+        release.closed = true;
+        cleanable.clean();
     }
 
     @Override
@@ -217,10 +297,18 @@ public final class Tensor implements AutoCloseable {
         return s;
     }
 
-    private record CloseArena(Arena arena) implements Runnable {
+    /** Returns a pooled tensor's block; run once, by {@link #close()} or by the Cleaner. */
+    private static final class Release implements Runnable {
+        private final Pool.Block block;
+        volatile boolean closed;
+
+        Release(Pool.Block block) {
+            this.block = block;
+        }
+
         @Override
         public void run() {
-            arena.close();
+            Pool.free(block, !closed);
         }
     }
 }

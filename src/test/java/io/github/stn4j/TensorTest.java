@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
 
 class TensorTest {
@@ -26,15 +25,41 @@ class TensorTest {
         assertEquals("Tensor[2, 3]", t.toString());
     }
 
+    /** Closing returns the memory to the pool (counted), and the tensor refuses every later use. */
     @Test
-    void closeFreesOwnedMemory() {
-        Tensor t = Tensor.zeros(4, 4);
-        MemorySegment seg = t.segment();
+    void closeReturnsOwnedMemoryAndRefusesLaterUse() {
+        Stn4j.NativeMemory before = Stn4j.nativeMemory();
+        Tensor t = Tensor.zeros(1, 1, 1000, 1000);
+        Stn4j.NativeMemory live = Stn4j.nativeMemory();
+        assertTrue(live.inUseBytes() - before.inUseBytes() >= 4_000_000, before + " -> " + live);
         t.close();
         t.close(); // idempotent
         assertTrue(t.isClosed());
-        assertFalse(seg.scope().isAlive());
-        assertThrows(IllegalStateException.class, () -> seg.get(ValueLayout.JAVA_FLOAT, 0));
+        Stn4j.NativeMemory after = Stn4j.nativeMemory();
+        assertTrue(after.inUseBytes() <= live.inUseBytes() - 4_000_000, live + " -> " + after);
+        assertThrows(IllegalStateException.class, t::toArray);
+        assertThrows(IllegalStateException.class, () -> t.get(0, 0, 0, 0));
+        assertThrows(IllegalStateException.class, () -> t.set(1f, 0, 0, 0, 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SpatialOps.best()
+                .gridSample(t, Tensor.zeros(1, 1, 1, 2), Interpolation.BILINEAR, Padding.ZEROS, false));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    /** zeros is zeros even on a reused block; of copies exactly; a block reused by a new tensor is that tensor's. */
+    @Test
+    void reusedMemoryIsZeroedWherePromised() {
+        float[] ones = new float[777];
+        java.util.Arrays.fill(ones, 1f);
+        for (int round = 0; round < 3; round++) {
+            Tensor a = Tensor.of(ones, 777);
+            a.close();
+            try (Tensor z = Tensor.zeros(777)) { // most likely a's block again
+                for (float v : z.toArray()) assertEquals(0f, v);
+            }
+            try (Tensor b = Tensor.of(new float[] {1, 2, 3}, 3)) {
+                assertArrayEquals(new float[] {1, 2, 3}, b.toArray());
+            }
+        }
     }
 
     @Test
@@ -45,6 +70,7 @@ class TensorTest {
             seg = t.segment();
             t.close(); // marks closed; the arena still owns the memory
             assertTrue(seg.scope().isAlive());
+            assertThrows(IllegalStateException.class, t::toArray); // but the tensor refuses use like any other
         }
         assertFalse(seg.scope().isAlive());
     }
@@ -103,6 +129,7 @@ class TensorTest {
         Tensor grid = ops.affineGrid(Tensor.of(new float[] {1, 0, 0, 0, 1, 0}, 1, 2, 3), new long[] {1, 1, 2, 2}, true);
         assertArrayEquals(new float[] {-1, -1, 1, -1, -1, 1, 1, 1}, grid.toArray());
         grid.close();
-        assertFalse(grid.segment().scope().isAlive());
+        assertTrue(grid.isClosed());
+        assertThrows(IllegalStateException.class, grid::toArray);
     }
 }

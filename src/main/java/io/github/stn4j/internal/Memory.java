@@ -80,6 +80,21 @@ public final class Memory {
         s.fill((byte) 0);
     }
 
+    private static volatile boolean asanChecked, asan;
+
+    /**
+     * Marks {@code s} unaddressable ({@code poison}) or addressable again for AddressSanitizer, when the native library
+     * was built with it (the first call finds out; elsewhere this does nothing).
+     */
+    static void poison(MemorySegment s, boolean poison) {
+        if (asanChecked && !asan || !NativeLoader.isLoaded() || !s.isNative()) return;
+        int r = stn_h.stn_debug_poison(s, s.byteSize(), poison ? 1 : 0);
+        if (!asanChecked) {
+            asan = r == 1;
+            asanChecked = true;
+        }
+    }
+
     /** Whether a buffer of {@code bytes} takes the huge-page path (unless the mapping itself fails). */
     public static boolean hugePages(long bytes) {
         return bytes >= HUGE_MIN_BYTES && HUGE_PAGES && NativeLoader.isLoaded();

@@ -3,7 +3,6 @@ package io.github.stn4j.internal;
 import io.github.stn4j.Interpolation;
 import io.github.stn4j.Padding;
 import io.github.stn4j.internal.bindings.stn_h;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -57,7 +56,7 @@ public final class NativeKernels implements Kernels {
             SMALL.affineGrid(theta, grid, n, h, w, alignCorners, r0, r1);
             return;
         }
-        try (Arena tmp = stagingFor(theta, grid, null, null, null)) {
+        try (Stage tmp = stagingFor(theta, grid, null, null, null)) {
             MemorySegment t = in(tmp, theta), g = out(tmp, grid, false);
             check(stn_h.stn_affine_grid_2d(isa, t, g, n, h, w, flag(alignCorners), r0, r1), "stn_affine_grid_2d");
             backRows(g, grid, n, 1, h * w * 2, w * 2, r0, r1);
@@ -71,7 +70,7 @@ public final class NativeKernels implements Kernels {
             SMALL.affineGridBackward(gradGrid, gradTheta, n, h, w, alignCorners);
             return;
         }
-        try (Arena tmp = stagingFor(gradGrid, gradTheta, null, null, null)) {
+        try (Stage tmp = stagingFor(gradGrid, gradTheta, null, null, null)) {
             MemorySegment gg = in(tmp, gradGrid), gt = out(tmp, gradTheta, false);
             check(stn_h.stn_affine_grid_2d_backward(isa, gg, gt, n, h, w, flag(alignCorners)),
                     "stn_affine_grid_2d_backward");
@@ -83,7 +82,7 @@ public final class NativeKernels implements Kernels {
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
                            long inW, long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners,
                            long r0, long r1) {
-        try (Arena tmp = stagingFor(input, grid, output, null, null)) {
+        try (Stage tmp = stagingFor(input, grid, output, null, null)) {
             MemorySegment i = in(tmp, input), g = in(tmp, grid), o = out(tmp, output, false);
             check(stn_h.stn_grid_sample_2d(isa, i, g, o, n, c, inH, inW, outH, outW, mode.code(), padding.code(),
                     flag(alignCorners), r0, r1), "stn_grid_sample_2d");
@@ -96,7 +95,7 @@ public final class NativeKernels implements Kernels {
                                    MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
                                    long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners,
                                    long r0, long r1) {
-        try (Arena tmp = stagingFor(gradOutput, input, grid, gradInput, gradGrid)) {
+        try (Stage tmp = stagingFor(gradOutput, input, grid, gradInput, gradGrid)) {
             MemorySegment go = in(tmp, gradOutput), i = in(tmp, input), g = in(tmp, grid);
             MemorySegment gi = gradInput == null ? MemorySegment.NULL : out(tmp, gradInput, true);
             MemorySegment gg = gradGrid == null ? MemorySegment.NULL : out(tmp, gradGrid, false);
@@ -110,7 +109,7 @@ public final class NativeKernels implements Kernels {
     @Override
     public void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w,
                              boolean alignCorners, long r0, long r1) {
-        try (Arena tmp = stagingFor(theta, grid, null, null, null)) {
+        try (Stage tmp = stagingFor(theta, grid, null, null, null)) {
             MemorySegment t = in(tmp, theta), g = out(tmp, grid, false);
             check(stn_h.stn_affine_grid_3d(isa, t, g, n, d, h, w, flag(alignCorners), r0, r1),
                     "stn_affine_grid_3d");
@@ -121,7 +120,7 @@ public final class NativeKernels implements Kernels {
     @Override
     public void affineGrid3dBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long d, long h, long w,
                                      boolean alignCorners) {
-        try (Arena tmp = stagingFor(gradGrid, gradTheta, null, null, null)) {
+        try (Stage tmp = stagingFor(gradGrid, gradTheta, null, null, null)) {
             MemorySegment gg = in(tmp, gradGrid), gt = out(tmp, gradTheta, false);
             check(stn_h.stn_affine_grid_3d_backward(isa, gg, gt, n, d, h, w, flag(alignCorners)),
                     "stn_affine_grid_3d_backward");
@@ -133,7 +132,7 @@ public final class NativeKernels implements Kernels {
     public void gridSample3d(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inD,
                              long inH, long inW, long outD, long outH, long outW, Interpolation mode, Padding padding,
                              boolean alignCorners, long r0, long r1) {
-        try (Arena tmp = stagingFor(input, grid, output, null, null)) {
+        try (Stage tmp = stagingFor(input, grid, output, null, null)) {
             MemorySegment i = in(tmp, input), g = in(tmp, grid), o = out(tmp, output, false);
             check(stn_h.stn_grid_sample_3d(isa, i, g, o, n, c, inD, inH, inW, outD, outH, outW, mode.code(),
                     padding.code(), flag(alignCorners), r0, r1), "stn_grid_sample_3d");
@@ -146,7 +145,7 @@ public final class NativeKernels implements Kernels {
                                      MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inD,
                                      long inH, long inW, long outD, long outH, long outW, Interpolation mode,
                                      Padding padding, boolean alignCorners, long r0, long r1) {
-        try (Arena tmp = stagingFor(gradOutput, input, grid, gradInput, gradGrid)) {
+        try (Stage tmp = stagingFor(gradOutput, input, grid, gradInput, gradGrid)) {
             MemorySegment go = in(tmp, gradOutput), i = in(tmp, input), g = in(tmp, grid);
             MemorySegment gi = gradInput == null ? MemorySegment.NULL : out(tmp, gradInput, true);
             MemorySegment gg = gradGrid == null ? MemorySegment.NULL : out(tmp, gradGrid, false);
@@ -162,27 +161,51 @@ public final class NativeKernels implements Kernels {
     }
 
     /**
-     * An arena for staging copies, created only when some segment is on the heap; null (nothing allocated) when all are
-     * native. Fixed arity, not varargs: a varargs array would be allocated on every call.
+     * Staging for a call, made only when some segment is on the heap; null (nothing allocated) when all are native.
+     * Fixed arity, not varargs: a varargs array would be allocated on every call.
      */
-    private static Arena stagingFor(MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment d,
+    private static Stage stagingFor(MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment d,
                                     MemorySegment e) {
-        return onHeap(a) || onHeap(b) || onHeap(c) || onHeap(d) || onHeap(e) ? Arena.ofConfined() : null;
+        long need = need(a) + need(b) + need(c) + need(d) + need(e);
+        return need > 0 ? new Stage(Pool.allocate(need, false)) : null;
     }
 
-    private static boolean onHeap(MemorySegment s) {
-        return s != null && !s.isNative();
+    private static final long ALIGN = 64;
+
+    private static long need(MemorySegment s) {
+        return s != null && !s.isNative() ? (s.byteSize() + ALIGN - 1) / ALIGN * ALIGN : 0;
     }
 
-    private static MemorySegment in(Arena tmp, MemorySegment s) {
+    /** Native stand-ins for the heap segments of one call, carved out of one block of the pool. */
+    private static final class Stage implements AutoCloseable {
+        private final Pool.Block block;
+        private long used;
+
+        Stage(Pool.Block block) {
+            this.block = block;
+        }
+
+        MemorySegment take(long bytes) {
+            MemorySegment s = block.segment().asSlice(used, bytes);
+            used += (bytes + ALIGN - 1) / ALIGN * ALIGN;
+            return s;
+        }
+
+        @Override
+        public void close() {
+            Pool.free(block, false);
+        }
+    }
+
+    private static MemorySegment in(Stage tmp, MemorySegment s) {
         if (s.isNative()) return s;
-        return tmp.allocate(Math.max(1, s.byteSize()), 64).asSlice(0, s.byteSize()).copyFrom(s);
+        return tmp.take(s.byteSize()).copyFrom(s);
     }
 
     /** An output: native as is, or a native stand-in (holding the current values when the kernel accumulates). */
-    private static MemorySegment out(Arena tmp, MemorySegment s, boolean accumulates) {
+    private static MemorySegment out(Stage tmp, MemorySegment s, boolean accumulates) {
         if (s.isNative()) return s;
-        MemorySegment staged = tmp.allocate(Math.max(1, s.byteSize()), 64).asSlice(0, s.byteSize());
+        MemorySegment staged = tmp.take(s.byteSize());
         return accumulates ? staged.copyFrom(s) : staged;
     }
 

@@ -481,6 +481,66 @@ public class stn_h {
         }
     }
 
+    private static class stn_debug_poison {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_LONG_LONG,
+            stn_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_debug_poison");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_debug_poison(void *p, int64_t bytes, int32_t poison)
+     * }
+     */
+    public static FunctionDescriptor stn_debug_poison$descriptor() {
+        return stn_debug_poison.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_debug_poison(void *p, int64_t bytes, int32_t poison)
+     * }
+     */
+    public static MethodHandle stn_debug_poison$handle() {
+        return stn_debug_poison.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_debug_poison(void *p, int64_t bytes, int32_t poison)
+     * }
+     */
+    public static MemorySegment stn_debug_poison$address() {
+        return stn_debug_poison.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_debug_poison(void *p, int64_t bytes, int32_t poison)
+     * }
+     */
+    public static int stn_debug_poison(MemorySegment p, long bytes, int poison) {
+        var mh$ = stn_debug_poison.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_debug_poison", p, bytes, poison);
+            }
+            return (int)mh$.invokeExact(p, bytes, poison);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class stn_affine_grid_2d {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             stn_h.C_INT,
