@@ -83,6 +83,35 @@ class PoolTest {
         assertTrue(Float.isNaN(b.segment().get(ValueLayout.JAVA_FLOAT, 0)));
     }
 
+    /**
+     * In the AddressSanitizer run (.ci/run sets -Dstn4j.test.asan=true and loads the ASan build of the library) a cached
+     * block is unaddressable for ASan, and addressable again once allocated: a kernel reading a freed block would be
+     * reported. Elsewhere skipped.
+     */
+    @Test
+    void cachedBlocksArePoisonedForAddressSanitizer() throws Throwable {
+        boolean required = Boolean.getBoolean("stn4j.test.asan");
+        var probe = NativeLoader.isLoaded()
+                ? java.lang.foreign.SymbolLookup.loaderLookup().find("__asan_address_is_poisoned") : java.util.Optional
+                        .<java.lang.foreign.MemorySegment>empty();
+        if (probe.isEmpty()) {
+            assertTrue(!required, "-Dstn4j.test.asan=true but the loaded library has no AddressSanitizer");
+            org.junit.jupiter.api.Assumptions.abort("not an AddressSanitizer build");
+        }
+        var isPoisoned = java.lang.foreign.Linker.nativeLinker().downcallHandle(probe.get(),
+                java.lang.foreign.FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        long bytes = 555_555;
+        Pool.Block a = Pool.allocate(bytes, false);
+        java.lang.foreign.MemorySegment last = a.segment().asSlice(bytes - 1, 1);
+        assertEquals(0, (int) isPoisoned.invokeExact(last), "a live block is addressable");
+        Pool.free(a, false);
+        assertEquals(1, (int) isPoisoned.invokeExact(last), "a cached block is poisoned");
+        Pool.Block b = Pool.allocate(bytes, false);
+        assertEquals(a.segment().address(), b.segment().address());
+        assertEquals(0, (int) isPoisoned.invokeExact(last), "addressable again once reused");
+        Pool.free(b, false);
+    }
+
     @Test
     void trimReleasesTheCacheAndKeepsLiveBlocks() {
         Pool.Block live = Pool.allocate(10_000, true);
