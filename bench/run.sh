@@ -3,7 +3,10 @@
 #   bench/run.sh quick   # under 5 minutes: the shapes, modes and thread counts the targets name (bilinear: every backend
 #                        # and peer; nearest, bicubic: AVX-512 and PyTorch)
 #   bench/run.sh full    # about 41 minutes (limit 45): every shape, the other modes, 2 threads, heap tensors
-# Results: bench/target/results-<profile>/*.csv, the table: bench/target/results-<profile>/table.md
+#   bench/run.sh targets # about 40 minutes (an estimate, not yet measured): the allocating calls against the
+#                        # into-outputs ones (StnBench's call=OUTPUTS, CLOSED, GC), AVX-512 and the Vector API
+# Results: bench/target/results-<profile>/*.csv, the table: bench/target/results-<profile>/table.md (targets:
+# bench/target/results-targets/pairs.md, see pairs.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -17,8 +20,10 @@ OUT=target/results-$PROFILE
 rm -rf "$OUT" && mkdir -p "$OUT" target/javacpp-cache
 JAVA=(java -Dorg.bytedeco.javacpp.cachedir=target/javacpp-cache -cp "target/classes:$(cat target/classpath.txt)"
       org.openjdk.jmh.Main -foe true)
-# The first load of PyTorch's natives into an empty JavaCPP cache can crash: warm the cache once.
-"${JAVA[@]}" -f 1 -wi 0 -i 1 -r 100ms -p shape=tiny 'PyTorchBench.forward' >/dev/null 2>&1 || true
+# The first load of PyTorch's natives into an empty JavaCPP cache can crash: warm the cache once (targets runs no peer).
+if [ "$PROFILE" != targets ]; then
+    "${JAVA[@]}" -f 1 -wi 0 -i 1 -r 100ms -p shape=tiny 'PyTorchBench.forward' >/dev/null 2>&1 || true
+fi
 run() { # name, then JMH arguments
     local name=$1; shift
     echo "== $name: jmh $*"
@@ -108,8 +113,41 @@ elif [ "$PROFILE" = full ]; then
         fi
         run bandwidth-$shape "${T[@]}" -p shape=$shape 'BandwidthBench'
     done
+elif [ "$PROFILE" = targets ]; then
+    # The allocating calls (result tensors from stn4j's pool) against the into-outputs calls: CLOSED within 1.15x of
+    # OUTPUTS (or 0.03 ms under 0.2 ms), GC within 1.5x for calls of 1 ms or more. One thread, off-heap tensors.
+    # Each (backend, round, shape) runs OUTPUTS, then CLOSED, then GC back to back, so the two calls a ratio divides
+    # are seconds apart, not minutes (this VM's speed drifts), and three rounds give three ratios per row.
+    # pairs.py takes the median ratio over rounds. Per round and backend: 22 JMH invocations, 77 forks. (Estimate, not
+    # measured: ~2.5 s a fork for NATIVE_AVX512, ~7 s for VECTOR_API with its warm-up: about 10 + 28 minutes.)
+    T=(-f 1 -wi 1 -w 500ms -i 3 -r 300ms -bm sample)
+    TV=(-f 1 -wi 4 -w 1s -i 3 -r 300ms -bm sample) # the Vector API's longer warm-up, as in quick and full
+    # GC: a 512 MB heap, which is also the pool's default limit, so the uncollected tensors make it collect every
+    # few dozen calls. -jvmArgsAppend replaces @Fork's, so its flags are repeated here.
+    GCJVM=(-jvmArgsAppend "--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx512m")
+    for backend in NATIVE_AVX512 VECTOR_API; do
+        W=("${T[@]}") && [ $backend = VECTOR_API ] && W=("${TV[@]}")
+        for round in 1 2 3; do
+            for shape in mnist imagenet featmap large; do
+                for call in OUTPUTS CLOSED GC; do
+                    # the GC target is for calls of 1 ms or more: mnist's are shorter
+                    [ $call = GC ] && [ $shape = mnist ] && continue
+                    X=() && [ $call = GC ] && X=("${GCJVM[@]}")
+                    P=(-p backend=$backend -p shape=$shape -p call=$call)
+                    # file names: targets-<backend>-r<round>-<call>-<shape>-<ops>; pairs.py reads the round from
+                    # the name, the rest from the CSV's parameters
+                    run targets-$backend-r$round-$call-$shape-affine "${W[@]}" "${X[@]}" "${P[@]}" -p mode=BILINEAR \
+                        'StnBench.affineGrid$'
+                    run targets-$backend-r$round-$call-$shape-sample "${W[@]}" "${X[@]}" "${P[@]}" \
+                        -p mode=BILINEAR,NEAREST,BICUBIC 'StnBench.(forward|backward)$'
+                done
+            done
+        done
+    done
+    python3 pairs.py "$OUT"/targets-*.csv | tee "$OUT/pairs.md"
+    exit 0
 else
-    echo "usage: bench/run.sh quick|full" >&2
+    echo "usage: bench/run.sh quick|full|targets" >&2
     exit 2
 fi
 python3 table.py "$OUT"/*.csv | tee "$OUT/table.md"

@@ -1,6 +1,7 @@
 package io.github.stn4j.bench;
 
 import io.github.stn4j.Backend;
+import io.github.stn4j.GridSampleGrads;
 import io.github.stn4j.Interpolation;
 import io.github.stn4j.Parallel;
 import io.github.stn4j.SpatialOps;
@@ -22,8 +23,20 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * stn4j's operations on every backend: affine grid, grid sample forward, grid sample backward (grad input + grad
- * grid). Outputs are given, so the measured path allocates no tensors. Memory OFF_HEAP uses native tensors; HEAP wraps
- * float[] arrays (the native backends then stage copies).
+ * grid). Memory OFF_HEAP uses native tensors; HEAP wraps float[] arrays (the native backends then stage copies).
+ * {@code call} picks which overload of {@link SpatialOps} is measured:
+ * <ul>
+ *   <li>OUTPUTS (the default): into output tensors made once in setup, so the measured path allocates no tensors.</li>
+ *   <li>CLOSED: the allocating call, its result tensors closed at once inside the measured method (backward closes
+ *       both gradients): the cost of taking the outputs from stn4j's native memory pool and giving them back, the
+ *       try-with-resources way.</li>
+ *   <li>GC: the allocating call, its results never closed, only returned to JMH (backward returns the
+ *       {@link GridSampleGrads}), so they become garbage: the cost of leaving tensors to the garbage collector,
+ *       including the collections the pool runs when its limit (by default the maximum heap) is reached. Only the
+ *       calls that run into a collection pay for it, so sample mode's median can hide those pauses; the mean (the
+ *       sample-mode row without a percentile) counts them.</li>
+ * </ul>
+ * The allocating calls' results are pooled native tensors whatever {@code memory} says.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -45,6 +58,13 @@ public class StnBench {
     @Param({"OFF_HEAP"})
     public String memory;
 
+    /** OUTPUTS, CLOSED or GC: see the class comment. */
+    @Param({"OUTPUTS"})
+    public String call;
+
+    private static final int OUTPUTS = 0, CLOSED = 1, GC = 2;
+    private int how; // call, checked once in setup
+
     SpatialOps ops;
     long[] size; // once: a fresh array per call would be the harness's allocation, counted by -prof gc
     Arena arena;
@@ -52,6 +72,15 @@ public class StnBench {
 
     @Setup(Level.Trial)
     public void setup() {
+        how = switch (call) {
+            case "OUTPUTS" -> OUTPUTS;
+            case "CLOSED" -> CLOSED;
+            case "GC" -> GC;
+            default -> throw new IllegalArgumentException("call=" + call + ": expected OUTPUTS, CLOSED or GC");
+        };
+        if (!memory.equals("OFF_HEAP") && !memory.equals("HEAP")) {
+            throw new IllegalArgumentException("memory=" + memory + ": expected OFF_HEAP or HEAP");
+        }
         Parallel.setThreads(threads);
         ops = SpatialOps.of(backend);
         arena = Arena.ofShared();
@@ -78,17 +107,31 @@ public class StnBench {
 
     @Benchmark
     public Tensor affineGrid() {
-        return ops.affineGrid(theta, size, false, grid);
+        if (how == OUTPUTS) return ops.affineGrid(theta, size, false, grid);
+        Tensor g = ops.affineGrid(theta, size, false);
+        if (how == CLOSED) g.close();
+        return g;
     }
 
     @Benchmark
     public Tensor forward() {
-        return ops.gridSample(input, grid, mode, Shapes.PADDING, false, output);
+        if (how == OUTPUTS) return ops.gridSample(input, grid, mode, Shapes.PADDING, false, output);
+        Tensor o = ops.gridSample(input, grid, mode, Shapes.PADDING, false);
+        if (how == CLOSED) o.close();
+        return o;
     }
 
     @Benchmark
-    public Tensor backward() {
-        return ops.gridSampleBackward(gradOutput, input, grid, mode, Shapes.PADDING, false, gradInput, gradGrid)
-                .input();
+    public Object backward() {
+        if (how == OUTPUTS) {
+            return ops.gridSampleBackward(gradOutput, input, grid, mode, Shapes.PADDING, false, gradInput, gradGrid)
+                    .input();
+        }
+        GridSampleGrads g = ops.gridSampleBackward(gradOutput, input, grid, mode, Shapes.PADDING, false);
+        if (how == CLOSED) {
+            g.input().close();
+            g.grid().close();
+        }
+        return g;
     }
 }
