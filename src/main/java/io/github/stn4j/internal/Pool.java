@@ -199,6 +199,14 @@ public final class Pool {
         return CACHED.get();
     }
 
+    /** Blocks cached in the size class of {@code bytes} (for tests). */
+    static int cachedBlocks(long bytes) {
+        Bin bin = BINS[classIndex(classBytes(bytes))];
+        synchronized (bin) {
+            return bin.blocks.size();
+        }
+    }
+
     /** Blocks of tensors that were never closed and were returned by the GC's Cleaners, since the JVM started. */
     public static long gcFreedBlocks() {
         return GC_FREED.get();

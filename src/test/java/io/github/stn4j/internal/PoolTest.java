@@ -126,6 +126,20 @@ class PoolTest {
         assertEquals(0, Pool.cached());
     }
 
+    /** A block nobody takes for a whole decay period is released, without any call to trim. */
+    @Test
+    void idleBlocksAreReleased() throws InterruptedException {
+        long bytes = 333_333; // a class no other test uses
+        Pool.free(Pool.allocate(bytes, false), false);
+        assertEquals(1, Pool.cachedBlocks(bytes));
+        long deadline = System.nanoTime() + 10 * Pool.DECAY_MILLIS * 1_000_000L;
+        while (Pool.cachedBlocks(bytes) > 0 && System.nanoTime() < deadline) {
+            Pool.free(Pool.allocate(64, false), false); // allocations and frees are when the pool looks at its cache
+            Thread.sleep(50);
+        }
+        assertEquals(0, Pool.cachedBlocks(bytes), "the idle block was released");
+    }
+
     @Test
     void blocksFromTheHugePagePathAreReusedToo() {
         long bytes = (3L << 20) + 4444;
