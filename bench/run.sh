@@ -133,12 +133,15 @@ elif [ "$PROFILE" = targets ]; then
                     # the GC target is for calls of 1 ms or more: mnist's are shorter
                     [ $call = GC ] && [ $shape = mnist ] && continue
                     X=() && [ $call = GC ] && X=("${GCJVM[@]}")
+                    # GC: until the first collection every result is fresh memory (page faults, ~17 ms per imagenet
+                    # backward against 4 here), so its warm-up must outlast the pool's first fill of its 512 MB
+                    WG=("${W[@]}") && [ $call = GC ] && [ $backend != VECTOR_API ] && WG=(-f 1 -wi 3 -w 1s -i 3 -r 300ms -bm sample)
                     P=(-p backend=$backend -p shape=$shape -p call=$call)
                     # file names: targets-<backend>-r<round>-<call>-<shape>-<ops>; pairs.py reads the round from
                     # the name, the rest from the CSV's parameters
-                    run targets-$backend-r$round-$call-$shape-affine "${W[@]}" "${X[@]}" "${P[@]}" -p mode=BILINEAR \
+                    run targets-$backend-r$round-$call-$shape-affine "${WG[@]}" "${X[@]}" "${P[@]}" -p mode=BILINEAR \
                         'StnBench.affineGrid$'
-                    run targets-$backend-r$round-$call-$shape-sample "${W[@]}" "${X[@]}" "${P[@]}" \
+                    run targets-$backend-r$round-$call-$shape-sample "${WG[@]}" "${X[@]}" "${P[@]}" \
                         -p mode=BILINEAR,NEAREST,BICUBIC 'StnBench.(forward|backward)$'
                 done
             done
