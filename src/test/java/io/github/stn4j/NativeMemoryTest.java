@@ -161,6 +161,33 @@ class NativeMemoryTest {
         }
     }
 
+    /**
+     * Without any JVM flag (no native library, no Vector API) the pool works the same, and uses no restricted method:
+     * the JDK prints no native-access warning.
+     */
+    @Test
+    void withoutJvmFlagsThePoolWorksAndNeedsNoNativeAccess() throws Exception {
+        BackendTest.Child c = BackendTest.runChild(Map.of(), List.of(), ReuseWithoutFlags.class.getName());
+        assertTrue(c.out().startsWith("ok JAVA_SCALAR"), c.out() + "\n" + c.err());
+        assertTrue(!c.err().contains("restricted method"), c.err());
+    }
+
+    public static final class ReuseWithoutFlags {
+        public static void main(String[] args) {
+            SpatialOps ops = SpatialOps.best();
+            long[] size = {2, 3, 700, 700}; // 11 MB: past the size where huge pages would be asked for
+            Tensor input = Tensor.zeros(size);
+            Tensor theta = Tensor.of(new float[] {1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0}, 2, 2, 3);
+            for (int i = 0; i < 5; i++) {
+                try (Tensor g = ops.affineGrid(theta, size, false);
+                     Tensor o = ops.gridSample(input, g, Interpolation.BILINEAR, Padding.ZEROS, false)) {
+                    if (o.get(1, 2, 699, 699) != 0f) throw new AssertionError();
+                }
+            }
+            System.out.print("ok " + ops.backend() + " " + Stn4j.nativeMemory());
+        }
+    }
+
     static float[] random(int count, int seed) {
         Random r = new Random(seed);
         float[] a = new float[count];
