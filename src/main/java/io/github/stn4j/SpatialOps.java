@@ -470,7 +470,7 @@ public final class SpatialOps {
             long bytes = t.segment().byteSize();
             MemorySegment s = block.segment().asSlice(used, bytes);
             used += need(t);
-            return Tensor.wrap(s, t.shape());
+            return Tensor.view(s, t.shape());
         }
 
         @Override

@@ -30,6 +30,9 @@ import java.util.Objects;
  * </ul>
  * The overloads of {@link SpatialOps} that take output tensors allocate nothing.
  *
+ * <p>{@link #wrap(MemorySegment, long...)} of (part of) a pooled tensor's segment, such as a reshape of a result, keeps
+ * that tensor's memory alive as long as the view, and refuses the segment of a tensor already closed or collected.
+ *
  * <p>After {@link #close()}, every stn4j call given the tensor throws ({@link SpatialOps} with
  * {@link IllegalArgumentException}, {@link #toArray()}, {@link #get} and {@link #set} with
  * {@link IllegalStateException}), and a close that races with a running call frees the memory only when that call
@@ -38,7 +41,9 @@ import java.util.Objects;
  * undefined (wrong values, never a JVM crash: pooled memory stays mapped while the pool holds it, and throws
  * {@link IllegalStateException} once the pool has released it).
  *
- * <p>A tensor is not thread-safe for concurrent writes; concurrent reads are fine.
+ * <p>A tensor is not thread-safe for concurrent writes; concurrent reads are fine. {@link #get} and {@link #set} count
+ * themselves as calls (two atomic updates each): read many values with {@link #toArray()} or through
+ * {@link #segment()} instead.
  */
 public final class Tensor implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -58,13 +63,20 @@ public final class Tensor implements AutoCloseable {
     private final long[] shape;
     private final Release release; // non-null when the memory is pooled
     private final Cleaner.Cleanable cleanable; // likewise
+    @SuppressWarnings("unused") // keeps the pooled tensor whose memory a wrapped tensor views alive
+    private final Object keepAlive;
     @SuppressWarnings("unused") // through STATE
     private volatile int state;
 
     private Tensor(MemorySegment segment, long[] shape, Release release) {
+        this(segment, shape, release, null);
+    }
+
+    private Tensor(MemorySegment segment, long[] shape, Release release, Object keepAlive) {
         this.segment = segment;
         this.shape = shape;
         this.release = release;
+        this.keepAlive = keepAlive;
         // The action must not refer to the segment, or the segment would never become unreachable.
         this.cleanable = release == null ? null : CLEANER.register(segment, release);
     }
@@ -79,7 +91,9 @@ public final class Tensor implements AutoCloseable {
         long bytes = byteSize(shape);
         Pool.Block block = Pool.allocate(bytes, zeroed);
         try {
-            return new Tensor(block.segment().asSlice(0, bytes), shape, new Release(block));
+            Tensor t = new Tensor(block.segment().asSlice(0, bytes), shape, new Release(block));
+            block.owner(t, t.segment);
+            return t;
         } catch (RuntimeException | Error e) {
             Pool.free(block, false);
             throw e;
@@ -130,7 +144,25 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("segment " + segment + " is not aligned to 4 bytes (float32)"
                     + (segment.isNative() ? "" : "; wrap a float[] (MemorySegment.ofArray(float[])) instead"));
         }
-        return new Tensor(segment.asSlice(0, bytes), s, null);
+        // A view of a pooled tensor's memory (e.g. a reshape of a result) keeps that tensor's memory alive; a view of
+        // memory no tensor owns any more (closed, or collected) would alias whatever the pool reuses it for.
+        Object keepAlive = null;
+        var pooled = Pool.ownerOf(segment);
+        if (pooled.isPresent()) {
+            Object owner = pooled.get().owner().get();
+            MemorySegment ownerSegment = pooled.get().segment().get();
+            if (ownerSegment == null || owner instanceof Tensor t && t.isClosed()) {
+                throw new IllegalArgumentException("wrap: the segment belongs to a tensor that was closed or collected"
+                        + " (its memory is stn4j's to reuse); wrap a tensor's segment while the tensor is open");
+            }
+            keepAlive = ownerSegment;
+        }
+        return new Tensor(segment.asSlice(0, bytes), s, null, keepAlive);
+    }
+
+    /** A view of memory that stn4j manages itself (a scratch block of the pool), with no ownership check. */
+    static Tensor view(MemorySegment segment, long... shape) {
+        return new Tensor(segment, shape.clone(), null);
     }
 
     /** The dimensions (a copy). */

@@ -82,8 +82,7 @@ class ConcurrencyAndLeakTest {
              Tensor o = ops.gridSample(in, g, Interpolation.BILINEAR, Padding.BORDER, false)) {
             ref = o.toArray();
         }
-        System.gc();
-        long liveBefore = Stn4j.nativeMemory().inUseBytes();
+        long liveBefore = settledLiveBytes(); // after other tests' dropped tensors have come back
         long rssBefore = 0;
         int threads = 8, perThread = 300;
         java.util.concurrent.BlockingQueue<Tensor> handOff = new java.util.concurrent.LinkedBlockingQueue<>();
@@ -128,6 +127,19 @@ class ConcurrencyAndLeakTest {
         assertTrue(live <= liveBefore, "live native memory " + liveBefore + " -> " + live + " bytes");
         long growthMb = (rssKb() - rssBefore) / 1024;
         assertTrue(growthMb < 64, "resident memory grew by " + growthMb + " MB over three more rounds");
+    }
+
+    /** Live pool bytes once collections stop returning anything (other tests drop tensors for the Cleaner). */
+    private static long settledLiveBytes() throws InterruptedException {
+        long live = Long.MAX_VALUE;
+        for (int i = 0; i < 20; i++) {
+            System.gc();
+            Thread.sleep(50);
+            long now = Stn4j.nativeMemory().inUseBytes();
+            if (now == live) break;
+            live = now;
+        }
+        return live;
     }
 
     /**

@@ -40,8 +40,8 @@ class NativeMemoryTest {
         t.close();
         Stn4j.NativeMemory m2 = Stn4j.nativeMemory();
         assertTrue(m2.cachedBytes() >= 12_000_000 && m2.inUseBytes() <= m1.inUseBytes() - 12_000_000, m1 + " -> " + m2);
-        Stn4j.trimNativeMemory();
-        assertEquals(0, Stn4j.nativeMemory().cachedBytes());
+        Stn4j.trimNativeMemory(); // (the Cleaner may return other tests' tensors meanwhile: not asserted as 0)
+        assertTrue(Stn4j.nativeMemory().cachedBytes() < m2.cachedBytes() - 12_000_000, m2 + " -> trimmed");
     }
 
     @Test

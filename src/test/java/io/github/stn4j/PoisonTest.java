@@ -19,9 +19,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * reported there.
  */
 class PoisonTest {
-    // {n, c, inH, inW, outH, outW}: 1 and 2 samples take the backward's row chunks (partials from the pool)
-    static final long[][] SHAPES_2D = {{1, 1, 1, 1, 1, 1}, {2, 3, 7, 13, 5, 33}, {1, 2, 13, 7, 40, 27},
-        {9, 2, 6, 5, 4, 3}};
+    // {n, c, inH, inW, outH, outW}. Calls of at least Split.MIN_WORK output values are split: the 1-sample one into
+    // row chunks whose partial sums come from the pool, the 9-sample one into pieces of whole samples (then float[]
+    // tensors are staged per piece through pool blocks)
+    static final long[][] SHAPES_2D = {{1, 1, 1, 1, 1, 1}, {2, 3, 7, 13, 5, 33}, {1, 2, 13, 7, 40, 27}};
+    static final long[][] SHAPES_SPLIT = {{1, 3, 70, 90, 130, 128}, {9, 3, 30, 40, 40, 40}};
     // {n, c, inD, inH, inW, outD, outH, outW}
     static final long[][] SHAPES_3D = {{1, 2, 3, 5, 4, 2, 7, 3}, {2, 1, 2, 2, 3, 3, 2, 5}};
 
@@ -38,6 +40,10 @@ class PoisonTest {
                     for (long[] s : SHAPES_2D) run(ops, s, false);
                     for (long[] s : SHAPES_3D) run(ops, s, false);
                     for (long[] s : SHAPES_2D) run(ops, s, true);
+                }
+                if (threads == 2) { // (the row chunks of a 1-sample backward do not depend on the thread count)
+                    for (long[] s : SHAPES_SPLIT) run(ops, s, false);
+                    run(ops, SHAPES_SPLIT[1], true);
                 }
             }
         } finally {

@@ -45,6 +45,28 @@ class TensorTest {
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 
+    /**
+     * A wrapped view of a result's segment (a reshape) keeps the result's memory alive after the result itself is
+     * dropped, however much the pool reuses meanwhile; the segment of a closed tensor cannot be wrapped.
+     */
+    @Test
+    void aViewOfAPooledTensorKeepsItsMemory() throws InterruptedException {
+        float[] values = new float[3 * 4321];
+        for (int i = 0; i < values.length; i++) values[i] = i;
+        Tensor view = Tensor.wrap(Tensor.of(values, 3, 4321).segment(), 3 * 4321); // the tensor itself is dropped
+        for (int i = 0; i < 10; i++) {
+            System.gc();
+            Thread.sleep(10);
+            Tensor.zeros(3, 4321).close(); // would reuse the dropped tensor's block had it been freed
+        }
+        assertArrayEquals(values, view.toArray());
+        Tensor closed = Tensor.of(values, 3, 4321);
+        MemorySegment seg = closed.segment();
+        closed.close();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.wrap(seg, 3, 4321));
+        assertTrue(e.getMessage().contains("closed or collected"), e.getMessage());
+    }
+
     /** zeros is zeros even on a reused block; of copies exactly; a block reused by a new tensor is that tensor's. */
     @Test
     void reusedMemoryIsZeroedWherePromised() {

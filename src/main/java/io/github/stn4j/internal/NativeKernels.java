@@ -166,14 +166,18 @@ public final class NativeKernels implements Kernels {
      */
     private static Stage stagingFor(MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment d,
                                     MemorySegment e) {
-        long need = need(a) + need(b) + need(c) + need(d) + need(e);
-        return need > 0 ? new Stage(Pool.allocate(need, false)) : null;
+        boolean heap = onHeap(a) || onHeap(b) || onHeap(c) || onHeap(d) || onHeap(e);
+        return heap ? new Stage(Pool.allocate(need(a) + need(b) + need(c) + need(d) + need(e), false)) : null;
     }
 
     private static final long ALIGN = 64;
 
     private static long need(MemorySegment s) {
-        return s != null && !s.isNative() ? (s.byteSize() + ALIGN - 1) / ALIGN * ALIGN : 0;
+        return onHeap(s) ? (s.byteSize() + ALIGN - 1) / ALIGN * ALIGN : 0;
+    }
+
+    private static boolean onHeap(MemorySegment s) {
+        return s != null && !s.isNative();
     }
 
     /** Native stand-ins for the heap segments of one call, carved out of one block of the pool. */

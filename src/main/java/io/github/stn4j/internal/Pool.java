@@ -2,8 +2,11 @@ package io.github.stn4j.internal;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,10 +30,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       else the JVM's {@code MaxDirectMemorySize}, else the maximum heap, the same default as direct buffers. A new
  *       block that does not fit first releases cached blocks, then runs the GC and waits, with a bounded back-off,
  *       for stn4j's Cleaners to return unreachable tensors, and only then throws {@link OutOfMemoryError}.</li>
- *   <li><b>Trimming.</b> Besides that, a block that stayed unused in the cache for a whole period of
- *       {@value #DECAY_MILLIS} ms is released (per class, the low-water mark of its stack over the period, as
- *       tcmalloc releases idle spans), so a burst does not stay cached. {@link #trim()} releases every cached block.
- *       Releasing closes the block's arena (a thread handshake, tens of microseconds): it is rare by design.</li>
+ *   <li><b>Trimming.</b> Besides that, a daemon thread releases every {@value #DECAY_MILLIS} ms the blocks that
+ *       stayed unused in the cache for the whole period (per class, the low-water mark of its stack over the period,
+ *       as tcmalloc releases idle spans; jemalloc's dirty-page decay is 10 s too), so a burst does not stay cached,
+ *       and the releases cost no caller anything. {@link #trim()} releases every cached block. Releasing closes the
+ *       block's arena (a thread handshake, tens of microseconds): rare by design.</li>
  *   <li><b>Debug poison.</b> With {@value #POISON_PROPERTY}{@code =true} fresh and freed blocks are filled with
  *       0xFF bytes (a NaN in every float lane), and, in a library built with AddressSanitizer, cached blocks are
  *       poisoned so that a kernel touching one is reported. Tests run with it on.</li>
@@ -43,13 +47,15 @@ public final class Pool {
     public static final String LIMIT_PROPERTY = "stn4j.maxNativeMemory";
     /** Debug mode: fill fresh and freed blocks with a NaN pattern (and poison them under AddressSanitizer). */
     public static final String POISON_PROPERTY = "stn4j.debug.poison";
-    static final long DECAY_MILLIS = 1000;
+    static final long DECAY_MILLIS = 10_000;
     /** The byte every float of a poisoned block is made of: 0xFFFFFFFF is a NaN no arithmetic produces. */
     public static final byte POISON_BYTE = (byte) 0xFF;
     static final boolean POISON = Boolean.getBoolean(POISON_PROPERTY);
     private static final long MIN_CLASS = 64;
-    /** Sleeps after the GC while waiting for Cleaners: 1, 2, 4, ... ms, about 1 s in all. */
-    private static final int MAX_WAITS = 10;
+    /** The largest request: its size class stays below 2^62. */
+    static final long MAX_BYTES = 1L << 61;
+    /** How long an allocation past the limit waits for Cleaners after running the GC. */
+    static final long WAIT_MILLIS = 1000;
     private static final System.Logger LOG = System.getLogger("io.github.stn4j");
 
     private Pool() {}
@@ -60,6 +66,8 @@ public final class Pool {
         final MemorySegment base;
         final int sizeClass;
         boolean zero;
+        /** While out of the cache: who owns the block (a tensor) and the segment it uses, both weakly; else null. */
+        private volatile Owner owner;
 
         private Block(Arena arena, MemorySegment base, int sizeClass, boolean zero) {
             this.arena = arena;
@@ -77,7 +85,30 @@ public final class Pool {
         public long bytes() {
             return base.byteSize();
         }
+
+        /** Records who owns the block, and the segment it uses, until the block is freed (see {@link #ownerOf}). */
+        public void owner(Object o, MemorySegment segment) {
+            owner = new Owner(new WeakReference<>(o), new WeakReference<>(segment));
+        }
     }
+
+    /** A block's owner and the owner's segment, weakly (either may be cleared). */
+    public record Owner(WeakReference<Object> owner, WeakReference<MemorySegment> segment) {}
+
+    /** Every block by the scope of its arena: what a segment of pooled memory belongs to. */
+    private static final ConcurrentHashMap<MemorySegment.Scope, Block> BY_SCOPE = new ConcurrentHashMap<>();
+
+    /**
+     * For a segment of the pool's memory, its block's owner (null when the block is cached or used as scratch);
+     * empty for memory that is not the pool's.
+     */
+    public static Optional<Owner> ownerOf(MemorySegment s) {
+        Block b = s.isNative() ? BY_SCOPE.get(s.scope()) : null;
+        if (b == null) return Optional.empty();
+        return Optional.of(b.owner == null ? NO_OWNER : b.owner);
+    }
+
+    private static final Owner NO_OWNER = new Owner(new WeakReference<>(null), new WeakReference<>(null));
 
     private static final class Bin {
         final ArrayDeque<Block> blocks = new ArrayDeque<>();
@@ -96,7 +127,6 @@ public final class Pool {
     private static final AtomicLong GC_FREED = new AtomicLong(); // blocks freed by Cleaners, ever
     private static final Object FREED_SIGNAL = new Object();
     private static volatile int waiters;
-    private static volatile long nextDecay = System.nanoTime() + DECAY_MILLIS * 1_000_000L;
     private static volatile boolean warnedLimit;
 
     // ---------------------------------------------------------------- size classes
@@ -221,18 +251,20 @@ public final class Pool {
      * @throws OutOfMemoryError past the limit, after trimming the cache and collecting unreachable tensors
      */
     public static Block allocate(long bytes, boolean zeroed) {
+        if (bytes > limit() || bytes > MAX_BYTES) throw outOfMemory(bytes);
         long size = classBytes(Math.max(bytes, 1));
         int index = classIndex(size);
         Block b = pop(index);
         if (b == null) b = fresh(size, index, bytes);
         if (zeroed && !b.zero) Memory.zero(b.base.asSlice(0, bytes));
-        maybeDecay();
+        Decay.start();
         return b;
     }
 
     /** Returns a block to the cache; any thread. {@code byCleaner}: a tensor nobody closed. */
     public static void free(Block b, boolean byCleaner) {
         b.zero = false;
+        b.owner = null;
         if (POISON) {
             b.base.fill(POISON_BYTE);
             Memory.poison(b.base, true);
@@ -250,7 +282,6 @@ public final class Pool {
                 }
             }
         }
-        maybeDecay();
     }
 
     /** Releases every cached block. */
@@ -282,8 +313,19 @@ public final class Pool {
                 bin.lowWater = Math.min(bin.lowWater, bin.blocks.size());
             }
             if (POISON) Memory.poison(b.base, false);
-            b.arena.close();
-            RESERVED.addAndGet(-b.bytes());
+            BY_SCOPE.remove(b.base.scope());
+            RESERVED.addAndGet(-b.bytes()); // first: a thread waiting to reserve need not wait for the close
+            try {
+                b.arena.close();
+            } catch (IllegalStateException inUse) { // a stale segment of it is inside a downcall: keep it cached
+                RESERVED.addAndGet(b.bytes());
+                BY_SCOPE.put(b.base.scope(), b);
+                synchronized (bin) {
+                    bin.blocks.push(b);
+                    CACHED.addAndGet(b.bytes());
+                }
+                return;
+            }
         }
     }
 
@@ -310,6 +352,7 @@ public final class Pool {
     }
 
     private static Block fresh(long size, int index, long asked) {
+        if (size > limit()) throw outOfMemory(asked); // no collection can make room: say so at once
         if (!reserve(size)) {
             releaseFor(size);
             if (!reserve(size)) {
@@ -346,23 +389,34 @@ public final class Pool {
                     + "resources) avoids this pause; -D" + LIMIT_PROPERTY + "=<size> sets the limit.");
         }
         System.gc();
-        long sleep = 1, seen = GC_FREED.get();
-        for (int attempt = 0; attempt <= MAX_WAITS; attempt++) {
-            Block b = pop(index);
-            if (b != null) return b;
-            if (reserve(size)) return null; // another thread released or closed something
-            long now = GC_FREED.get();
-            // while Cleaners are still returning blocks, one of this class may come: release others only after
-            if (attempt > 0 && now == seen || attempt == MAX_WAITS) {
-                releaseFor(size);
-                if (reserve(size)) return null;
+        boolean interrupted = Thread.interrupted(); // waits below must wait; the flag is restored on the way out
+        try {
+            long deadline = System.nanoTime() + WAIT_MILLIS * 1_000_000L, sleep = 1, seen = GC_FREED.get();
+            while (true) {
+                Block b = pop(index);
+                if (b != null) return b;
+                if (reserve(size)) return null; // another thread released or closed something
+                long now = GC_FREED.get();
+                boolean last = System.nanoTime() - deadline >= 0;
+                // while Cleaners keep returning blocks, one of this class may come: release others only once they
+                // have stopped (or time is up), so that a returned block is reused rather than unmapped
+                if ((now == seen || last) && CACHED.get() > 0) {
+                    releaseFor(size);
+                    if (reserve(size)) return null;
+                }
+                if (last) break;
+                seen = now;
+                awaitFree(Math.min(sleep, Math.max(1, (deadline - System.nanoTime()) / 1_000_000L)));
+                sleep = Math.min(sleep * 2, 64);
             }
-            seen = now;
-            if (attempt == MAX_WAITS) break;
-            awaitFree(sleep);
-            sleep *= 2;
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
-        throw new OutOfMemoryError("stn4j: cannot allocate " + mib(asked) + " of native memory: " + mib(inUse())
+        throw outOfMemory(asked);
+    }
+
+    private static OutOfMemoryError outOfMemory(long asked) {
+        return new OutOfMemoryError("stn4j: cannot allocate " + mib(asked) + " of native memory: " + mib(inUse())
                 + " in use by live tensors and " + mib(cached()) + " cached, limit " + mib(limit()) + " (from "
                 + Limit.SOURCE + "). Close tensors you no longer need (try-with-resources), or raise the limit with -D"
                 + LIMIT_PROPERTY + "=<size>, e.g. -D" + LIMIT_PROPERTY + "=4g.");
@@ -373,8 +427,8 @@ public final class Pool {
             waiters++;
             try {
                 FREED_SIGNAL.wait(millis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // keep the flag; the caller's next try or the error follows
+            } catch (InterruptedException e) { // interrupted while waiting: the caller restores the flag
+                Thread.interrupted();
             } finally {
                 waiters--;
             }
@@ -386,6 +440,7 @@ public final class Pool {
         try {
             MemorySegment base = Memory.allocate(arena, size); // huge pages from HUGE_MIN_BYTES, where they exist
             Block b = new Block(arena, base, index, true);
+            BY_SCOPE.put(base.scope(), b);
             if (POISON) {
                 base.fill(POISON_BYTE);
                 b.zero = false;
@@ -397,14 +452,30 @@ public final class Pool {
         }
     }
 
-    /** Every {@value #DECAY_MILLIS} ms, releases the blocks each class kept unused for the whole period. */
-    private static void maybeDecay() {
-        long now = System.nanoTime(), due = nextDecay;
-        if (now - due < 0) return;
-        synchronized (Pool.class) {
-            if (nextDecay != due) return; // another thread does it
-            nextDecay = now + DECAY_MILLIS * 1_000_000L;
+    /** The daemon thread that releases idle blocks every {@value #DECAY_MILLIS} ms, started at the first allocation. */
+    private static final class Decay {
+        static {
+            Thread t = new Thread(() -> {
+                while (true) {
+                    try {
+                        Thread.sleep(DECAY_MILLIS);
+                        decay();
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (RuntimeException | Error e) { // never let the trimmer die silently
+                        LOG.log(System.Logger.Level.WARNING, "stn4j: releasing idle native memory failed", e);
+                    }
+                }
+            }, "stn4j-pool-trimmer");
+            t.setDaemon(true);
+            t.start();
         }
+
+        static void start() {} // the class initialiser does it, once
+    }
+
+    /** Releases the blocks each class kept unused since the last call (the period), and starts a new period. */
+    static void decay() {
         for (Bin bin : BINS) {
             int idle;
             synchronized (bin) {

@@ -117,27 +117,42 @@ class PoolTest {
         Pool.Block live = Pool.allocate(10_000, true);
         Pool.free(Pool.allocate(20_000, false), false);
         assertTrue(Pool.cached() >= Pool.classBytes(20_000));
-        Pool.trim();
-        assertEquals(0, Pool.cached());
+        Pool.trim(); // (the Cleaner may return other tests' tensors at any time: count only this test's classes)
+        assertEquals(0, Pool.cachedBlocks(20_000));
         assertTrue(Pool.inUse() >= live.bytes());
         live.segment().set(ValueLayout.JAVA_BYTE, 9_999, (byte) 1); // still ours
         Pool.free(live, false);
+        assertEquals(1, Pool.cachedBlocks(10_000));
         Pool.trim();
-        assertEquals(0, Pool.cached());
+        assertEquals(0, Pool.cachedBlocks(10_000));
     }
 
-    /** A block nobody takes for a whole decay period is released, without any call to trim. */
+    /**
+     * A block nobody takes for a whole decay period is released, and a block taken during the period is kept (the
+     * trimmer thread calls decay() every DECAY_MILLIS; here two periods are simulated by calling it directly).
+     */
     @Test
-    void idleBlocksAreReleased() throws InterruptedException {
-        long bytes = 333_333; // a class no other test uses
-        Pool.free(Pool.allocate(bytes, false), false);
-        assertEquals(1, Pool.cachedBlocks(bytes));
-        long deadline = System.nanoTime() + 10 * Pool.DECAY_MILLIS * 1_000_000L;
-        while (Pool.cachedBlocks(bytes) > 0 && System.nanoTime() < deadline) {
-            Pool.free(Pool.allocate(64, false), false); // allocations and frees are when the pool looks at its cache
-            Thread.sleep(50);
-        }
-        assertEquals(0, Pool.cachedBlocks(bytes), "the idle block was released");
+    void idleBlocksAreReleasedAndBusyOnesKept() {
+        long idleBytes = 333_333, busyBytes = 444_444; // classes no other test uses
+        Pool.free(Pool.allocate(idleBytes, false), false);
+        Pool.free(Pool.allocate(busyBytes, false), false);
+        Pool.decay(); // a period starts: both cached
+        Pool.free(Pool.allocate(busyBytes, false), false); // taken and given back during the period
+        Pool.decay();
+        assertEquals(0, Pool.cachedBlocks(idleBytes), "the idle block was released");
+        assertEquals(1, Pool.cachedBlocks(busyBytes), "the block used during the period was kept");
+        Pool.decay(); // now idle for a period too
+        assertEquals(0, Pool.cachedBlocks(busyBytes));
+    }
+
+    /** A request past the limit fails at once with the clear error: no collection could make room for it. */
+    @Test
+    void aRequestLargerThanTheLimitFailsAtOnce() {
+        long t0 = System.nanoTime();
+        OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> Pool.allocate(Pool.limit() + 1, false));
+        assertTrue(e.getMessage().startsWith("stn4j: cannot allocate"), e.getMessage());
+        assertThrows(OutOfMemoryError.class, () -> Pool.allocate(Long.MAX_VALUE - 7, false));
+        assertTrue(System.nanoTime() - t0 < 500_000_000L, "no wait for the garbage collector");
     }
 
     @Test
