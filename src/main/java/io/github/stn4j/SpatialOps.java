@@ -103,6 +103,11 @@ public final class SpatialOps {
         return withCleanup(grid, () -> affineGrid(theta, s, alignCorners, grid));
     }
 
+    /** {@link #affineGrid(Tensor, long[], boolean)} with PyTorch's default {@code alignCorners = false}. */
+    public Tensor affineGrid(Tensor theta, long[] size) {
+        return affineGrid(theta, size, false);
+    }
+
     /** {@link #affineGrid(Tensor, long[], boolean)} into {@code grid}; returns {@code grid}. */
     public Tensor affineGrid(Tensor theta, long[] size, boolean alignCorners, Tensor grid) {
         String op = "affineGrid";
@@ -164,6 +169,11 @@ public final class SpatialOps {
         long[] s = checkSize("affineGridBackward", size).clone();
         Tensor gradTheta = s.length == 5 ? Tensor.uninitialized(s[0], 3, 4) : Tensor.uninitialized(s[0], 2, 3);
         return withCleanup(gradTheta, () -> affineGridBackward(gradGrid, s, alignCorners, gradTheta));
+    }
+
+    /** {@link #affineGridBackward(Tensor, long[], boolean)} with PyTorch's default {@code alignCorners = false}. */
+    public Tensor affineGridBackward(Tensor gradGrid, long[] size) {
+        return affineGridBackward(gradGrid, size, false);
     }
 
     /** {@link #affineGridBackward(Tensor, long[], boolean)} into {@code gradTheta}; returns it. */
@@ -231,6 +241,14 @@ public final class SpatialOps {
         Checks.numel(op, "output", shape);
         Tensor output = Tensor.uninitialized(shape); // the kernels write every value
         return withCleanup(output, () -> gridSample(input, grid, mode, padding, alignCorners, output));
+    }
+
+    /**
+     * {@link #gridSample(Tensor, Tensor, Interpolation, Padding, boolean)} with PyTorch's defaults: bilinear, zeros
+     * padding, {@code alignCorners = false}.
+     */
+    public Tensor gridSample(Tensor input, Tensor grid) {
+        return gridSample(input, grid, Interpolation.BILINEAR, Padding.ZEROS, false);
     }
 
     /** {@link #gridSample(Tensor, Tensor, Interpolation, Padding, boolean)} into {@code output}; returns it. */
@@ -309,6 +327,14 @@ public final class SpatialOps {
             gradGrid.close();
             throw e;
         }
+    }
+
+    /**
+     * {@link #gridSampleBackward(Tensor, Tensor, Tensor, Interpolation, Padding, boolean)} with PyTorch's defaults:
+     * bilinear, zeros padding, {@code alignCorners = false}.
+     */
+    public GridSampleGrads gridSampleBackward(Tensor gradOutput, Tensor input, Tensor grid) {
+        return gridSampleBackward(gradOutput, input, grid, Interpolation.BILINEAR, Padding.ZEROS, false);
     }
 
     /**

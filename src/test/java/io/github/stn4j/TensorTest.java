@@ -67,6 +67,32 @@ class TensorTest {
         assertTrue(e.getMessage().contains("closed or collected"), e.getMessage());
     }
 
+    /** PyTorch's defaults (bilinear, zeros, align_corners=false) and the gradients closed together. */
+    @Test
+    void defaultArgumentOverloadsAndClosableGradients() {
+        SpatialOps ops = SpatialOps.best();
+        float[] in = new float[2 * 3 * 5 * 6];
+        for (int i = 0; i < in.length; i++) in[i] = (float) Math.cos(i);
+        long[] size = {2, 3, 4, 7};
+        try (Tensor theta = Tensor.of(new float[] {0.9f, -0.3f, 0.1f, 0.25f, 0.85f, -0.05f, 1, 0, 0, 0, 1, 0}, 2, 2, 3);
+             Tensor input = Tensor.of(in, 2, 3, 5, 6);
+             Tensor grid = ops.affineGrid(theta, size);
+             Tensor explicitGrid = ops.affineGrid(theta, size, false);
+             Tensor out = ops.gridSample(input, grid);
+             Tensor explicitOut = ops.gridSample(input, grid, Interpolation.BILINEAR, Padding.ZEROS, false)) {
+            assertArrayEquals(explicitGrid.toArray(), grid.toArray());
+            assertArrayEquals(explicitOut.toArray(), out.toArray());
+            GridSampleGrads g = ops.gridSampleBackward(out, input, grid);
+            try (g; GridSampleGrads e = ops.gridSampleBackward(out, input, grid, Interpolation.BILINEAR, Padding.ZEROS,
+                    false); Tensor gt = ops.affineGridBackward(g.grid(), size)) {
+                assertArrayEquals(e.input().toArray(), g.input().toArray());
+                assertArrayEquals(e.grid().toArray(), g.grid().toArray());
+                assertEquals(6 * 2, gt.numel());
+            }
+            assertTrue(g.input().isClosed() && g.grid().isClosed());
+        }
+    }
+
     /** zeros is zeros even on a reused block; of copies exactly; a block reused by a new tensor is that tensor's. */
     @Test
     void reusedMemoryIsZeroedWherePromised() {
