@@ -3,8 +3,9 @@
  *
  * NOTE: every stn_* entry point validates sizes, modes and ranges and returns STN_E_ARG before touching memory,
  * and STN_E_ISA for an ISA this CPU or build lacks. The active ISA (used for STN_ISA_AUTO) is computed once;
- * concurrent first calls may both compute it, and they compute the same value. 3-D kernels are portable C in
- * every ISA; affine grid 2-D and bilinear, nearest and bicubic 2-D have vector versions.
+ * concurrent first calls may both compute it, and they compute the same value. Each entry point calls its ISA's
+ * kernel table (stn_kernels): every 2-D kernel has vector versions, the 3-D ones are the portable kernels in every
+ * table.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -145,8 +146,7 @@ static int32_t affine(int32_t isa, const float *theta, float *grid, int64_t n, i
     if (k == NULL) return STN_E_ISA;
     if (!work) return STN_OK;
     stn_ag a = {theta, NULL, grid, NULL, n, d, h, w, align_corners, row_begin, row_end};
-    if (three_d) stn_affine_grid_3d_scalar(&a);
-    else k->affine_grid_2d(&a);
+    (three_d ? k->affine_grid_3d : k->affine_grid_2d)(&a);
     return STN_OK;
 }
 
@@ -174,8 +174,7 @@ static int32_t affine_backward(int32_t isa, const float *grad_grid, float *grad_
         return STN_OK;
     }
     stn_ag a = {NULL, grad_grid, NULL, grad_theta, n, d, h, w, align_corners, 0, d * h};
-    if (three_d) stn_affine_grid_3d_backward_scalar(&a);
-    else k->affine_grid_2d_backward(&a);
+    (three_d ? k->affine_grid_3d_backward : k->affine_grid_2d_backward)(&a);
     return STN_OK;
 }
 
@@ -224,8 +223,7 @@ static int32_t sample(int32_t isa, stn_gs *a, int three_d) {
         return STN_OK;
     }
     if (a->input == NULL) return STN_E_ARG;
-    if (three_d) stn_grid_sample_3d_scalar(a);
-    else k->grid_sample_2d(a);
+    (three_d ? k->grid_sample_3d : k->grid_sample_2d)(a);
     return STN_OK;
 }
 
@@ -244,8 +242,7 @@ static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d) {
     }
     if (a->grad_input == NULL && a->grad_grid == NULL) return STN_OK;
     if (a->grad_output == NULL || a->input == NULL) return STN_E_ARG;
-    if (three_d) stn_grid_sample_3d_backward_scalar(a);
-    else k->grid_sample_2d_backward(a);
+    (three_d ? k->grid_sample_3d_backward : k->grid_sample_2d_backward)(a);
     return STN_OK;
 }
 

@@ -324,4 +324,8 @@ const stn_kernels stn_kernels_scalar = {
     stn_affine_grid_2d_backward_scalar,
     stn_grid_sample_2d_scalar,
     stn_grid_sample_2d_backward_scalar,
+    stn_affine_grid_3d_scalar,
+    stn_affine_grid_3d_backward_scalar,
+    stn_grid_sample_3d_scalar,
+    stn_grid_sample_3d_backward_scalar,
 };

@@ -54,12 +54,17 @@ typedef struct stn_ag {
     int64_t row_begin, row_end; /* rows of d * h */
 } stn_ag;
 
-/* One ISA's 2-D kernels (every 2-D mode); 3-D runs the scalar kernels in every ISA. */
+/* One ISA's kernels, every entry point the dispatcher calls (every mode of each); the 3-D entries are the portable
+ * kernels in every ISA so far. */
 typedef struct stn_kernels {
     void (*affine_grid_2d)(const stn_ag *a);
     void (*affine_grid_2d_backward)(const stn_ag *a);
-    void (*grid_sample_2d)(const stn_gs *a);          /* bilinear and nearest */
-    void (*grid_sample_2d_backward)(const stn_gs *a); /* bilinear and nearest */
+    void (*grid_sample_2d)(const stn_gs *a);
+    void (*grid_sample_2d_backward)(const stn_gs *a);
+    void (*affine_grid_3d)(const stn_ag *a);
+    void (*affine_grid_3d_backward)(const stn_ag *a);
+    void (*grid_sample_3d)(const stn_gs *a);
+    void (*grid_sample_3d_backward)(const stn_gs *a);
 } stn_kernels;
 
 extern const stn_kernels stn_kernels_scalar;
