@@ -108,10 +108,9 @@ STN_INLINE float *stn_base_coords(int64_t w, int32_t align_corners) {
 
 /* floorf and (int64_t)nearbyintf for the coordinates of the pipeline, which are numbers well inside int64 (clamped to
  * [-2, size + 1], or below 2^23 in reflection). Where the compiler has a rounding instruction (SSE4.1, AArch64) they
- * are the libm functions, inlined. The x86-64 baseline has none, and the portable kernel's two floorf calls per point
- * were 33 of its 218 instructions (callgrind, bilinear); there a truncating conversion gives the same values:
- * x itself when integral (which keeps -0), else the truncation, less one below zero. cvtss2si rounds as nearbyintf
- * does, in the current rounding mode. */
+ * are the libm functions, inlined. The x86-64 baseline has none, and libm calls cost the portable kernel a large share
+ * of its instructions; there a truncating conversion gives the same values: x itself when integral (which keeps -0),
+ * else the truncation, less one below zero. cvtss2si rounds as nearbyintf does, in the current rounding mode. */
 #if defined(__x86_64__) && !defined(__SSE4_1__)
 #  include <emmintrin.h>
 STN_INLINE float stn_floor(float x) {
