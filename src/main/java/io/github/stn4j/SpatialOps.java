@@ -1,9 +1,8 @@
 package io.github.stn4j;
 
-import static io.github.stn4j.internal.Checks.ANY;
+import static io.github.stn4j.Checks.ANY;
 
 import io.github.stn4j.internal.Backends;
-import io.github.stn4j.internal.Checks;
 import io.github.stn4j.internal.Kernels;
 import io.github.stn4j.internal.Memory;
 import io.github.stn4j.internal.NativeKernels;
