@@ -273,12 +273,14 @@ public final class SpatialOps {
         MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n);
         MemorySegment g = slice(grid.segment(), n0, n1, grid.numel() / n);
         MemorySegment out = slice(output.segment(), n0, n1, output.numel() / n);
+        Kernels.Mode m = mode.kernelMode();
+        Kernels.PaddingMode p = padding.kernelMode();
         if (input.rank() == 5) {
             kernels.gridSample3d(in, g, out, n1 - n0, c, input.size(2), input.size(3), input.size(4), grid.size(1),
-                    grid.size(2), grid.size(3), mode, padding, ac, r0, r1);
+                    grid.size(2), grid.size(3), m, p, ac, r0, r1);
         } else {
-            kernels.gridSample(in, g, out, n1 - n0, c, input.size(2), input.size(3), grid.size(1), grid.size(2), mode,
-                    padding, ac, r0, r1);
+            kernels.gridSample(in, g, out, n1 - n0, c, input.size(2), input.size(3), grid.size(1), grid.size(2), m, p,
+                    ac, r0, r1);
         }
     }
 
@@ -371,12 +373,14 @@ public final class SpatialOps {
         MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n), g = slice(grid.segment(), n0, n1,
                 gridSample);
         MemorySegment gg = gradGrid == null ? null : slice(gradGrid.segment(), n0, n1, gridSample);
+        Kernels.Mode m = mode.kernelMode();
+        Kernels.PaddingMode p = padding.kernelMode();
         if (input.rank() == 5) {
             kernels.gridSample3dBackward(go, in, g, gin, gg, n1 - n0, c, input.size(2), input.size(3), input.size(4),
-                    grid.size(1), grid.size(2), grid.size(3), mode, padding, ac, r0, r1);
+                    grid.size(1), grid.size(2), grid.size(3), m, p, ac, r0, r1);
         } else {
             kernels.gridSampleBackward(go, in, g, gin, gg, n1 - n0, c, input.size(2), input.size(3), grid.size(1),
-                    grid.size(2), mode, padding, ac, r0, r1);
+                    grid.size(2), m, p, ac, r0, r1);
         }
     }
 

@@ -1,7 +1,5 @@
 package io.github.stn4j.internal;
 
-import io.github.stn4j.Interpolation;
-import io.github.stn4j.Padding;
 import io.github.stn4j.internal.bindings.stn_h;
 import java.lang.foreign.MemorySegment;
 
@@ -80,11 +78,11 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
-                           long inW, long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners,
+                           long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean alignCorners,
                            long r0, long r1) {
         try (Stage tmp = stagingFor(input, grid, output, null, null)) {
             MemorySegment i = in(tmp, input), g = in(tmp, grid), o = out(tmp, output, false);
-            check(stn_h.stn_grid_sample_2d(isa, i, g, o, n, c, inH, inW, outH, outW, mode.code(), padding.code(),
+            check(stn_h.stn_grid_sample_2d(isa, i, g, o, n, c, inH, inW, outH, outW, code(mode), code(padding),
                     flag(alignCorners), r0, r1), "stn_grid_sample_2d");
             backRows(o, output, n, c, outH * outW, outW, r0, r1);
         }
@@ -93,14 +91,14 @@ public final class NativeKernels implements Kernels {
     @Override
     public void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                    MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
-                                   long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners,
+                                   long outH, long outW, Mode mode, PaddingMode padding, boolean alignCorners,
                                    long r0, long r1) {
         try (Stage tmp = stagingFor(gradOutput, input, grid, gradInput, gradGrid)) {
             MemorySegment go = in(tmp, gradOutput), i = in(tmp, input), g = in(tmp, grid);
             MemorySegment gi = gradInput == null ? MemorySegment.NULL : out(tmp, gradInput, true);
             MemorySegment gg = gradGrid == null ? MemorySegment.NULL : out(tmp, gradGrid, false);
-            check(stn_h.stn_grid_sample_2d_backward(isa, go, i, g, gi, gg, n, c, inH, inW, outH, outW, mode.code(),
-                    padding.code(), flag(alignCorners), r0, r1), "stn_grid_sample_2d_backward");
+            check(stn_h.stn_grid_sample_2d_backward(isa, go, i, g, gi, gg, n, c, inH, inW, outH, outW, code(mode),
+                    code(padding), flag(alignCorners), r0, r1), "stn_grid_sample_2d_backward");
             if (gradInput != null) back(gi, gradInput);
             if (gradGrid != null) backRows(gg, gradGrid, n, 1, outH * outW * 2, outW * 2, r0, r1);
         }
@@ -130,12 +128,12 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public void gridSample3d(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inD,
-                             long inH, long inW, long outD, long outH, long outW, Interpolation mode, Padding padding,
+                             long inH, long inW, long outD, long outH, long outW, Mode mode, PaddingMode padding,
                              boolean alignCorners, long r0, long r1) {
         try (Stage tmp = stagingFor(input, grid, output, null, null)) {
             MemorySegment i = in(tmp, input), g = in(tmp, grid), o = out(tmp, output, false);
-            check(stn_h.stn_grid_sample_3d(isa, i, g, o, n, c, inD, inH, inW, outD, outH, outW, mode.code(),
-                    padding.code(), flag(alignCorners), r0, r1), "stn_grid_sample_3d");
+            check(stn_h.stn_grid_sample_3d(isa, i, g, o, n, c, inD, inH, inW, outD, outH, outW, code(mode),
+                    code(padding), flag(alignCorners), r0, r1), "stn_grid_sample_3d");
             backRows(o, output, n, c, outD * outH * outW, outW, r0, r1);
         }
     }
@@ -143,14 +141,14 @@ public final class NativeKernels implements Kernels {
     @Override
     public void gridSample3dBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                      MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inD,
-                                     long inH, long inW, long outD, long outH, long outW, Interpolation mode,
-                                     Padding padding, boolean alignCorners, long r0, long r1) {
+                                     long inH, long inW, long outD, long outH, long outW, Mode mode,
+                                     PaddingMode padding, boolean alignCorners, long r0, long r1) {
         try (Stage tmp = stagingFor(gradOutput, input, grid, gradInput, gradGrid)) {
             MemorySegment go = in(tmp, gradOutput), i = in(tmp, input), g = in(tmp, grid);
             MemorySegment gi = gradInput == null ? MemorySegment.NULL : out(tmp, gradInput, true);
             MemorySegment gg = gradGrid == null ? MemorySegment.NULL : out(tmp, gradGrid, false);
             check(stn_h.stn_grid_sample_3d_backward(isa, go, i, g, gi, gg, n, c, inD, inH, inW, outD, outH, outW,
-                    mode.code(), padding.code(), flag(alignCorners), r0, r1), "stn_grid_sample_3d_backward");
+                    code(mode), code(padding), flag(alignCorners), r0, r1), "stn_grid_sample_3d_backward");
             if (gradInput != null) back(gi, gradInput);
             if (gradGrid != null) backRows(gg, gradGrid, n, 1, outD * outH * outW * 3, outW * 3, r0, r1);
         }
@@ -158,6 +156,22 @@ public final class NativeKernels implements Kernels {
 
     private static int flag(boolean b) {
         return b ? 1 : 0;
+    }
+
+    private static int code(Mode mode) {
+        return switch (mode) {
+            case BILINEAR -> stn_h.STN_MODE_BILINEAR();
+            case NEAREST -> stn_h.STN_MODE_NEAREST();
+            case BICUBIC -> stn_h.STN_MODE_BICUBIC();
+        };
+    }
+
+    private static int code(PaddingMode padding) {
+        return switch (padding) {
+            case ZEROS -> stn_h.STN_PADDING_ZEROS();
+            case BORDER -> stn_h.STN_PADDING_BORDER();
+            case REFLECTION -> stn_h.STN_PADDING_REFLECTION();
+        };
     }
 
     /**

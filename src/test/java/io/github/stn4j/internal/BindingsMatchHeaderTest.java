@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.stn4j.Interpolation;
+import io.github.stn4j.Padding;
 import io.github.stn4j.internal.bindings.stn_h;
 import java.io.IOException;
 import java.lang.foreign.FunctionDescriptor;
@@ -143,6 +145,24 @@ class BindingsMatchHeaderTest {
         Map<String, Integer> h = headerConstants(headerText()), b = bindingConstants();
         assertFalse(h.isEmpty(), "no constants parsed from stn.h");
         assertEquals(h, b, "constants (name=value) differ between stn.h and stn_h.java");
+    }
+
+    /**
+     * Where Java has numbers of its own (pure-Java paths must not load the binding, which needs native access), they
+     * are the binding's: every constant of the enum named {@code X} is the binding's {@code prefix + X}, and there is
+     * one for each such constant of the binding.
+     */
+    @Test
+    void javaNamesTheBindingsConstants() throws Exception {
+        Map<String, Integer> b = bindingConstants();
+        for (Interpolation m : Interpolation.values()) assertEquals(b.get("STN_MODE_" + m.name()), m.code(), m.name());
+        for (Padding p : Padding.values()) assertEquals(b.get("STN_PADDING_" + p.name()), p.code(), p.name());
+        assertEquals(count(b, "STN_MODE_"), Interpolation.values().length);
+        assertEquals(count(b, "STN_PADDING_"), Padding.values().length);
+    }
+
+    private static long count(Map<String, Integer> constants, String prefix) {
+        return constants.keySet().stream().filter(k -> k.startsWith(prefix)).count();
     }
 
     @Test

@@ -1,7 +1,5 @@
 package io.github.stn4j.internal.vector;
 
-import io.github.stn4j.Interpolation;
-import io.github.stn4j.Padding;
 import io.github.stn4j.internal.Coords;
 import io.github.stn4j.internal.JavaScalarKernels;
 import java.lang.foreign.MemorySegment;
@@ -66,11 +64,6 @@ public final class VectorKernels extends JavaScalarKernels {
     /** n rounded up to whole vectors of L lanes: a row's tap arrays are computed and sized in whole vectors. */
     private static int wholeVectors(int n) {
         return (n + L - 1) / L * L;
-    }
-
-    /** Lanes of the preferred species (for tests and the log). */
-    public static int lanes() {
-        return L;
     }
 
     /** Axes below 2^22 pixels (for the float rounding tricks) and planes below 2^24 (tap offsets exact in float). */
@@ -158,9 +151,9 @@ public final class VectorKernels extends JavaScalarKernels {
     }
 
     /** Step 5 (clamp for BORDER and REFLECTION) and the final safety clamp, in place on lanes [j, j+L). */
-    private static void clamp(float[] x, float[] mult, int j, long size, int pad) {
+    private static void clamp(float[] x, float[] mult, int j, long size, PaddingMode pad) {
         FloatVector v = FloatVector.fromArray(S, x, j);
-        if (pad != Coords.ZEROS) {
+        if (pad != PaddingMode.ZEROS) {
             float hi = (float) (size - 1);
             VectorMask<Float> atLo = v.compare(VectorOperators.LE, 0f);
             VectorMask<Float> atHi = v.compare(VectorOperators.GE, hi).andNot(atLo);
@@ -171,9 +164,9 @@ public final class VectorKernels extends JavaScalarKernels {
     }
 
     /** Steps 1-5 of Coords (bilinear, nearest) for lanes [j, j+L): g -> x (and mult when not null). */
-    private static void sourceIndex(float[] g, float[] x, float[] mult, int j, long size, int pad, boolean ac) {
+    private static void sourceIndex(float[] g, float[] x, float[] mult, int j, long size, PaddingMode pad, boolean ac) {
         unnormalize(g, x, mult, j, size, ac);
-        if (pad == Coords.REFLECTION) reflect(x, mult, j, size, ac);
+        if (pad == PaddingMode.REFLECTION) reflect(x, mult, j, size, ac);
         clamp(x, mult, j, size, pad);
     }
 
@@ -316,27 +309,27 @@ public final class VectorKernels extends JavaScalarKernels {
 
     private static final ThreadLocal<Row> ROW = ThreadLocal.withInitial(Row::new);
 
-    private static boolean vectorised(Interpolation mode, long n, long c, long inH, long inW, long outW) {
-        return mode != Interpolation.BICUBIC && fits(inH, inW) && outW < Integer.MAX_VALUE / 4;
+    private static boolean vectorised(Mode mode, long inH, long inW, long outW) {
+        return mode != Mode.BICUBIC && fits(inH, inW) && outW < Integer.MAX_VALUE / 4;
     }
 
     @Override
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
-                           long inW, long outH, long outW, Interpolation mode, Padding padding, boolean ac, long r0,
+                           long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean ac, long r0,
                            long r1) {
-        if (!vectorised(mode, n, c, inH, inW, outW)) {
+        if (!vectorised(mode, inH, inW, outW)) {
             super.gridSample(input, grid, output, n, c, inH, inW, outH, outW, mode, padding, ac, r0, r1);
             return;
         }
         int ow = (int) outW;
         Row t = ROW.get().fit(ow);
         long plane = inH * inW, outPlane = outH * outW;
-        boolean nearest = mode == Interpolation.NEAREST;
+        boolean nearest = mode == Mode.NEAREST;
         float[] heap = c <= GATHER_CHANNELS ? t.inArray.of(input) : null;
         float[] outArray = heap == null ? null : t.outArray.of(output);
         for (long b = 0; b < n; b++) {
             for (long i = r0; i < r1; i++) {
-                rowTaps(t, grid, ((b * outH + i) * outW) * 2, ow, inH, inW, padding.code(), ac, mode, false);
+                rowTaps(t, grid, ((b * outH + i) * outW) * 2, ow, inH, inW, padding, ac, mode, false);
                 long inB = b * c * plane, outRow = b * c * outPlane + i * outW;
                 if (heap != null && !nearest) {
                     // a float[] input: gathers, L points per vector (see gatherRow)
@@ -397,9 +390,9 @@ public final class VectorKernels extends JavaScalarKernels {
     @Override
     public void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                    MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
-                                   long outH, long outW, Interpolation mode, Padding padding, boolean ac, long r0,
+                                   long outH, long outW, Mode mode, PaddingMode padding, boolean ac, long r0,
                                    long r1) {
-        if (!vectorised(mode, n, c, inH, inW, outW)) {
+        if (!vectorised(mode, inH, inW, outW)) {
             super.gridSampleBackward(gradOutput, input, grid, gradInput, gradGrid, n, c, inH, inW, outH, outW, mode,
                     padding, ac, r0, r1);
             return;
@@ -407,11 +400,11 @@ public final class VectorKernels extends JavaScalarKernels {
         int ow = (int) outW;
         Row t = ROW.get().fit(ow);
         long plane = inH * inW, outPlane = outH * outW;
-        boolean nearest = mode == Interpolation.NEAREST;
+        boolean nearest = mode == Mode.NEAREST;
         for (long b = 0; b < n; b++) {
             for (long i = r0; i < r1; i++) {
                 long gridRow = ((b * outH + i) * outW) * 2;
-                rowTaps(t, grid, gridRow, ow, inH, inW, padding.code(), ac, mode, gradGrid != null);
+                rowTaps(t, grid, gridRow, ow, inH, inW, padding, ac, mode, gradGrid != null);
                 backwardRow(t, gradOutput, input, gradInput, gradGrid, ow, c, plane, outPlane, b * c * plane,
                         b * c * outPlane + i * outW, gridRow, inW * 4, nearest);
             }
@@ -542,15 +535,15 @@ public final class VectorKernels extends JavaScalarKernels {
      * with grid value 0 (its extra lanes are computed and never read): a scalar tail was 12 of mnist's 28 points per
      * row and half of that shape's tap time.
      */
-    private static void rowTaps(Row t, MemorySegment grid, long at, int ow, long inH, long inW, int pad, boolean ac,
-                                Interpolation mode, boolean grads) {
+    private static void rowTaps(Row t, MemorySegment grid, long at, int ow, long inH, long inW, PaddingMode pad,
+                                boolean ac, Mode mode, boolean grads) {
         for (int j = 0; j < ow; j++) {
             t.gx[j] = grid.getAtIndex(F, at + 2L * j);
             t.gy[j] = grid.getAtIndex(F, at + 2L * j + 1);
         }
         int end = wholeVectors(ow); // within Row.fit's capacity
         for (int j = ow; j < end; j++) t.gx[j] = t.gy[j] = 0f;
-        boolean nearest = mode == Interpolation.NEAREST;
+        boolean nearest = mode == Mode.NEAREST;
         for (int j = 0; j < end; j += L) {
             sourceIndex(t.gx, t.x, grads ? t.mx : null, j, inW, pad, ac);
             sourceIndex(t.gy, t.y, grads ? t.my : null, j, inH, pad, ac);
