@@ -7,7 +7,7 @@ import io.github.stn4j.internal.Kernels;
 import io.github.stn4j.internal.Memory;
 import io.github.stn4j.internal.NativeKernels;
 import io.github.stn4j.internal.NativeLoader;
-import io.github.stn4j.internal.Pool;
+import io.github.stn4j.internal.Staging;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -125,10 +125,10 @@ public final class SpatialOps {
         long n = grid.size(0);
         long rows = is3d ? grid.size(1) * grid.size(2) : grid.size(1), rowLen = grid.size(is3d ? 3 : 2) * (is3d ? 3 : 2);
         if (stagesHeap(theta, grid, null, null, null) && !Split.wholeSamples(n, rows, rowLen)) {
-            try (Staging st = new Staging(theta, grid, null, null, null)) {
-                Tensor g = st.out(grid);
-                affineGridInto(st.in(theta), size, alignCorners, g);
-                copyBack(g, grid);
+            try (Staging st = Staging.of(theta.segment(), grid.segment(), null, null, null)) {
+                Tensor g = stagedOut(st, grid);
+                affineGridInto(stagedIn(st, theta), size, alignCorners, g);
+                back(st, g, grid);
             }
             return;
         }
@@ -141,14 +141,15 @@ public final class SpatialOps {
     }
 
     private void affinePiece(Tensor theta, Tensor grid, boolean ac, long n0, long n1, long r0, long r1) {
-        if (grid.rank() == 5) {
-            long d = grid.size(1), h = grid.size(2), w = grid.size(3);
-            kernels.affineGrid3d(slice(theta.segment(), n0, n1, 12), slice(grid.segment(), n0, n1, d * h * w * 3),
-                    n1 - n0, d, h, w, ac, r0, r1);
-        } else {
-            long h = grid.size(1), w = grid.size(2);
-            kernels.affineGrid(slice(theta.segment(), n0, n1, 6), slice(grid.segment(), n0, n1, h * w * 2), n1 - n0,
-                    h, w, ac, r0, r1);
+        boolean is3d = grid.rank() == 5;
+        long d = is3d ? grid.size(1) : 1, h = grid.size(is3d ? 2 : 1), w = grid.size(is3d ? 3 : 2), k = is3d ? 3 : 2;
+        MemorySegment t = slice(theta.segment(), n0, n1, is3d ? 12 : 6);
+        MemorySegment g = slice(grid.segment(), n0, n1, d * h * w * k);
+        try (Staging st = staging(t, g, null, null, null)) {
+            MemorySegment sg = st.out(g);
+            if (is3d) kernels.affineGrid3d(st.in(t), sg, n1 - n0, d, h, w, ac, r0, r1);
+            else kernels.affineGrid(st.in(t), sg, n1 - n0, h, w, ac, r0, r1);
+            st.backRows(sg, g, n1 - n0, 1, d * h * w * k, w * k, r0, r1);
         }
     }
 
@@ -184,15 +185,8 @@ public final class SpatialOps {
 
     private void affineGridBackwardInto(Tensor gradGrid, long[] size, boolean alignCorners, Tensor gradTheta) {
         long n = gradGrid.size(0), perSample = gradGrid.numel() / Math.max(1, n);
-        // each sample's sum is taken by one task: the same bits for any number of threads
-        if (stagesHeap(gradGrid, gradTheta, null, null, null) && Split.serialSamples(n, perSample)) {
-            try (Staging st = new Staging(gradGrid, gradTheta, null, null, null)) {
-                Tensor t = st.out(gradTheta);
-                affineGridBackwardInto(st.in(gradGrid), size, alignCorners, t);
-                copyBack(t, gradTheta);
-            }
-            return;
-        }
+        // each sample's sum is taken by one task: the same bits for any number of threads (and pieces of whole
+        // samples: heap tensors are staged piece by piece)
         if (Split.serialSamples(n, perSample) || !Split.shareable(gradGrid, gradTheta, null, null, null, null)) {
             if (n > 0) affineBackwardPiece(gradGrid, gradTheta, alignCorners, 0, n);
         } else {
@@ -201,14 +195,15 @@ public final class SpatialOps {
     }
 
     private void affineBackwardPiece(Tensor gradGrid, Tensor gradTheta, boolean ac, long n0, long n1) {
-        if (gradGrid.rank() == 5) {
-            long d = gradGrid.size(1), h = gradGrid.size(2), w = gradGrid.size(3);
-            kernels.affineGrid3dBackward(slice(gradGrid.segment(), n0, n1, d * h * w * 3),
-                    slice(gradTheta.segment(), n0, n1, 12), n1 - n0, d, h, w, ac);
-        } else {
-            long h = gradGrid.size(1), w = gradGrid.size(2);
-            kernels.affineGridBackward(slice(gradGrid.segment(), n0, n1, h * w * 2),
-                    slice(gradTheta.segment(), n0, n1, 6), n1 - n0, h, w, ac);
+        boolean is3d = gradGrid.rank() == 5;
+        long d = is3d ? gradGrid.size(1) : 1, h = gradGrid.size(is3d ? 2 : 1), w = gradGrid.size(is3d ? 3 : 2);
+        MemorySegment gg = slice(gradGrid.segment(), n0, n1, d * h * w * (is3d ? 3 : 2));
+        MemorySegment gt = slice(gradTheta.segment(), n0, n1, is3d ? 12 : 6);
+        try (Staging st = staging(gg, gt, null, null, null)) {
+            MemorySegment sgt = st.out(gt);
+            if (is3d) kernels.affineGrid3dBackward(st.in(gg), sgt, n1 - n0, d, h, w, ac);
+            else kernels.affineGridBackward(st.in(gg), sgt, n1 - n0, h, w, ac);
+            st.back(sgt, gt);
         }
     }
 
@@ -252,10 +247,10 @@ public final class SpatialOps {
                                 Tensor output) {
         long n = input.size(0), rows = rows(grid), perRow = input.size(1) * grid.size(grid.rank() - 2);
         if (stagesHeap(input, grid, output, null, null) && !Split.wholeSamples(n, rows, perRow)) {
-            try (Staging st = new Staging(input, grid, output, null, null)) {
-                Tensor o = st.out(output);
-                gridSampleInto(st.in(input), st.in(grid), mode, padding, alignCorners, o);
-                copyBack(o, output);
+            try (Staging st = Staging.of(input.segment(), grid.segment(), output.segment(), null, null)) {
+                Tensor o = stagedOut(st, output);
+                gridSampleInto(stagedIn(st, input), stagedIn(st, grid), mode, padding, alignCorners, o);
+                back(st, o, output);
             }
             return;
         }
@@ -275,12 +270,17 @@ public final class SpatialOps {
         MemorySegment out = slice(output.segment(), n0, n1, output.numel() / n);
         Kernels.Mode m = mode.kernelMode();
         Kernels.PaddingMode p = padding.kernelMode();
-        if (input.rank() == 5) {
-            kernels.gridSample3d(in, g, out, n1 - n0, c, input.size(2), input.size(3), input.size(4), grid.size(1),
-                    grid.size(2), grid.size(3), m, p, ac, r0, r1);
-        } else {
-            kernels.gridSample(in, g, out, n1 - n0, c, input.size(2), input.size(3), grid.size(1), grid.size(2), m, p,
-                    ac, r0, r1);
+        try (Staging st = staging(in, g, out, null, null)) {
+            MemorySegment so = st.out(out);
+            if (input.rank() == 5) {
+                kernels.gridSample3d(st.in(in), st.in(g), so, n1 - n0, c, input.size(2), input.size(3), input.size(4),
+                        grid.size(1), grid.size(2), grid.size(3), m, p, ac, r0, r1);
+                st.backRows(so, out, n1 - n0, c, grid.size(1) * grid.size(2) * grid.size(3), grid.size(3), r0, r1);
+            } else {
+                kernels.gridSample(st.in(in), st.in(g), so, n1 - n0, c, input.size(2), input.size(3), grid.size(1),
+                        grid.size(2), m, p, ac, r0, r1);
+                st.backRows(so, out, n1 - n0, c, grid.size(1) * grid.size(2), grid.size(2), r0, r1);
+            }
         }
     }
 
@@ -346,12 +346,13 @@ public final class SpatialOps {
         MemorySegment gin = gradInput == null ? null : gradInput.segment();
         if (stagesHeap(gradOutput, input, grid, gradInput, gradGrid)
                 && !Split.wholeSamplesBackward(n, rows, perRow, gin != null)) {
-            try (Staging st = new Staging(gradOutput, input, grid, gradInput, gradGrid)) {
-                Tensor gi = st.out(gradInput), gg = st.out(gradGrid);
-                gridSampleBackwardInto(st.in(gradOutput), st.in(input), st.in(grid), mode, padding, alignCorners, gi,
-                        gg);
-                copyBack(gi, gradInput);
-                copyBack(gg, gradGrid);
+            try (Staging st = Staging.of(gradOutput.segment(), input.segment(), grid.segment(), segment(gradInput),
+                    segment(gradGrid))) {
+                Tensor gi = stagedOut(st, gradInput), gg = stagedOut(st, gradGrid); // the call zeroes gi first
+                gridSampleBackwardInto(stagedIn(st, gradOutput), stagedIn(st, input), stagedIn(st, grid), mode,
+                        padding, alignCorners, gi, gg);
+                back(st, gi, gradInput);
+                back(st, gg, gradGrid);
             }
             return;
         }
@@ -375,12 +376,18 @@ public final class SpatialOps {
         MemorySegment gg = gradGrid == null ? null : slice(gradGrid.segment(), n0, n1, gridSample);
         Kernels.Mode m = mode.kernelMode();
         Kernels.PaddingMode p = padding.kernelMode();
-        if (input.rank() == 5) {
-            kernels.gridSample3dBackward(go, in, g, gin, gg, n1 - n0, c, input.size(2), input.size(3), input.size(4),
-                    grid.size(1), grid.size(2), grid.size(3), m, p, ac, r0, r1);
-        } else {
-            kernels.gridSampleBackward(go, in, g, gin, gg, n1 - n0, c, input.size(2), input.size(3), grid.size(1),
-                    grid.size(2), m, p, ac, r0, r1);
+        try (Staging st = staging(go, in, g, gin, gg)) {
+            MemorySegment sgi = st.accumulating(gin), sgg = st.out(gg);
+            long outW = grid.size(grid.rank() - 2), comps = grid.size(grid.rank() - 1);
+            if (input.rank() == 5) {
+                kernels.gridSample3dBackward(st.in(go), st.in(in), st.in(g), sgi, sgg, n1 - n0, c, input.size(2),
+                        input.size(3), input.size(4), grid.size(1), grid.size(2), outW, m, p, ac, r0, r1);
+            } else {
+                kernels.gridSampleBackward(st.in(go), st.in(in), st.in(g), sgi, sgg, n1 - n0, c, input.size(2),
+                        input.size(3), grid.size(1), outW, m, p, ac, r0, r1);
+            }
+            if (gin != null) st.back(sgi, gin); // the scatter may write anywhere in the samples' gradient
+            if (gg != null) st.backRows(sgg, gg, n1 - n0, 1, gridSample, outW * comps, r0, r1);
         }
     }
 
@@ -425,13 +432,11 @@ public final class SpatialOps {
     }
 
     /**
-     * Whether this call has float[]-backed tensors for kernels that read and write only native memory. Unless the call
-     * is split into pieces of whole samples, they are then copied once per call into a block of the pool, and the
-     * call runs, split as usual, on native tensors. Pieces of whole samples are
-     * staged by the kernels, piece by piece, each copy used while it is in cache (JMH, AVX-512, imagenet forward,
-     * 2 threads: 0.80 ms that way, 1.74 staged once). Staged per piece, pieces of rows copied a whole sample each
-     * (large forward, 2 threads: 25.1 ms, no faster than 1 thread; 5.2 ms staged once), and serial calls paid for fresh
-     * pages (imagenet forward, 1 thread: 2.7-8.7 ms; 2.2 staged once). Null arguments are absent tensors.
+     * Whether this call has float[]-backed tensors (null: absent) that its kernels cannot read as they are
+     * ({@link Kernels#nativeMemoryOnly()}). They are staged through native memory ({@link Staging}): once for the
+     * whole call when the call may be split into row ranges of samples (each such piece, staged on its own, would copy
+     * whole samples), else piece by piece (a piece of whole samples uses its copies while they are in cache). See
+     * docs/kernels.md, "Staging heap tensors", for the measurements behind the rule.
      */
     private boolean stagesHeap(Tensor a, Tensor b, Tensor c, Tensor d, Tensor e) {
         return kernels.nativeMemoryOnly() && (onHeap(a) || onHeap(b) || onHeap(c) || onHeap(d) || onHeap(e));
@@ -441,45 +446,35 @@ public final class SpatialOps {
         return t != null && !t.segment().isNative();
     }
 
-    /** A staged output's values into the caller's tensor (nothing when it was not staged, or absent). */
-    private static void copyBack(Tensor staged, Tensor target) {
-        if (staged != target) target.segment().copyFrom(staged.segment());
+    /**
+     * Staging for one piece's segments (null: absent): {@link Staging#NONE} (nothing allocated) unless the kernels
+     * need native memory and one of them is on the heap.
+     */
+    private Staging staging(MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment d, MemorySegment e) {
+        return kernels.nativeMemoryOnly() ? Staging.of(a, b, c, d, e) : Staging.NONE;
     }
 
-    /** Native stand-ins for the heap-backed tensors of one call, carved out of one block of the pool. */
-    private static final class Staging implements AutoCloseable {
-        private static final long ALIGN = 64;
-        private final Pool.Block block;
-        private long used;
+    private static MemorySegment segment(Tensor t) {
+        return t == null ? null : t.segment();
+    }
 
-        Staging(Tensor a, Tensor b, Tensor c, Tensor d, Tensor e) {
-            block = Pool.allocate(need(a) + need(b) + need(c) + need(d) + need(e), false);
-        }
+    /** An input (or null) of a whole-call staging, as a tensor over its stand-in (itself when not staged). */
+    private static Tensor stagedIn(Staging st, Tensor t) {
+        return over(t, st.in(segment(t)));
+    }
 
-        private static long need(Tensor t) {
-            return onHeap(t) ? (t.segment().byteSize() + ALIGN - 1) / ALIGN * ALIGN : 0;
-        }
+    /** An output (or null) of a whole-call staging, as a tensor over its stand-in (itself when not staged). */
+    private static Tensor stagedOut(Staging st, Tensor t) {
+        return over(t, st.out(segment(t)));
+    }
 
-        /** An input: native as is, else a native copy of its values. */
-        Tensor in(Tensor t) {
-            Tensor s = out(t);
-            if (s != t) s.segment().copyFrom(t.segment());
-            return s;
-        }
+    private static Tensor over(Tensor t, MemorySegment s) {
+        return t == null || s == t.segment() ? t : Tensor.wrap(s, t.shape());
+    }
 
-        /** An output (or null): native as is, else native memory of its size, contents undefined (overwritten). */
-        Tensor out(Tensor t) {
-            if (!onHeap(t)) return t;
-            long bytes = t.segment().byteSize();
-            MemorySegment s = block.segment().asSlice(used, bytes);
-            used += need(t);
-            return Tensor.wrap(s, t.shape());
-        }
-
-        @Override
-        public void close() {
-            Pool.free(block, false);
-        }
+    /** A whole-call staged output's values into the caller's tensor (nothing when it was not staged, or absent). */
+    private static void back(Staging st, Tensor staged, Tensor target) {
+        if (target != null) st.back(staged.segment(), target.segment());
     }
 
     /** Samples [n0, n1) of a tensor whose samples hold {@code perSample} floats (the segment itself when whole). */

@@ -17,9 +17,8 @@ public interface Kernels {
     enum PaddingMode { ZEROS, BORDER, REFLECTION }
 
     /**
-     * Whether these kernels read and write only native memory, so that heap-backed segments are copied through native
-     * buffers on every call ({@link io.github.stn4j.SpatialOps} then copies them once per call itself, unless the call
-     * is split into pieces of whole samples).
+     * Whether these kernels read and write only native memory: the caller then passes native segments only, staging
+     * heap-backed ones through native memory ({@link Staging}).
      */
     default boolean nativeMemoryOnly() {
         return false;
