@@ -5,7 +5,7 @@ import io.github.stn4j.Padding;
 import io.github.stn4j.Parallel;
 import io.github.stn4j.SpatialOps;
 import io.github.stn4j.Tensor;
-import io.github.stn4j.internal.Gemm;
+import io.github.stn4j.internal.dense.Gemm;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 

@@ -1,11 +1,13 @@
-package io.github.stn4j.internal;
+package io.github.stn4j.internal.dense;
 
-import io.github.stn4j.Parallel;
+import io.github.stn4j.internal.Threads;
 
 /**
- * Dense float matrix products for the neural-network layers, row-major. The Vector API implementation is used when
- * the incubator module is present; this plain-Java one otherwise. Both split C's rows over {@link Parallel}'s threads
- * (every element is computed by one thread in a fixed order: results do not depend on the thread count).
+ * Dense float matrix products for the neural-network layers, row-major: the one internal package that
+ * {@code io.github.stn4j.nn} may use (the training-speed issue #10 moves these kernels to native code). The Vector API
+ * implementation ({@link VectorGemm}) is used when the incubator module is present; this plain-Java one, the
+ * specification, otherwise. Both split C's rows over {@link Threads} (every element is computed by one thread in a
+ * fixed order: results do not depend on the thread count).
  */
 public class Gemm {
     private static final Gemm INSTANCE = choose();
@@ -18,7 +20,7 @@ public class Gemm {
     private static Gemm choose() {
         if (Backend0.vectorAvailable()) {
             try {
-                return (Gemm) Class.forName("io.github.stn4j.internal.vector.VectorGemm").getDeclaredConstructor()
+                return (Gemm) Class.forName("io.github.stn4j.internal.dense.VectorGemm").getDeclaredConstructor()
                         .newInstance();
             } catch (ReflectiveOperationException | LinkageError e) {
                 return new Gemm();
@@ -37,7 +39,7 @@ public class Gemm {
     /** C[M,N] (+)= A[M,K] · B[K,N]. */
     public void nn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
                          boolean accumulate) {
-        Parallel.forRange(m, Math.max(1, 16384 / Math.max(1, n * 4)), (from, to) -> {
+        Threads.forRange(m, Math.max(1, 16384 / Math.max(1, n * 4)), (from, to) -> {
             for (int i = from; i < to; i++) {
                 int ci = cOff + i * n;
                 if (!accumulate) java.util.Arrays.fill(c, ci, ci + n, 0f);
@@ -52,7 +54,7 @@ public class Gemm {
     /** C[M,N] (+)= A[M,K] · B[N,K]ᵀ. */
     public final void nt(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
                          boolean accumulate) {
-        Parallel.forRange(m, Math.max(1, 4096 / Math.max(1, n)), (from, to) -> {
+        Threads.forRange(m, Math.max(1, 4096 / Math.max(1, n)), (from, to) -> {
             for (int i = from; i < to; i++) {
                 for (int j = 0; j < n; j++) {
                     float d = dot(k, a, aOff + i * k, b, bOff + j * k);
