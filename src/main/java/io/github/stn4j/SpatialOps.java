@@ -2,16 +2,12 @@ package io.github.stn4j;
 
 import static io.github.stn4j.Checks.ANY;
 
-import io.github.stn4j.internal.Backends;
 import io.github.stn4j.internal.Kernels;
 import io.github.stn4j.internal.Memory;
-import io.github.stn4j.internal.NativeKernels;
-import io.github.stn4j.internal.NativeLoader;
+import io.github.stn4j.internal.Provider;
 import io.github.stn4j.internal.Staging;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The spatial-transformer operations of PyTorch ({@code torch.nn.functional.affine_grid} and {@code grid_sample}),
@@ -30,15 +26,15 @@ import java.util.List;
  */
 public final class SpatialOps {
     /** System property that forces {@link #best()} to one backend (e.g. {@code -Dstn4j.backend=JAVA_SCALAR}). */
-    public static final String BACKEND_PROPERTY = "stn4j.backend";
+    public static final String BACKEND_PROPERTY = Provider.BACKEND_PROPERTY;
 
     /**
      * System property listing backends that must be available (comma-separated, or {@code ALL}): {@link #best()} then
      * fails if one is missing, so that a test suite or a deployment cannot silently run on a slower path.
      */
-    public static final String REQUIRE_PROPERTY = "stn4j.require";
+    public static final String REQUIRE_PROPERTY = Provider.REQUIRE_PROPERTY;
 
-    private static final System.Logger LOG = System.getLogger("io.github.stn4j");
+    private static volatile SpatialOps best;
 
     private final Backend backend;
     private final Kernels kernels;
@@ -58,9 +54,9 @@ public final class SpatialOps {
      * @throws IllegalStateException if a forced or required backend is unknown or unavailable
      */
     public static SpatialOps best() {
-        Choice c = BestHolder.CHOICE;
-        if (c.error != null) throw new IllegalStateException(c.error.getMessage(), c.error);
-        return c.ops;
+        SpatialOps s = best;
+        if (s == null) best = s = of(Backend.of(Provider.spatial())); // the same choice every time: a benign race
+        return s;
     }
 
     /**
@@ -70,7 +66,7 @@ public final class SpatialOps {
      */
     public static SpatialOps of(Backend backend) {
         if (backend == null) throw new IllegalArgumentException("of: backend must not be null");
-        return new SpatialOps(backend, Backends.kernels(backend));
+        return new SpatialOps(backend, Provider.kernels(backend.implementation()));
     }
 
     /** The backend these operations run on. */
@@ -567,68 +563,5 @@ public final class SpatialOps {
             result.close();
             throw e;
         }
-    }
-
-    // ---------------------------------------------------------------- backend choice
-
-    private record Choice(SpatialOps ops, RuntimeException error) {}
-
-    private static final class BestHolder {
-        static final Choice CHOICE = choose();
-    }
-
-    private static Choice choose() {
-        try {
-            String required = System.getProperty(REQUIRE_PROPERTY, "");
-            List<String> missing = new ArrayList<>();
-            for (String name : required.split(",")) {
-                if (name.isBlank()) continue;
-                List<Backend> wanted = name.strip().equalsIgnoreCase("ALL") ? Arrays.asList(Backend.values())
-                        : List.of(Backends.parse(name, REQUIRE_PROPERTY));
-                for (Backend b : wanted) {
-                    String why = Backends.unavailableReason(b);
-                    if (why != null) missing.add(b + " (" + why + ")");
-                }
-            }
-            if (!missing.isEmpty()) {
-                throw new IllegalStateException("-D" + REQUIRE_PROPERTY + "=" + required + " but unavailable: "
-                        + String.join("; ", missing));
-            }
-            String forced = System.getProperty(BACKEND_PROPERTY);
-            if (forced != null && !forced.isBlank()) {
-                Backend b = Backends.parse(forced, BACKEND_PROPERTY);
-                SpatialOps ops = of(b); // throws when unavailable: a forced choice never falls back
-                log(System.Logger.Level.INFO, "using " + b + " (forced by -D" + BACKEND_PROPERTY + ")");
-                return new Choice(ops, null);
-            }
-            String cap = System.getenv("STN4J_MAX_ISA");
-            if (NativeLoader.isLoaded()) {
-                Backend nat = Backends.ofIsa(NativeKernels.activeIsa());
-                // the portable C path is preferred to the Vector API only when the user capped the ISA to it
-                if (nat != Backend.NATIVE_SCALAR || cap != null || !Backend.VECTOR_API.isAvailable()) {
-                    log(System.Logger.Level.INFO, "using " + nat + " (native library " + NativeLoader.load()
-                            + (cap == null ? ", best ISA of this CPU)" : ", ISA capped by STN4J_MAX_ISA=" + cap + ")"));
-                    return new Choice(of(nat), null);
-                }
-            } else {
-                log(System.Logger.Level.WARNING, "native kernels unavailable, falling back to a Java backend: "
-                        + NativeLoader.failure());
-            }
-            if (Backend.VECTOR_API.isAvailable()) {
-                log(System.Logger.Level.INFO, "using VECTOR_API (" + (NativeLoader.isLoaded()
-                        ? "the native library has no SIMD ISA for this CPU)" : "no native kernels)"));
-                return new Choice(of(Backend.VECTOR_API), null);
-            }
-            log(System.Logger.Level.WARNING, "Vector API unavailable, falling back to JAVA_SCALAR (slowest): "
-                    + Backends.unavailableReason(Backend.VECTOR_API));
-            log(System.Logger.Level.INFO, "using JAVA_SCALAR");
-            return new Choice(of(Backend.JAVA_SCALAR), null);
-        } catch (IllegalStateException e) {
-            return new Choice(null, e);
-        }
-    }
-
-    private static void log(System.Logger.Level level, String message) {
-        LOG.log(level, "stn4j " + Stn4j.version() + ": " + message);
     }
 }

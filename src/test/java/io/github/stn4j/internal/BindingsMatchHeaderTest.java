@@ -157,8 +157,15 @@ class BindingsMatchHeaderTest {
         Map<String, Integer> b = bindingConstants();
         for (Interpolation m : Interpolation.values()) assertEquals(b.get("STN_MODE_" + m.name()), m.code(), m.name());
         for (Padding p : Padding.values()) assertEquals(b.get("STN_PADDING_" + p.name()), p.code(), p.name());
+        int natives = 0;
+        for (Implementation i : Implementation.values()) {
+            if (!i.isNative()) continue;
+            natives++;
+            assertEquals(b.get("STN_ISA_" + i.name().substring("NATIVE_".length())), i.isa(), i.name());
+        }
         assertEquals(count(b, "STN_MODE_"), Interpolation.values().length);
         assertEquals(count(b, "STN_PADDING_"), Padding.values().length);
+        assertEquals(count(b, "STN_ISA_") - 1, natives, "every ISA but AUTO has its implementation");
     }
 
     private static long count(Map<String, Integer> constants, String prefix) {

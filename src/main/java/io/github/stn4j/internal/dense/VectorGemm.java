@@ -5,8 +5,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The inner loops of {@link Gemm} with the Vector API, at the JVM's preferred width. Loaded by name, only when the
- * incubator module is present.
+ * The inner loops of {@link Gemm} with the Vector API, at the JVM's preferred width. Loaded by name (by the
+ * {@link io.github.stn4j.internal.Provider}) only when the incubator module is present.
  */
 public final class VectorGemm extends Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
