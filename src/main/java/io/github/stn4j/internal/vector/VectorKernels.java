@@ -37,17 +37,14 @@ public final class VectorKernels extends JavaScalarKernels {
     private static final int L = S.length();
     /**
      * Two float lanes: one load reads a pixel row's two bilinear taps (x0, x0 + 1) from a segment, with one bounds check
-     * instead of two. Scalar {@code getAtIndex} through the segments was this backend's bottleneck. Ablation on imagenet
-     * forward, 1 thread: the taps alone 1.5 ms of the call's 11.6 ms; the same channel loop over float[] copies 6.5 ms;
-     * with two-lane row loads for the points whose four taps are inside, 7.7 ms (backward 21.6 -> 13.1 ms; featmap
-     * forward 19.4 -> 11.0, backward 42 -> 24.7). Channel blocks as in the native kernels were measured slower here.
+     * instead of two: scalar {@code getAtIndex} through the segments was this backend's bottleneck (docs/kernels.md,
+     * "Vector API: row loads").
      */
     private static final VectorSpecies<Float> PAIR = FloatVector.SPECIES_64;
     /**
      * Bilinear forward gathers (float[] inputs only) up to this many channels; beyond, the point-major scalar loop.
      * Gathers run channel-major over an output row, so a point's input lines come back from L1 only while a row's
-     * channels fit there. Timing loop, 1 thread, heap tensors, ms gathers / scalar: 16x8x56x56 1.6 / 3.0,
-     * 2x8x224x224 3.0 / 7.1, imagenet (C = 3) 5.1-7.6 / 10.1-11.8, but 16x16x56x56 8.0 / 5.1, featmap (C = 64) 23 / 11.
+     * channels fit there (docs/kernels.md, "Vector API: gathers").
      */
     static final int GATHER_CHANNELS = 8;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
@@ -102,8 +99,8 @@ public final class VectorKernels extends JavaScalarKernels {
 
     /*
      * Inlining rule for this file: C2 intrinsifies a Vector API call only when it knows the vector's exact class, and a
-     * vector passed to or returned from a method that is not inlined is boxed (an object and an array per vector: the
-     * first version of this file allocated 80 MB per imagenet call). Methods over about 325 bytecodes are not inlined
+     * vector passed to or returned from a method that is not inlined is boxed (an object and an array per vector).
+     * Methods over about 325 bytecodes are not inlined
      * when hot, so every larger step below takes and leaves its data in arrays (index j, L lanes) and builds its own
      * vectors from the static species; only the tiny helpers above take vectors.
      */
@@ -413,9 +410,8 @@ public final class VectorKernels extends JavaScalarKernels {
 
     /**
      * The backward's channel loops for one output row whose taps are in {@code t}. A method of its own, compiled with
-     * its own inlining budget: inside gridSampleBackward (once rowTaps became small enough to be inlined there) C2
-     * compiled this loop at 25 ms per featmap call in some JVMs and at 65-95 ms in others (6 of 10 runs; the same 32
-     * bytes allocated per call either way, so not the Vector API's Java fallbacks). Split out: 12 runs, none above 44.
+     * its own inlining budget: inlined into gridSampleBackward, C2 compiled this loop two to four times slower in some
+     * JVMs than in others (docs/kernels.md, "Vector API: the backward's row loop").
      */
     private static void backwardRow(Row t, MemorySegment gradOutput, MemorySegment input, MemorySegment gradInput,
                                     MemorySegment gradGrid, int ow, long c, long plane, long outPlane, long inB,
@@ -532,8 +528,8 @@ public final class VectorKernels extends JavaScalarKernels {
     /**
      * The taps of one output row into {@code t}: offsets in the plane (-1 for a tap outside; nearest uses o0 only),
      * weights, fractions and, when {@code grads}, the coordinate multipliers. Vectors of L points, the last one padded
-     * with grid value 0 (its extra lanes are computed and never read): a scalar tail was 12 of mnist's 28 points per
-     * row and half of that shape's tap time.
+     * with grid value 0 (its extra lanes are computed and never read): a scalar tail would be 12 of mnist's 28 points
+     * per row.
      */
     private static void rowTaps(Row t, MemorySegment grid, long at, int ow, long inH, long inW, PaddingMode pad,
                                 boolean ac, Mode mode, boolean grads) {
