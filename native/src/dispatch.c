@@ -2,14 +2,22 @@
  * The exported API: argument checks, CPU detection, the STN4J_MAX_ISA cap, and dispatch to the per-ISA kernels.
  *
  * NOTE: every stn_* entry point validates sizes, modes and ranges and returns STN_E_ARG before touching memory,
- * and STN_E_ISA for an ISA this CPU or build lacks. The active ISA (used for STN_ISA_AUTO) is computed once;
- * concurrent first calls may both compute it, and they compute the same value. 3-D kernels are portable C in
- * every ISA; affine grid 2-D and bilinear, nearest and bicubic 2-D have vector versions.
+ * and STN_E_ISA for an ISA this CPU or build lacks. What the CPU supports and the active ISA (used for STN_ISA_AUTO,
+ * capped by STN4J_MAX_ISA) are resolved once, at the first call that needs them, into one atomic word; concurrent
+ * first calls may both resolve them, compute the same word and store it, and every later call only loads it. Each
+ * entry point then calls its ISA's kernel table (stn_kernels): every 2-D kernel has vector versions, the 3-D ones
+ * are the portable kernels in every table.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "stn_internal.h"
+
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <intrin.h>
+#else
+#include <stdatomic.h>
+#endif
 
 #ifndef STN4J_VERSION
 #define STN4J_VERSION "0.0.0-dev"
@@ -36,6 +44,7 @@
 
 const char *stn_version(void) { return STN4J_VERSION; }
 
+/* Whether the CPU and this build can run `isa` (AVX2, AVX-512 or NEON): asked of the CPU, so called only to resolve. */
 static int cpu_has(int32_t isa) {
 #if STN_X86 && (defined(__GNUC__) || defined(__clang__))
     __builtin_cpu_init();
@@ -52,17 +61,6 @@ static int cpu_has(int32_t isa) {
     (void)isa;
     return 0;
 #endif
-}
-
-int32_t stn_isa_supported(int32_t isa) {
-    switch (isa) {
-    case STN_ISA_AUTO:
-    case STN_ISA_SCALAR: return 1;
-    case STN_ISA_AVX2:
-    case STN_ISA_AVX512:
-    case STN_ISA_NEON: return cpu_has(isa);
-    default: return 0;
-    }
 }
 
 const char *stn_isa_name(int32_t isa) {
@@ -85,35 +83,64 @@ static int32_t cap_from_env(void) {
     return STN_ISA_MAX;
 }
 
-static volatile int32_t active_isa = 0; /* 0: not computed yet */
+/* The resolved ISAs in one word: STN_RESOLVED, bit STN_SUPPORTED_BIT + isa for every ISA this CPU and build can run,
+ * and the active ISA in the low byte. 0 until the first call resolves it. */
+#define STN_RESOLVED (INT32_C(1) << 30)
+#define STN_SUPPORTED_BIT 8
+#if defined(_MSC_VER) && !defined(__clang__)
+static volatile long resolved_word;
+static int32_t load_resolved(void) { return (int32_t)_InterlockedOr(&resolved_word, 0); }
+static void store_resolved(int32_t w) { _InterlockedExchange(&resolved_word, (long)w); }
+#else
+static _Atomic int32_t resolved_word;
+static int32_t load_resolved(void) { return atomic_load_explicit(&resolved_word, memory_order_acquire); }
+static void store_resolved(int32_t w) { atomic_store_explicit(&resolved_word, w, memory_order_release); }
+#endif
 
-int32_t stn_active_isa(void) {
-    int32_t isa = active_isa;
-    if (isa != 0) return isa;
+/* The resolved word, resolving it at the first call. Resolving is idempotent (the CPU and the environment variable
+ * give the same answer every time), so two first calls at once store the same word. */
+static int32_t resolved(void) {
+    int32_t w = load_resolved();
+    if (w != 0) return w;
+    int32_t supported = INT32_C(1) << (STN_SUPPORTED_BIT + STN_ISA_SCALAR);
+    for (int32_t isa = STN_ISA_SCALAR + 1; isa <= STN_ISA_MAX; isa++)
+        if (cpu_has(isa)) supported |= INT32_C(1) << (STN_SUPPORTED_BIT + isa);
     const int32_t cap = cap_from_env();
-    isa = STN_ISA_SCALAR;
-    for (int32_t k = STN_ISA_SCALAR; k <= cap; k++)
-        if (stn_isa_supported(k)) isa = k;
-    active_isa = isa;
-    return isa;
+    int32_t active = STN_ISA_SCALAR;
+    for (int32_t isa = STN_ISA_SCALAR; isa <= cap; isa++)
+        if (supported & (INT32_C(1) << (STN_SUPPORTED_BIT + isa))) active = isa;
+    w = STN_RESOLVED | supported | active;
+    store_resolved(w);
+    return w;
 }
 
-/* The kernel table of `isa` (resolving AUTO), or NULL if unsupported. */
-static const stn_kernels *kernels_of(int32_t isa) {
-    if (isa == STN_ISA_AUTO) isa = stn_active_isa();
-    if (!stn_isa_supported(isa)) return NULL;
-    switch (isa) {
+static int supported_in(int32_t word, int32_t isa) {
+    return isa >= STN_ISA_SCALAR && isa <= STN_ISA_MAX && ((word >> (STN_SUPPORTED_BIT + isa)) & 1);
+}
+
+int32_t stn_isa_supported(int32_t isa) { return isa == STN_ISA_AUTO || supported_in(resolved(), isa); }
+
+int32_t stn_active_isa(void) { return resolved() & 0xff; }
+
+/* Every kernel table of this build by ISA (NULL: not compiled in). */
+static const stn_kernels *const kernel_tables[STN_ISA_MAX + 1] = {
+    [STN_ISA_SCALAR] = &stn_kernels_scalar,
 #if STN_HAVE_AVX2
-    case STN_ISA_AVX2: return &stn_kernels_avx2;
+    [STN_ISA_AVX2] = &stn_kernels_avx2,
 #endif
 #if STN_HAVE_AVX512
-    case STN_ISA_AVX512: return &stn_kernels_avx512;
+    [STN_ISA_AVX512] = &stn_kernels_avx512,
 #endif
 #if STN_HAVE_NEON
-    case STN_ISA_NEON: return &stn_kernels_neon;
+    [STN_ISA_NEON] = &stn_kernels_neon,
 #endif
-    default: return &stn_kernels_scalar;
-    }
+};
+
+/* The kernel table of `isa` (STN_ISA_AUTO: the active ISA's), or NULL if this CPU or build cannot run it. */
+static const stn_kernels *kernels_of(int32_t isa) {
+    const int32_t w = resolved();
+    if (isa == STN_ISA_AUTO) isa = w & 0xff;
+    return supported_in(w, isa) ? kernel_tables[isa] : NULL;
 }
 
 /* a * b <= limit for non-negative a, b, without overflow. */
@@ -145,8 +172,7 @@ static int32_t affine(int32_t isa, const float *theta, float *grid, int64_t n, i
     if (k == NULL) return STN_E_ISA;
     if (!work) return STN_OK;
     stn_ag a = {theta, NULL, grid, NULL, n, d, h, w, align_corners, row_begin, row_end};
-    if (three_d) stn_affine_grid_3d_scalar(&a);
-    else k->affine_grid_2d(&a);
+    (three_d ? k->affine_grid_3d : k->affine_grid_2d)(&a);
     return STN_OK;
 }
 
@@ -174,8 +200,7 @@ static int32_t affine_backward(int32_t isa, const float *grad_grid, float *grad_
         return STN_OK;
     }
     stn_ag a = {NULL, grad_grid, NULL, grad_theta, n, d, h, w, align_corners, 0, d * h};
-    if (three_d) stn_affine_grid_3d_backward_scalar(&a);
-    else k->affine_grid_2d_backward(&a);
+    (three_d ? k->affine_grid_3d_backward : k->affine_grid_2d_backward)(&a);
     return STN_OK;
 }
 
@@ -224,8 +249,7 @@ static int32_t sample(int32_t isa, stn_gs *a, int three_d) {
         return STN_OK;
     }
     if (a->input == NULL) return STN_E_ARG;
-    if (three_d) stn_grid_sample_3d_scalar(a);
-    else k->grid_sample_2d(a);
+    (three_d ? k->grid_sample_3d : k->grid_sample_2d)(a);
     return STN_OK;
 }
 
@@ -244,8 +268,7 @@ static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d) {
     }
     if (a->grad_input == NULL && a->grad_grid == NULL) return STN_OK;
     if (a->grad_output == NULL || a->input == NULL) return STN_E_ARG;
-    if (three_d) stn_grid_sample_3d_backward_scalar(a);
-    else k->grid_sample_2d_backward(a);
+    (three_d ? k->grid_sample_3d_backward : k->grid_sample_2d_backward)(a);
     return STN_OK;
 }
 

@@ -17,9 +17,8 @@
 #include "stn_internal.h"
 
 void stn_affine_grid_2d_scalar(const stn_ag *a) {
-    /* The base x coordinates once per call, not per element (same values: stn_base_coord is a pure function). Per
-     * element, its int64 -> float conversions and branch kept gcc from vectorising the loop, and NATIVE_SCALAR was
-     * 3-5% slower than JAVA_SCALAR at the benchmark shapes; hoisted, kbench imagenet 0.525 -> 0.087 ms. */
+    /* The base x coordinates once per call, not per element (same values: stn_base_coord is a pure function): per
+     * element, its int64 -> float conversions and branch keep gcc from vectorising the loop. */
     float *bx = stn_base_coords(a->w, a->align_corners);
     for (int64_t n = 0; n < a->n; n++) {
         const float *t = a->theta + n * 6;
@@ -324,4 +323,8 @@ const stn_kernels stn_kernels_scalar = {
     stn_affine_grid_2d_backward_scalar,
     stn_grid_sample_2d_scalar,
     stn_grid_sample_2d_backward_scalar,
+    stn_affine_grid_3d_scalar,
+    stn_affine_grid_3d_backward_scalar,
+    stn_grid_sample_3d_scalar,
+    stn_grid_sample_3d_backward_scalar,
 };

@@ -3,9 +3,8 @@
  *
  * NOTE: why. The sampling kernels read their input along the grid, a staircase over many rows: every output row
  * touches tens of input pages, and an imagenet call (N = 8, 13 MB of input, grid and output) touches more 4 KiB pages
- * than the CPU's second-level TLB holds (3,072 entries on Zen 4). On 2 MiB pages the same call needs 7 entries.
- * kbench, imagenet bilinear forward N = 8, AVX-512, buffers from malloc against KBENCH_HUGE (five alternating pairs,
- * 300 calls each): minima 0.98-1.29 ms against 0.87-1.10. PyTorch has the same allocation behind THP_MEM_ALLOC_ENABLE.
+ * than the CPU's second-level TLB holds (3,072 entries on Zen 4). On 2 MiB pages the same call needs 7 entries
+ * (measured: docs/kernels.md, "Huge pages"). PyTorch has the same allocation behind THP_MEM_ALLOC_ENABLE.
  * Edge cases: MADV_HUGEPAGE is a hint (THP "never", or no huge page free, leaves ordinary pages: still correct); the
  * mapping is rounded up to whole base pages (sysconf, so 16 / 64 KiB-page kernels too) and its unaligned head and
  * tail are unmapped again, so nothing beyond that rounding is held. Fresh anonymous pages read as zero, which

@@ -54,12 +54,17 @@ typedef struct stn_ag {
     int64_t row_begin, row_end; /* rows of d * h */
 } stn_ag;
 
-/* One ISA's 2-D kernels (every 2-D mode); 3-D runs the scalar kernels in every ISA. */
+/* One ISA's kernels, every entry point the dispatcher calls (every mode of each); the 3-D entries are the portable
+ * kernels in every ISA so far. */
 typedef struct stn_kernels {
     void (*affine_grid_2d)(const stn_ag *a);
     void (*affine_grid_2d_backward)(const stn_ag *a);
-    void (*grid_sample_2d)(const stn_gs *a);          /* bilinear and nearest */
-    void (*grid_sample_2d_backward)(const stn_gs *a); /* bilinear and nearest */
+    void (*grid_sample_2d)(const stn_gs *a);
+    void (*grid_sample_2d_backward)(const stn_gs *a);
+    void (*affine_grid_3d)(const stn_ag *a);
+    void (*affine_grid_3d_backward)(const stn_ag *a);
+    void (*grid_sample_3d)(const stn_gs *a);
+    void (*grid_sample_3d_backward)(const stn_gs *a);
 } stn_kernels;
 
 extern const stn_kernels stn_kernels_scalar;
@@ -103,10 +108,9 @@ STN_INLINE float *stn_base_coords(int64_t w, int32_t align_corners) {
 
 /* floorf and (int64_t)nearbyintf for the coordinates of the pipeline, which are numbers well inside int64 (clamped to
  * [-2, size + 1], or below 2^23 in reflection). Where the compiler has a rounding instruction (SSE4.1, AArch64) they
- * are the libm functions, inlined. The x86-64 baseline has none, and the portable kernel's two floorf calls per point
- * were 33 of its 218 instructions (callgrind, bilinear); there a truncating conversion gives the same values:
- * x itself when integral (which keeps -0), else the truncation, less one below zero. cvtss2si rounds as nearbyintf
- * does, in the current rounding mode. */
+ * are the libm functions, inlined. The x86-64 baseline has none, and libm calls cost the portable kernel a large share
+ * of its instructions; there a truncating conversion gives the same values: x itself when integral (which keeps -0),
+ * else the truncation, less one below zero. cvtss2si rounds as nearbyintf does, in the current rounding mode. */
 #if defined(__x86_64__) && !defined(__SSE4_1__)
 #  include <emmintrin.h>
 STN_INLINE float stn_floor(float x) {

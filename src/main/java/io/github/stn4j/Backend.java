@@ -1,6 +1,7 @@
 package io.github.stn4j;
 
-import io.github.stn4j.internal.Backends;
+import io.github.stn4j.internal.Implementation;
+import io.github.stn4j.internal.Provider;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,40 +13,45 @@ import java.util.List;
  */
 public enum Backend {
     /** C kernels with AVX-512 F/BW/VL (16 float lanes, masked tails). */
-    NATIVE_AVX512(3),
+    NATIVE_AVX512(Implementation.NATIVE_AVX512),
     /** C kernels with AVX2 and FMA (8 float lanes). */
-    NATIVE_AVX2(2),
+    NATIVE_AVX2(Implementation.NATIVE_AVX2),
     /** C kernels with AArch64 Advanced SIMD (NEON, 4 float lanes); available on every AArch64 CPU. */
-    NATIVE_NEON(4),
+    NATIVE_NEON(Implementation.NATIVE_NEON),
     /** Portable C kernels: the native reference, available wherever the native library loads. */
-    NATIVE_SCALAR(1),
+    NATIVE_SCALAR(Implementation.NATIVE_SCALAR),
     /**
      * The Java Vector API ({@code jdk.incubator.vector}) at the JVM's preferred width; needs
      * {@code --add-modules jdk.incubator.vector}. No native code.
      */
-    VECTOR_API(0),
+    VECTOR_API(Implementation.VECTOR_API),
     /** Plain Java: the specification every other backend is tested against; runs on any JVM. */
-    JAVA_SCALAR(0);
+    JAVA_SCALAR(Implementation.JAVA_SCALAR);
 
-    private final int isa;
+    private final Implementation implementation;
 
-    Backend(int isa) {
-        this.isa = isa;
+    Backend(Implementation implementation) {
+        this.implementation = implementation;
     }
 
     /** Whether this backend runs C code through the native library. */
     public boolean isNative() {
-        return isa != 0;
+        return implementation.isNative();
     }
 
-    /** The C API's ISA number ({@code STN_ISA_*}) of a native backend, 0 otherwise. */
-    int isa() {
-        return isa;
+    /** The internal implementation of the same name. */
+    Implementation implementation() {
+        return implementation;
+    }
+
+    /** The backend of an internal implementation. */
+    static Backend of(Implementation implementation) {
+        return valueOf(implementation.name());
     }
 
     /** Whether this machine and JVM can run this backend (may load the native library on first use). */
     public boolean isAvailable() {
-        return Backends.unavailableReason(this) == null;
+        return Provider.unavailableReason(implementation) == null;
     }
 
     /** The backends this machine and JVM can run, fastest first. */

@@ -1,18 +1,13 @@
 package io.github.stn4j;
 
-import static io.github.stn4j.internal.Checks.ANY;
+import static io.github.stn4j.Checks.ANY;
 
-import io.github.stn4j.internal.Backends;
-import io.github.stn4j.internal.Checks;
 import io.github.stn4j.internal.Kernels;
 import io.github.stn4j.internal.Memory;
-import io.github.stn4j.internal.NativeKernels;
-import io.github.stn4j.internal.NativeLoader;
-import io.github.stn4j.internal.Pool;
+import io.github.stn4j.internal.Provider;
+import io.github.stn4j.internal.Staging;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The spatial-transformer operations of PyTorch ({@code torch.nn.functional.affine_grid} and {@code grid_sample}),
@@ -31,15 +26,15 @@ import java.util.List;
  */
 public final class SpatialOps {
     /** System property that forces {@link #best()} to one backend (e.g. {@code -Dstn4j.backend=JAVA_SCALAR}). */
-    public static final String BACKEND_PROPERTY = "stn4j.backend";
+    public static final String BACKEND_PROPERTY = Provider.BACKEND_PROPERTY;
 
     /**
      * System property listing backends that must be available (comma-separated, or {@code ALL}): {@link #best()} then
      * fails if one is missing, so that a test suite or a deployment cannot silently run on a slower path.
      */
-    public static final String REQUIRE_PROPERTY = "stn4j.require";
+    public static final String REQUIRE_PROPERTY = Provider.REQUIRE_PROPERTY;
 
-    private static final System.Logger LOG = System.getLogger("io.github.stn4j");
+    private static volatile SpatialOps best;
 
     private final Backend backend;
     private final Kernels kernels;
@@ -59,9 +54,9 @@ public final class SpatialOps {
      * @throws IllegalStateException if a forced or required backend is unknown or unavailable
      */
     public static SpatialOps best() {
-        Choice c = BestHolder.CHOICE;
-        if (c.error != null) throw new IllegalStateException(c.error.getMessage(), c.error);
-        return c.ops;
+        SpatialOps s = best;
+        if (s == null) best = s = of(Backend.of(Provider.spatial())); // the same choice every time: a benign race
+        return s;
     }
 
     /**
@@ -71,7 +66,7 @@ public final class SpatialOps {
      */
     public static SpatialOps of(Backend backend) {
         if (backend == null) throw new IllegalArgumentException("of: backend must not be null");
-        return new SpatialOps(backend, Backends.kernels(backend));
+        return new SpatialOps(backend, Provider.kernels(backend.implementation()));
     }
 
     /** The backend these operations run on. */
@@ -131,10 +126,10 @@ public final class SpatialOps {
         long n = grid.size(0);
         long rows = is3d ? grid.size(1) * grid.size(2) : grid.size(1), rowLen = grid.size(is3d ? 3 : 2) * (is3d ? 3 : 2);
         if (stagesHeap(theta, grid, null, null, null) && !Split.wholeSamples(n, rows, rowLen)) {
-            try (Staging st = new Staging(theta, grid, null, null, null)) {
-                Tensor g = st.out(grid);
-                affineGridInto(st.in(theta), size, alignCorners, g);
-                copyBack(g, grid);
+            try (Staging st = Staging.of(theta.segment(), grid.segment(), null, null, null)) {
+                Tensor g = stagedOut(st, grid);
+                affineGridInto(stagedIn(st, theta), size, alignCorners, g);
+                back(st, g, grid);
             }
             return;
         }
@@ -147,14 +142,15 @@ public final class SpatialOps {
     }
 
     private void affinePiece(Tensor theta, Tensor grid, boolean ac, long n0, long n1, long r0, long r1) {
-        if (grid.rank() == 5) {
-            long d = grid.size(1), h = grid.size(2), w = grid.size(3);
-            kernels.affineGrid3d(slice(theta.segment(), n0, n1, 12), slice(grid.segment(), n0, n1, d * h * w * 3),
-                    n1 - n0, d, h, w, ac, r0, r1);
-        } else {
-            long h = grid.size(1), w = grid.size(2);
-            kernels.affineGrid(slice(theta.segment(), n0, n1, 6), slice(grid.segment(), n0, n1, h * w * 2), n1 - n0,
-                    h, w, ac, r0, r1);
+        boolean is3d = grid.rank() == 5;
+        long d = is3d ? grid.size(1) : 1, h = grid.size(is3d ? 2 : 1), w = grid.size(is3d ? 3 : 2), k = is3d ? 3 : 2;
+        MemorySegment t = slice(theta.segment(), n0, n1, is3d ? 12 : 6);
+        MemorySegment g = slice(grid.segment(), n0, n1, d * h * w * k);
+        try (Staging st = staging(t, g, null, null, null)) {
+            MemorySegment sg = st.out(g);
+            if (is3d) kernels.affineGrid3d(st.in(t), sg, n1 - n0, d, h, w, ac, r0, r1);
+            else kernels.affineGrid(st.in(t), sg, n1 - n0, h, w, ac, r0, r1);
+            st.backRows(sg, g, n1 - n0, 1, d * h * w * k, w * k, r0, r1);
         }
     }
 
@@ -195,15 +191,8 @@ public final class SpatialOps {
 
     private void affineGridBackwardInto(Tensor gradGrid, long[] size, boolean alignCorners, Tensor gradTheta) {
         long n = gradGrid.size(0), perSample = gradGrid.numel() / Math.max(1, n);
-        // each sample's sum is taken by one task: the same bits for any number of threads
-        if (stagesHeap(gradGrid, gradTheta, null, null, null) && Split.serialSamples(n, perSample)) {
-            try (Staging st = new Staging(gradGrid, gradTheta, null, null, null)) {
-                Tensor t = st.out(gradTheta);
-                affineGridBackwardInto(st.in(gradGrid), size, alignCorners, t);
-                copyBack(t, gradTheta);
-            }
-            return;
-        }
+        // each sample's sum is taken by one task: the same bits for any number of threads (and pieces of whole
+        // samples: heap tensors are staged piece by piece)
         if (Split.serialSamples(n, perSample) || !Split.shareable(gradGrid, gradTheta, null, null, null, null)) {
             if (n > 0) affineBackwardPiece(gradGrid, gradTheta, alignCorners, 0, n);
         } else {
@@ -212,14 +201,15 @@ public final class SpatialOps {
     }
 
     private void affineBackwardPiece(Tensor gradGrid, Tensor gradTheta, boolean ac, long n0, long n1) {
-        if (gradGrid.rank() == 5) {
-            long d = gradGrid.size(1), h = gradGrid.size(2), w = gradGrid.size(3);
-            kernels.affineGrid3dBackward(slice(gradGrid.segment(), n0, n1, d * h * w * 3),
-                    slice(gradTheta.segment(), n0, n1, 12), n1 - n0, d, h, w, ac);
-        } else {
-            long h = gradGrid.size(1), w = gradGrid.size(2);
-            kernels.affineGridBackward(slice(gradGrid.segment(), n0, n1, h * w * 2),
-                    slice(gradTheta.segment(), n0, n1, 6), n1 - n0, h, w, ac);
+        boolean is3d = gradGrid.rank() == 5;
+        long d = is3d ? gradGrid.size(1) : 1, h = gradGrid.size(is3d ? 2 : 1), w = gradGrid.size(is3d ? 3 : 2);
+        MemorySegment gg = slice(gradGrid.segment(), n0, n1, d * h * w * (is3d ? 3 : 2));
+        MemorySegment gt = slice(gradTheta.segment(), n0, n1, is3d ? 12 : 6);
+        try (Staging st = staging(gg, gt, null, null, null)) {
+            MemorySegment sgt = st.out(gt);
+            if (is3d) kernels.affineGrid3dBackward(st.in(gg), sgt, n1 - n0, d, h, w, ac);
+            else kernels.affineGridBackward(st.in(gg), sgt, n1 - n0, h, w, ac);
+            st.back(sgt, gt);
         }
     }
 
@@ -271,10 +261,10 @@ public final class SpatialOps {
                                 Tensor output) {
         long n = input.size(0), rows = rows(grid), perRow = input.size(1) * grid.size(grid.rank() - 2);
         if (stagesHeap(input, grid, output, null, null) && !Split.wholeSamples(n, rows, perRow)) {
-            try (Staging st = new Staging(input, grid, output, null, null)) {
-                Tensor o = st.out(output);
-                gridSampleInto(st.in(input), st.in(grid), mode, padding, alignCorners, o);
-                copyBack(o, output);
+            try (Staging st = Staging.of(input.segment(), grid.segment(), output.segment(), null, null)) {
+                Tensor o = stagedOut(st, output);
+                gridSampleInto(stagedIn(st, input), stagedIn(st, grid), mode, padding, alignCorners, o);
+                back(st, o, output);
             }
             return;
         }
@@ -292,12 +282,19 @@ public final class SpatialOps {
         MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n);
         MemorySegment g = slice(grid.segment(), n0, n1, grid.numel() / n);
         MemorySegment out = slice(output.segment(), n0, n1, output.numel() / n);
-        if (input.rank() == 5) {
-            kernels.gridSample3d(in, g, out, n1 - n0, c, input.size(2), input.size(3), input.size(4), grid.size(1),
-                    grid.size(2), grid.size(3), mode, padding, ac, r0, r1);
-        } else {
-            kernels.gridSample(in, g, out, n1 - n0, c, input.size(2), input.size(3), grid.size(1), grid.size(2), mode,
-                    padding, ac, r0, r1);
+        Kernels.Mode m = mode.kernelMode();
+        Kernels.PaddingMode p = padding.kernelMode();
+        try (Staging st = staging(in, g, out, null, null)) {
+            MemorySegment so = st.out(out);
+            if (input.rank() == 5) {
+                kernels.gridSample3d(st.in(in), st.in(g), so, n1 - n0, c, input.size(2), input.size(3), input.size(4),
+                        grid.size(1), grid.size(2), grid.size(3), m, p, ac, r0, r1);
+                st.backRows(so, out, n1 - n0, c, grid.size(1) * grid.size(2) * grid.size(3), grid.size(3), r0, r1);
+            } else {
+                kernels.gridSample(st.in(in), st.in(g), so, n1 - n0, c, input.size(2), input.size(3), grid.size(1),
+                        grid.size(2), m, p, ac, r0, r1);
+                st.backRows(so, out, n1 - n0, c, grid.size(1) * grid.size(2), grid.size(2), r0, r1);
+            }
         }
     }
 
@@ -371,12 +368,13 @@ public final class SpatialOps {
         MemorySegment gin = gradInput == null ? null : gradInput.segment();
         if (stagesHeap(gradOutput, input, grid, gradInput, gradGrid)
                 && !Split.wholeSamplesBackward(n, rows, perRow, gin != null)) {
-            try (Staging st = new Staging(gradOutput, input, grid, gradInput, gradGrid)) {
-                Tensor gi = st.out(gradInput), gg = st.out(gradGrid);
-                gridSampleBackwardInto(st.in(gradOutput), st.in(input), st.in(grid), mode, padding, alignCorners, gi,
-                        gg);
-                copyBack(gi, gradInput);
-                copyBack(gg, gradGrid);
+            try (Staging st = Staging.of(gradOutput.segment(), input.segment(), grid.segment(), segment(gradInput),
+                    segment(gradGrid))) {
+                Tensor gi = stagedOut(st, gradInput), gg = stagedOut(st, gradGrid); // the call zeroes gi first
+                gridSampleBackwardInto(stagedIn(st, gradOutput), stagedIn(st, input), stagedIn(st, grid), mode,
+                        padding, alignCorners, gi, gg);
+                back(st, gi, gradInput);
+                back(st, gg, gradGrid);
             }
             return;
         }
@@ -398,12 +396,20 @@ public final class SpatialOps {
         MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n), g = slice(grid.segment(), n0, n1,
                 gridSample);
         MemorySegment gg = gradGrid == null ? null : slice(gradGrid.segment(), n0, n1, gridSample);
-        if (input.rank() == 5) {
-            kernels.gridSample3dBackward(go, in, g, gin, gg, n1 - n0, c, input.size(2), input.size(3), input.size(4),
-                    grid.size(1), grid.size(2), grid.size(3), mode, padding, ac, r0, r1);
-        } else {
-            kernels.gridSampleBackward(go, in, g, gin, gg, n1 - n0, c, input.size(2), input.size(3), grid.size(1),
-                    grid.size(2), mode, padding, ac, r0, r1);
+        Kernels.Mode m = mode.kernelMode();
+        Kernels.PaddingMode p = padding.kernelMode();
+        try (Staging st = staging(go, in, g, gin, gg)) {
+            MemorySegment sgi = st.accumulating(gin), sgg = st.out(gg);
+            long outW = grid.size(grid.rank() - 2), comps = grid.size(grid.rank() - 1);
+            if (input.rank() == 5) {
+                kernels.gridSample3dBackward(st.in(go), st.in(in), st.in(g), sgi, sgg, n1 - n0, c, input.size(2),
+                        input.size(3), input.size(4), grid.size(1), grid.size(2), outW, m, p, ac, r0, r1);
+            } else {
+                kernels.gridSampleBackward(st.in(go), st.in(in), st.in(g), sgi, sgg, n1 - n0, c, input.size(2),
+                        input.size(3), grid.size(1), outW, m, p, ac, r0, r1);
+            }
+            if (gin != null) st.back(sgi, gin); // the scatter may write anywhere in the samples' gradient
+            if (gg != null) st.backRows(sgg, gg, n1 - n0, 1, gridSample, outW * comps, r0, r1);
         }
     }
 
@@ -448,13 +454,11 @@ public final class SpatialOps {
     }
 
     /**
-     * Whether this call has float[]-backed tensors for kernels that read and write only native memory. Unless the call
-     * is split into pieces of whole samples, they are then copied once per call into a block of the pool, and the
-     * call runs, split as usual, on native tensors. Pieces of whole samples are
-     * staged by the kernels, piece by piece, each copy used while it is in cache (JMH, AVX-512, imagenet forward,
-     * 2 threads: 0.80 ms that way, 1.74 staged once). Staged per piece, pieces of rows copied a whole sample each
-     * (large forward, 2 threads: 25.1 ms, no faster than 1 thread; 5.2 ms staged once), and serial calls paid for fresh
-     * pages (imagenet forward, 1 thread: 2.7-8.7 ms; 2.2 staged once). Null arguments are absent tensors.
+     * Whether this call has float[]-backed tensors (null: absent) that its kernels cannot read as they are
+     * ({@link Kernels#nativeMemoryOnly()}). They are staged through native memory ({@link Staging}): once for the
+     * whole call when the call may be split into row ranges of samples (each such piece, staged on its own, would copy
+     * whole samples), else piece by piece (a piece of whole samples uses its copies while they are in cache). See
+     * docs/kernels.md, "Staging heap tensors", for the measurements behind the rule.
      */
     private boolean stagesHeap(Tensor a, Tensor b, Tensor c, Tensor d, Tensor e) {
         return kernels.nativeMemoryOnly() && (onHeap(a) || onHeap(b) || onHeap(c) || onHeap(d) || onHeap(e));
@@ -464,45 +468,35 @@ public final class SpatialOps {
         return t != null && !t.segment().isNative();
     }
 
-    /** A staged output's values into the caller's tensor (nothing when it was not staged, or absent). */
-    private static void copyBack(Tensor staged, Tensor target) {
-        if (staged != target) target.segment().copyFrom(staged.segment());
+    /**
+     * Staging for one piece's segments (null: absent): {@link Staging#NONE} (nothing allocated) unless the kernels
+     * need native memory and one of them is on the heap.
+     */
+    private Staging staging(MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment d, MemorySegment e) {
+        return kernels.nativeMemoryOnly() ? Staging.of(a, b, c, d, e) : Staging.NONE;
     }
 
-    /** Native stand-ins for the heap-backed tensors of one call, carved out of one block of the pool. */
-    private static final class Staging implements AutoCloseable {
-        private static final long ALIGN = 64;
-        private final Pool.Block block;
-        private long used;
+    private static MemorySegment segment(Tensor t) {
+        return t == null ? null : t.segment();
+    }
 
-        Staging(Tensor a, Tensor b, Tensor c, Tensor d, Tensor e) {
-            block = Pool.allocate(need(a) + need(b) + need(c) + need(d) + need(e), false);
-        }
+    /** An input (or null) of a whole-call staging, as a tensor over its stand-in (itself when not staged). */
+    private static Tensor stagedIn(Staging st, Tensor t) {
+        return over(t, st.in(segment(t)));
+    }
 
-        private static long need(Tensor t) {
-            return onHeap(t) ? (t.segment().byteSize() + ALIGN - 1) / ALIGN * ALIGN : 0;
-        }
+    /** An output (or null) of a whole-call staging, as a tensor over its stand-in (itself when not staged). */
+    private static Tensor stagedOut(Staging st, Tensor t) {
+        return over(t, st.out(segment(t)));
+    }
 
-        /** An input: native as is, else a native copy of its values. */
-        Tensor in(Tensor t) {
-            Tensor s = out(t);
-            if (s != t) s.segment().copyFrom(t.segment());
-            return s;
-        }
+    private static Tensor over(Tensor t, MemorySegment s) {
+        return t == null || s == t.segment() ? t : Tensor.view(s, t.shape());
+    }
 
-        /** An output (or null): native as is, else native memory of its size, contents undefined (overwritten). */
-        Tensor out(Tensor t) {
-            if (!onHeap(t)) return t;
-            long bytes = t.segment().byteSize();
-            MemorySegment s = block.segment().asSlice(used, bytes);
-            used += need(t);
-            return Tensor.view(s, t.shape());
-        }
-
-        @Override
-        public void close() {
-            Pool.free(block, false);
-        }
+    /** A whole-call staged output's values into the caller's tensor (nothing when it was not staged, or absent). */
+    private static void back(Staging st, Tensor staged, Tensor target) {
+        if (target != null) st.back(staged.segment(), target.segment());
     }
 
     /** Samples [n0, n1) of a tensor whose samples hold {@code perSample} floats (the segment itself when whole). */
@@ -595,68 +589,5 @@ public final class SpatialOps {
             result.close();
             throw e;
         }
-    }
-
-    // ---------------------------------------------------------------- backend choice
-
-    private record Choice(SpatialOps ops, RuntimeException error) {}
-
-    private static final class BestHolder {
-        static final Choice CHOICE = choose();
-    }
-
-    private static Choice choose() {
-        try {
-            String required = System.getProperty(REQUIRE_PROPERTY, "");
-            List<String> missing = new ArrayList<>();
-            for (String name : required.split(",")) {
-                if (name.isBlank()) continue;
-                List<Backend> wanted = name.strip().equalsIgnoreCase("ALL") ? Arrays.asList(Backend.values())
-                        : List.of(Backends.parse(name, REQUIRE_PROPERTY));
-                for (Backend b : wanted) {
-                    String why = Backends.unavailableReason(b);
-                    if (why != null) missing.add(b + " (" + why + ")");
-                }
-            }
-            if (!missing.isEmpty()) {
-                throw new IllegalStateException("-D" + REQUIRE_PROPERTY + "=" + required + " but unavailable: "
-                        + String.join("; ", missing));
-            }
-            String forced = System.getProperty(BACKEND_PROPERTY);
-            if (forced != null && !forced.isBlank()) {
-                Backend b = Backends.parse(forced, BACKEND_PROPERTY);
-                SpatialOps ops = of(b); // throws when unavailable: a forced choice never falls back
-                log(System.Logger.Level.INFO, "using " + b + " (forced by -D" + BACKEND_PROPERTY + ")");
-                return new Choice(ops, null);
-            }
-            String cap = System.getenv("STN4J_MAX_ISA");
-            if (NativeLoader.isLoaded()) {
-                Backend nat = Backends.ofIsa(NativeKernels.activeIsa());
-                // the portable C path is preferred to the Vector API only when the user capped the ISA to it
-                if (nat != Backend.NATIVE_SCALAR || cap != null || !Backend.VECTOR_API.isAvailable()) {
-                    log(System.Logger.Level.INFO, "using " + nat + " (native library " + NativeLoader.load()
-                            + (cap == null ? ", best ISA of this CPU)" : ", ISA capped by STN4J_MAX_ISA=" + cap + ")"));
-                    return new Choice(of(nat), null);
-                }
-            } else {
-                log(System.Logger.Level.WARNING, "native kernels unavailable, falling back to a Java backend: "
-                        + NativeLoader.failure());
-            }
-            if (Backend.VECTOR_API.isAvailable()) {
-                log(System.Logger.Level.INFO, "using VECTOR_API (" + (NativeLoader.isLoaded()
-                        ? "the native library has no SIMD ISA for this CPU)" : "no native kernels)"));
-                return new Choice(of(Backend.VECTOR_API), null);
-            }
-            log(System.Logger.Level.WARNING, "Vector API unavailable, falling back to JAVA_SCALAR (slowest): "
-                    + Backends.unavailableReason(Backend.VECTOR_API));
-            log(System.Logger.Level.INFO, "using JAVA_SCALAR");
-            return new Choice(of(Backend.JAVA_SCALAR), null);
-        } catch (IllegalStateException e) {
-            return new Choice(null, e);
-        }
-    }
-
-    private static void log(System.Logger.Level level, String message) {
-        LOG.log(level, "stn4j " + Stn4j.version() + ": " + message);
     }
 }

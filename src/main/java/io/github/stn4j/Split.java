@@ -213,8 +213,8 @@ final class Split {
                         : scratch.asSlice((s * (chunks - 1) + k - 1) * bytes, bytes);
             }
             // chunk k of a sample is its row blocks k, k + chunks, k + 2 chunks, ..., not one run of rows: the cost of a
-            // row varies smoothly down the image (under the benchmark's rotation, large's bottom half took 20 ms and
-            // its top half 18, so one thread waited), and interleaved blocks give every chunk a share of each part
+            // row varies smoothly down the image (under a rotation, one half of it can cost 10 % more than the other,
+            // and one thread waits), and interleaved blocks give every chunk a share of each part
             long blocks = chunks * Math.min(BLOCKS_PER_CHUNK, rows / chunks);
             // task i is chunk i % chunks of sample i / chunks, and scatters into partial[i], which it zeroes first
             // (chunk 0: its slice of the input gradient)
@@ -229,7 +229,7 @@ final class Split {
             });
             // add the partials to chunk 0 in chunk order, split over blocks of elements (each element by one thread,
             // same order). Bulk copies through two per-thread arrays: element-wise segment accessors made this sum
-            // cost as much as a quarter of the kernel on the large shape.
+            // cost a large share of the kernel's time (docs/kernels.md, "Threads").
             long total = inSample;
             forRange((int) Math.min(Integer.MAX_VALUE, (total + SUM_BLOCK - 1) / SUM_BLOCK), here, (from, to) -> {
                 float[][] buf = SUM_BUFFERS.get();

@@ -140,7 +140,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("segment of " + segment.byteSize() + " bytes is too small for shape "
                     + Arrays.toString(s) + " (needs " + bytes + " bytes)");
         }
-        if (!io.github.stn4j.internal.Checks.floatAligned(segment)) {
+        if (!floatAligned(segment)) {
             throw new IllegalArgumentException("segment " + segment + " is not aligned to 4 bytes (float32)"
                     + (segment.isNative() ? "" : "; wrap a float[] (MemorySegment.ofArray(float[])) instead"));
         }
@@ -163,6 +163,18 @@ public final class Tensor implements AutoCloseable {
     /** A view of memory that stn4j manages itself (a scratch block of the pool), with no ownership check. */
     static Tensor view(MemorySegment segment, long... shape) {
         return new Tensor(segment, shape.clone(), null);
+    }
+
+    /**
+     * Whether float32 values can be read at every 4-byte step of {@code seg}: a native address that is a multiple of 4,
+     * or a heap segment over an array of 4- or 8-byte elements at a multiple-of-4 offset. (A read-only heap segment
+     * hides its array; its offset is all that can be checked.)
+     */
+    private static boolean floatAligned(MemorySegment seg) {
+        if (seg.address() % 4 != 0) return false;
+        if (seg.isNative() || seg.isReadOnly()) return true;
+        Object base = seg.heapBase().orElse(null);
+        return base instanceof float[] || base instanceof int[] || base instanceof long[] || base instanceof double[];
     }
 
     /** The dimensions (a copy). */

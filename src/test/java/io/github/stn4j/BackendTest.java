@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.stn4j.internal.Implementation;
+import io.github.stn4j.internal.dense.Gemm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +26,20 @@ class BackendTest {
         }
         assertTrue(Backend.available().contains(Backend.NATIVE_SCALAR) || !Stn4j.nativeLibrary().isPresent(),
                 "the portable native path must be available wherever the library loads");
+    }
+
+    /** One vocabulary: the public backends are the internal implementations, same names, same order (fastest first). */
+    @Test
+    void backendsNameTheImplementationsInOrder() {
+        assertEquals(Arrays.stream(Implementation.values()).map(Enum::name).toList(),
+                Arrays.stream(Backend.values()).map(Enum::name).toList());
+        for (Backend b : Backend.values()) assertEquals(b, Backend.of(b.implementation()));
+    }
+
+    /** The dense kernels of nn come from the same choice: the Vector API wherever it is available. */
+    @Test
+    void denseKernelsFollowTheVectorApi() {
+        assertEquals(Backend.VECTOR_API.isAvailable(), Gemm.get().name().startsWith("vector-api"), Gemm.get().name());
     }
 
     @Test
@@ -75,7 +92,10 @@ class BackendTest {
         assertTrue(c.out.contains("unavailable: VECTOR_API") && c.out.contains("--add-modules"), c.out);
     }
 
-    /** No JVM flags at all: still works, on plain Java, after warnings that name the fixes. */
+    /**
+     * No JVM flags at all: still works, on plain Java, after one warning per fallback naming its fix, and one INFO line
+     * saying what was chosen (the spatial and the dense kernels).
+     */
     @Test
     void withoutJvmFlagsFallsBackToJavaWithWarnings() throws Exception {
         Child c = runChild(Map.of(), List.of());
@@ -83,14 +103,19 @@ class BackendTest {
         assertTrue(c.err.contains("--enable-native-access"), c.err);
         assertTrue(c.err.contains("--add-modules jdk.incubator.vector"), c.err);
         assertTrue(!c.err.contains("restricted method"), "the JDK's own native-access warning appeared: " + c.err);
+        assertEquals(2, c.err.lines().filter(l -> l.startsWith("WARNING: stn4j")).count(), c.err);
+        assertEquals(List.of("INFO: stn4j " + Stn4j.version() + ": using JAVA_SCALAR; dense kernels of nn: JAVA_SCALAR"),
+                c.err.lines().filter(l -> l.startsWith("INFO: stn4j")).toList(), c.err);
     }
 
-    /** With the Vector API but no native access: VECTOR_API, one warning. */
+    /** With the Vector API but no native access: VECTOR_API, one warning, one INFO line. */
     @Test
     void withoutNativeAccessUsesTheVectorApi() throws Exception {
         Child c = runChild(Map.of(), List.of("--add-modules=jdk.incubator.vector"));
         assertEquals("VECTOR_API", c.out);
         assertEquals(1, c.err.lines().filter(l -> l.startsWith("WARNING: stn4j")).count(), c.err);
+        assertEquals(List.of("INFO: stn4j " + Stn4j.version() + ": using VECTOR_API (no native kernels); dense kernels"
+                + " of nn: VECTOR_API"), c.err.lines().filter(l -> l.startsWith("INFO: stn4j")).toList(), c.err);
     }
 
     /** The native library missing (a wrong override path): the Vector API takes over, with one warning. */

@@ -1,5 +1,7 @@
 package io.github.stn4j.internal;
 
+import io.github.stn4j.internal.Kernels.PaddingMode;
+
 /**
  * The coordinate rules shared by every Java kernel, written to give the same float results as the C helpers in
  * native/src/stn_internal.h (same operations in the same order, no fused multiply-adds).
@@ -21,8 +23,6 @@ public final class Coords {
     private Coords() {}
 
     public static final float FAR = 0x1p22f;
-
-    public static final int ZEROS = 0, BORDER = 1, REFLECTION = 2;
 
     /** torch.linspace(-1, 1, steps)[i], times (steps - 1) / steps unless align_corners: affine_grid's base grid. */
     public static float baseCoord(long i, long steps, boolean alignCorners) {
@@ -62,8 +62,8 @@ public final class Coords {
      * Step 4 on an unpadded coordinate x, returning the padded one; {@code grad[0]} is multiplied by the padding's
      * derivative (0, 1 or -1) when {@code grad} is not null.
      */
-    public static float pad(float x, long size, int padding, boolean alignCorners, float[] grad) {
-        if (padding == REFLECTION) {
+    public static float pad(float x, long size, PaddingMode padding, boolean alignCorners, float[] grad) {
+        if (padding == PaddingMode.REFLECTION) {
             float lo = alignCorners ? 0f : -0.5f;
             float span = alignCorners ? (float) (size - 1) : (float) size;
             if (span <= 0f) {
@@ -85,7 +85,7 @@ public final class Coords {
                 x = extra + lo;
             }
         }
-        if (padding != ZEROS) {
+        if (padding != PaddingMode.ZEROS) {
             float hi = (float) (size - 1);
             if (x <= 0f) {
                 x = 0f;
@@ -106,13 +106,13 @@ public final class Coords {
     }
 
     /** The whole pipeline for bilinear and nearest; grad[0] receives d(result)/dg when grad is not null. */
-    public static float sourceIndex(float g, long size, int padding, boolean alignCorners, float[] grad) {
+    public static float sourceIndex(float g, long size, PaddingMode padding, boolean alignCorners, float[] grad) {
         if (grad != null) grad[0] = unnormalizeGrad(g, size, alignCorners);
         return safe(pad(unnormalize(g, size, alignCorners), size, padding, alignCorners, grad), size);
     }
 
     /** A bicubic tap's integer coordinate after padding (no gradient flows through taps). */
-    public static long tap(float t, long size, int padding, boolean alignCorners) {
+    public static long tap(float t, long size, PaddingMode padding, boolean alignCorners) {
         return (long) safe(pad(t, size, padding, alignCorners, null), size);
     }
 

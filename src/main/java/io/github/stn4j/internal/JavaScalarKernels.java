@@ -1,7 +1,5 @@
 package io.github.stn4j.internal;
 
-import io.github.stn4j.Interpolation;
-import io.github.stn4j.Padding;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -141,24 +139,24 @@ public class JavaScalarKernels implements Kernels {
 
     @Override
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
-                           long inW, long outH, long outW, Interpolation mode, Padding padding, boolean ac, long r0,
+                           long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean ac, long r0,
                            long r1) {
-        sample2d(null, input, grid, output, null, null, n, c, inH, inW, outH, outW, mode, padding.code(), ac, r0, r1);
+        sample2d(null, input, grid, output, null, null, n, c, inH, inW, outH, outW, mode, padding, ac, r0, r1);
     }
 
     @Override
     public void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                    MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
-                                   long outH, long outW, Interpolation mode, Padding padding, boolean ac, long r0,
+                                   long outH, long outW, Mode mode, PaddingMode padding, boolean ac, long r0,
                                    long r1) {
-        sample2d(gradOutput, input, grid, null, gradInput, gradGrid, n, c, inH, inW, outH, outW, mode, padding.code(),
+        sample2d(gradOutput, input, grid, null, gradInput, gradGrid, n, c, inH, inW, outH, outW, mode, padding,
                 ac, r0, r1);
     }
 
     /** Forward when gradOutput is null, backward otherwise. */
     private static void sample2d(MemorySegment gout, MemorySegment in, MemorySegment grid, MemorySegment out,
                                  MemorySegment gin, MemorySegment ggrid, long n, long c, long inH, long inW, long outH,
-                                 long outW, Interpolation mode, int pad, boolean ac, long r0, long r1) {
+                                 long outW, Mode mode, PaddingMode pad, boolean ac, long r0, long r1) {
         long inPlane = inH * inW, outPlane = outH * outW;
         float[] mx = new float[1], my = new float[1];
         float[] cx = new float[4], cy = new float[4], dx = new float[4], dy = new float[4];
@@ -290,24 +288,24 @@ public class JavaScalarKernels implements Kernels {
 
     @Override
     public void gridSample3d(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inD,
-                             long inH, long inW, long outD, long outH, long outW, Interpolation mode, Padding padding,
+                             long inH, long inW, long outD, long outH, long outW, Mode mode, PaddingMode padding,
                              boolean ac, long r0, long r1) {
-        sample3d(null, input, grid, output, null, null, n, c, inD, inH, inW, outD * outH * outW, mode, padding.code(),
+        sample3d(null, input, grid, output, null, null, n, c, inD, inH, inW, outD * outH * outW, mode, padding,
                 ac, r0 * outW, r1 * outW);
     }
 
     @Override
     public void gridSample3dBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                      MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inD,
-                                     long inH, long inW, long outD, long outH, long outW, Interpolation mode,
-                                     Padding padding, boolean ac, long r0, long r1) {
+                                     long inH, long inW, long outD, long outH, long outW, Mode mode,
+                                     PaddingMode padding, boolean ac, long r0, long r1) {
         sample3d(gradOutput, input, grid, null, gradInput, gradGrid, n, c, inD, inH, inW, outD * outH * outW, mode,
-                padding.code(), ac, r0 * outW, r1 * outW);
+                padding, ac, r0 * outW, r1 * outW);
     }
 
     private static void sample3d(MemorySegment gout, MemorySegment in, MemorySegment grid, MemorySegment out,
                                  MemorySegment gin, MemorySegment ggrid, long n, long c, long inD, long inH, long inW,
-                                 long outVol, Interpolation mode, int pad, boolean ac, long p0, long p1) {
+                                 long outVol, Mode mode, PaddingMode pad, boolean ac, long p0, long p1) {
         long inVol = inD * inH * inW;
         float[] mx = new float[1], my = new float[1], mz = new float[1];
         for (long b = 0; b < n; b++) {
@@ -319,7 +317,7 @@ public class JavaScalarKernels implements Kernels {
                 float y = Coords.sourceIndex(gy, inH, pad, ac, my);
                 float z = Coords.sourceIndex(gz, inD, pad, ac, mz);
                 float sx = 0, sy = 0, sz = 0;
-                if (mode == Interpolation.NEAREST) {
+                if (mode == Mode.NEAREST) {
                     long xi = (long) Math.rint(x), yi = (long) Math.rint(y), zi = (long) Math.rint(z);
                     boolean inside = xi >= 0 && xi < inW && yi >= 0 && yi < inH && zi >= 0 && zi < inD;
                     long off = (zi * inH + yi) * inW + xi;

@@ -1,18 +1,24 @@
 package io.github.stn4j.internal;
 
-import io.github.stn4j.Interpolation;
-import io.github.stn4j.Padding;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One backend's kernels on raw, already validated memory (layouts as in {@code native/include/stn.h}). Implementations
- * may trust their arguments: {@link io.github.stn4j.SpatialOps} checks every shape, size and segment first.
+ * One implementation's kernels on raw, already validated memory (layouts as in {@code native/include/stn.h}).
+ * Implementations may trust their arguments: the public API checks every shape, size and segment first.
  */
 public interface Kernels {
     /**
-     * Whether these kernels read and write only native memory, so that heap-backed segments are copied through native
-     * buffers on every call ({@link io.github.stn4j.SpatialOps} then copies them once per call itself, unless the call
-     * is split into pieces of whole samples).
+     * How to interpolate: the C API's {@code STN_MODE_*}. The native kernels pass the binding's numbers for them; the
+     * Java kernels need none (so that they never load the binding, which needs native access).
+     */
+    enum Mode { BILINEAR, NEAREST, BICUBIC }
+
+    /** What points outside the input read: the C API's {@code STN_PADDING_*} (see {@link Mode}). */
+    enum PaddingMode { ZEROS, BORDER, REFLECTION }
+
+    /**
+     * Whether these kernels read and write only native memory: the caller then passes native segments only, staging
+     * heap-backed ones through native memory ({@link Staging}).
      */
     default boolean nativeMemoryOnly() {
         return false;
@@ -27,7 +33,7 @@ public interface Kernels {
                             boolean alignCorners);
 
     void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH, long inW,
-                    long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners, long rowBegin,
+                    long outH, long outW, Mode mode, PaddingMode padding, boolean alignCorners, long rowBegin,
                     long rowEnd);
 
     /**
@@ -36,7 +42,7 @@ public interface Kernels {
      */
     void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid, MemorySegment gradInput,
                             MemorySegment gradGrid, long n, long c, long inH, long inW, long outH, long outW,
-                            Interpolation mode, Padding padding, boolean alignCorners, long rowBegin, long rowEnd);
+                            Mode mode, PaddingMode padding, boolean alignCorners, long rowBegin, long rowEnd);
 
     /** Rows of D*H. */
     void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w, boolean alignCorners,
@@ -47,12 +53,12 @@ public interface Kernels {
                               boolean alignCorners);
 
     void gridSample3d(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inD,
-                      long inH, long inW, long outD, long outH, long outW, Interpolation mode, Padding padding,
+                      long inH, long inW, long outD, long outH, long outW, Mode mode, PaddingMode padding,
                       boolean alignCorners, long rowBegin, long rowEnd);
 
     /** As {@link #gridSampleBackward}, for 5-D tensors; rows of Do*Ho. */
     void gridSample3dBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                               MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inD, long inH,
-                              long inW, long outD, long outH, long outW, Interpolation mode, Padding padding,
+                              long inW, long outD, long outH, long outW, Mode mode, PaddingMode padding,
                               boolean alignCorners, long rowBegin, long rowEnd);
 }

@@ -12,10 +12,10 @@ import java.lang.invoke.MethodHandle;
  * Off-heap memory for stn4j's own tensors and scratch buffers. Buffers of {@value #HUGE_MIN_BYTES} bytes or more come,
  * where the native library offers them (Linux), from {@code stn_alloc_huge}: 2 MiB-aligned mappings with transparent
  * huge pages asked for, so that the sampling kernels' scattered reads do not run out of TLB entries (see
- * native/src/memory.c for the measurement). The mapping belongs to the given arena: it is unmapped when the arena
- * closes, exactly when {@link Arena#allocate} memory would be freed. Everything else, and every failure of the native
- * path, allocates with {@link Arena#allocate} as before. The system property {@value #HUGE_PAGES_PROPERTY}{@code =false}
- * turns the native path off.
+ * native/src/memory.c, and docs/kernels.md for the measurement). The mapping belongs to the given arena: it is
+ * unmapped when the arena closes, exactly when {@link Arena#allocate} memory would be freed. Everything else, and
+ * every failure of the native path, allocates with {@link Arena#allocate} as before. The system property
+ * {@value #HUGE_PAGES_PROPERTY}{@code =false} turns the native path off.
  */
 public final class Memory {
     public static final String HUGE_PAGES_PROPERTY = "stn4j.hugePages";
@@ -61,8 +61,8 @@ public final class Memory {
 
     /**
      * Zeroes {@code s}, as {@code s.fill((byte) 0)} does. The backward passes zero their input gradient before
-     * scattering into it (4.8 MB per imagenet call): {@link MemorySegment#fill} took 0.10-0.13 ms for that here, glibc's
-     * memset (which streams large blocks past the caches) 0.05-0.07. Writable off-heap segments of
+     * scattering into it, and glibc's memset, which streams large blocks past the caches, does that in about half the
+     * time of {@link MemorySegment#fill} (docs/kernels.md, "Zeroing"). Writable off-heap segments of
      * {@value #MEMSET_MIN_BYTES} bytes or more take memset when native access is enabled (the downcall checks that the
      * segment is alive and may be used by this thread, as fill does); everything else fill.
      */

@@ -1,14 +1,11 @@
 package io.github.stn4j.internal;
 
-import io.github.stn4j.Interpolation;
-import io.github.stn4j.Padding;
 import io.github.stn4j.internal.bindings.stn_h;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The C kernels for one ISA, through the jextract-shaped bindings. A plain downcall only accepts native memory, so
- * heap-backed segments are staged through a temporary native copy (outputs copied back). SpatialOps passes them here
- * only for pieces of whole samples (each piece copies its own samples); otherwise it stages the whole call once.
+ * The C kernels for one ISA, through the jextract-shaped bindings. A plain downcall accepts only native memory: the
+ * caller stages heap-backed segments first ({@link Staging}), as {@link #nativeMemoryOnly()} tells it to.
  */
 public final class NativeKernels implements Kernels {
     private final int isa;
@@ -42,9 +39,9 @@ public final class NativeKernels implements Kernels {
     }
 
     /**
-     * Affine grids of at most this many points run in Java: below it the downcall costs more than the work (1 x 4 x 4:
-     * 72 ns native against 64 in Java; 6 x 6: 88 against 96; timing loop, AVX2), and "no native path slower than
-     * JAVA_SCALAR" holds at every size. Grid sampling is faster native even at 2 x 2 (152 against 285 ns).
+     * Affine grids of at most this many points run in Java: below it the downcall costs more than the work, so that
+     * no native path is slower than JAVA_SCALAR at any size (docs/kernels.md, "Small affine grids"). Grid sampling
+     * is faster native even at 2 x 2.
      */
     static final long SMALL_AFFINE_POINTS = 32;
     private static final Kernels SMALL = new JavaScalarKernels();
@@ -56,11 +53,7 @@ public final class NativeKernels implements Kernels {
             SMALL.affineGrid(theta, grid, n, h, w, alignCorners, r0, r1);
             return;
         }
-        try (Stage tmp = stagingFor(theta, grid, null, null, null)) {
-            MemorySegment t = in(tmp, theta), g = out(tmp, grid, false);
-            check(stn_h.stn_affine_grid_2d(isa, t, g, n, h, w, flag(alignCorners), r0, r1), "stn_affine_grid_2d");
-            backRows(g, grid, n, 1, h * w * 2, w * 2, r0, r1);
-        }
+        check(stn_h.stn_affine_grid_2d(isa, theta, grid, n, h, w, flag(alignCorners), r0, r1), "stn_affine_grid_2d");
     }
 
     @Override
@@ -70,172 +63,83 @@ public final class NativeKernels implements Kernels {
             SMALL.affineGridBackward(gradGrid, gradTheta, n, h, w, alignCorners);
             return;
         }
-        try (Stage tmp = stagingFor(gradGrid, gradTheta, null, null, null)) {
-            MemorySegment gg = in(tmp, gradGrid), gt = out(tmp, gradTheta, false);
-            check(stn_h.stn_affine_grid_2d_backward(isa, gg, gt, n, h, w, flag(alignCorners)),
-                    "stn_affine_grid_2d_backward");
-            back(gt, gradTheta);
-        }
+        check(stn_h.stn_affine_grid_2d_backward(isa, gradGrid, gradTheta, n, h, w, flag(alignCorners)),
+                "stn_affine_grid_2d_backward");
     }
 
     @Override
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
-                           long inW, long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners,
-                           long r0, long r1) {
-        try (Stage tmp = stagingFor(input, grid, output, null, null)) {
-            MemorySegment i = in(tmp, input), g = in(tmp, grid), o = out(tmp, output, false);
-            check(stn_h.stn_grid_sample_2d(isa, i, g, o, n, c, inH, inW, outH, outW, mode.code(), padding.code(),
-                    flag(alignCorners), r0, r1), "stn_grid_sample_2d");
-            backRows(o, output, n, c, outH * outW, outW, r0, r1);
-        }
+                           long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean alignCorners, long r0,
+                           long r1) {
+        check(stn_h.stn_grid_sample_2d(isa, input, grid, output, n, c, inH, inW, outH, outW, code(mode),
+                code(padding), flag(alignCorners), r0, r1), "stn_grid_sample_2d");
     }
 
     @Override
     public void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                    MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
-                                   long outH, long outW, Interpolation mode, Padding padding, boolean alignCorners,
-                                   long r0, long r1) {
-        try (Stage tmp = stagingFor(gradOutput, input, grid, gradInput, gradGrid)) {
-            MemorySegment go = in(tmp, gradOutput), i = in(tmp, input), g = in(tmp, grid);
-            MemorySegment gi = gradInput == null ? MemorySegment.NULL : out(tmp, gradInput, true);
-            MemorySegment gg = gradGrid == null ? MemorySegment.NULL : out(tmp, gradGrid, false);
-            check(stn_h.stn_grid_sample_2d_backward(isa, go, i, g, gi, gg, n, c, inH, inW, outH, outW, mode.code(),
-                    padding.code(), flag(alignCorners), r0, r1), "stn_grid_sample_2d_backward");
-            if (gradInput != null) back(gi, gradInput);
-            if (gradGrid != null) backRows(gg, gradGrid, n, 1, outH * outW * 2, outW * 2, r0, r1);
-        }
+                                   long outH, long outW, Mode mode, PaddingMode padding, boolean alignCorners, long r0,
+                                   long r1) {
+        check(stn_h.stn_grid_sample_2d_backward(isa, gradOutput, input, grid, orNull(gradInput), orNull(gradGrid), n,
+                c, inH, inW, outH, outW, code(mode), code(padding), flag(alignCorners), r0, r1),
+                "stn_grid_sample_2d_backward");
     }
 
     @Override
     public void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w,
                              boolean alignCorners, long r0, long r1) {
-        try (Stage tmp = stagingFor(theta, grid, null, null, null)) {
-            MemorySegment t = in(tmp, theta), g = out(tmp, grid, false);
-            check(stn_h.stn_affine_grid_3d(isa, t, g, n, d, h, w, flag(alignCorners), r0, r1),
-                    "stn_affine_grid_3d");
-            backRows(g, grid, n, 1, d * h * w * 3, w * 3, r0, r1);
-        }
+        check(stn_h.stn_affine_grid_3d(isa, theta, grid, n, d, h, w, flag(alignCorners), r0, r1),
+                "stn_affine_grid_3d");
     }
 
     @Override
     public void affineGrid3dBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long d, long h, long w,
                                      boolean alignCorners) {
-        try (Stage tmp = stagingFor(gradGrid, gradTheta, null, null, null)) {
-            MemorySegment gg = in(tmp, gradGrid), gt = out(tmp, gradTheta, false);
-            check(stn_h.stn_affine_grid_3d_backward(isa, gg, gt, n, d, h, w, flag(alignCorners)),
-                    "stn_affine_grid_3d_backward");
-            back(gt, gradTheta);
-        }
+        check(stn_h.stn_affine_grid_3d_backward(isa, gradGrid, gradTheta, n, d, h, w, flag(alignCorners)),
+                "stn_affine_grid_3d_backward");
     }
 
     @Override
     public void gridSample3d(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inD,
-                             long inH, long inW, long outD, long outH, long outW, Interpolation mode, Padding padding,
+                             long inH, long inW, long outD, long outH, long outW, Mode mode, PaddingMode padding,
                              boolean alignCorners, long r0, long r1) {
-        try (Stage tmp = stagingFor(input, grid, output, null, null)) {
-            MemorySegment i = in(tmp, input), g = in(tmp, grid), o = out(tmp, output, false);
-            check(stn_h.stn_grid_sample_3d(isa, i, g, o, n, c, inD, inH, inW, outD, outH, outW, mode.code(),
-                    padding.code(), flag(alignCorners), r0, r1), "stn_grid_sample_3d");
-            backRows(o, output, n, c, outD * outH * outW, outW, r0, r1);
-        }
+        check(stn_h.stn_grid_sample_3d(isa, input, grid, output, n, c, inD, inH, inW, outD, outH, outW, code(mode),
+                code(padding), flag(alignCorners), r0, r1), "stn_grid_sample_3d");
     }
 
     @Override
     public void gridSample3dBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                      MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inD,
-                                     long inH, long inW, long outD, long outH, long outW, Interpolation mode,
-                                     Padding padding, boolean alignCorners, long r0, long r1) {
-        try (Stage tmp = stagingFor(gradOutput, input, grid, gradInput, gradGrid)) {
-            MemorySegment go = in(tmp, gradOutput), i = in(tmp, input), g = in(tmp, grid);
-            MemorySegment gi = gradInput == null ? MemorySegment.NULL : out(tmp, gradInput, true);
-            MemorySegment gg = gradGrid == null ? MemorySegment.NULL : out(tmp, gradGrid, false);
-            check(stn_h.stn_grid_sample_3d_backward(isa, go, i, g, gi, gg, n, c, inD, inH, inW, outD, outH, outW,
-                    mode.code(), padding.code(), flag(alignCorners), r0, r1), "stn_grid_sample_3d_backward");
-            if (gradInput != null) back(gi, gradInput);
-            if (gradGrid != null) backRows(gg, gradGrid, n, 1, outD * outH * outW * 3, outW * 3, r0, r1);
-        }
+                                     long inH, long inW, long outD, long outH, long outW, Mode mode, PaddingMode padding,
+                                     boolean alignCorners, long r0, long r1) {
+        check(stn_h.stn_grid_sample_3d_backward(isa, gradOutput, input, grid, orNull(gradInput), orNull(gradGrid), n,
+                c, inD, inH, inW, outD, outH, outW, code(mode), code(padding), flag(alignCorners), r0, r1),
+                "stn_grid_sample_3d_backward");
     }
 
     private static int flag(boolean b) {
         return b ? 1 : 0;
     }
 
-    /**
-     * Staging for a call, made only when some segment is on the heap; null (nothing allocated) when all are native.
-     * Fixed arity, not varargs: a varargs array would be allocated on every call.
-     */
-    private static Stage stagingFor(MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment d,
-                                    MemorySegment e) {
-        boolean heap = onHeap(a) || onHeap(b) || onHeap(c) || onHeap(d) || onHeap(e);
-        return heap ? new Stage(Pool.allocate(need(a) + need(b) + need(c) + need(d) + need(e), false)) : null;
+    private static int code(Mode mode) {
+        return switch (mode) {
+            case BILINEAR -> stn_h.STN_MODE_BILINEAR();
+            case NEAREST -> stn_h.STN_MODE_NEAREST();
+            case BICUBIC -> stn_h.STN_MODE_BICUBIC();
+        };
     }
 
-    private static final long ALIGN = 64;
-
-    private static long need(MemorySegment s) {
-        return onHeap(s) ? (s.byteSize() + ALIGN - 1) / ALIGN * ALIGN : 0;
+    private static int code(PaddingMode padding) {
+        return switch (padding) {
+            case ZEROS -> stn_h.STN_PADDING_ZEROS();
+            case BORDER -> stn_h.STN_PADDING_BORDER();
+            case REFLECTION -> stn_h.STN_PADDING_REFLECTION();
+        };
     }
 
-    private static boolean onHeap(MemorySegment s) {
-        return s != null && !s.isNative();
-    }
-
-    /** Native stand-ins for the heap segments of one call, carved out of one block of the pool. */
-    private static final class Stage implements AutoCloseable {
-        private final Pool.Block block;
-        private long used;
-
-        Stage(Pool.Block block) {
-            this.block = block;
-        }
-
-        MemorySegment take(long bytes) {
-            MemorySegment s = block.segment().asSlice(used, bytes);
-            used += (bytes + ALIGN - 1) / ALIGN * ALIGN;
-            return s;
-        }
-
-        @Override
-        public void close() {
-            Pool.free(block, false);
-        }
-    }
-
-    private static MemorySegment in(Stage tmp, MemorySegment s) {
-        if (s.isNative()) return s;
-        return tmp.take(s.byteSize()).copyFrom(s);
-    }
-
-    /** An output: native as is, or a native stand-in (holding the current values when the kernel accumulates). */
-    private static MemorySegment out(Stage tmp, MemorySegment s, boolean accumulates) {
-        if (s.isNative()) return s;
-        MemorySegment staged = tmp.take(s.byteSize());
-        return accumulates ? staged.copyFrom(s) : staged;
-    }
-
-    /** A staged output back into its heap target, whole (for outputs the call may write anywhere in). */
-    private static void back(MemorySegment staged, MemorySegment target) {
-        if (staged != target) target.copyFrom(staged);
-    }
-
-    /**
-     * A staged output back into its heap target, only the rows [r0, r1) the call wrote: each of the n samples holds
-     * {@code planes} planes of {@code planeFloats} floats whose rows are {@code rowFloats} long. Copying the whole
-     * staging buffer overwrote the rows that other tasks of the same call write concurrently (a sample's rows split
-     * over threads): with 2 threads a 1 x 3 x 256 x 256 heap forward lost 186,086 of its 196,608 values.
-     */
-    private static void backRows(MemorySegment staged, MemorySegment target, long n, long planes, long planeFloats,
-                                 long rowFloats, long r0, long r1) {
-        if (staged == target) return;
-        if (r0 == 0 && r1 * rowFloats == planeFloats) { // every row: one copy
-            back(staged, target);
-            return;
-        }
-        long first = r0 * rowFloats * Float.BYTES, bytes = (r1 - r0) * rowFloats * Float.BYTES;
-        for (long p = 0; p < n * planes; p++) {
-            long at = p * planeFloats * Float.BYTES + first;
-            MemorySegment.copy(staged, at, target, at, bytes);
-        }
+    /** An optional output: C's NULL skips it. */
+    private static MemorySegment orNull(MemorySegment s) {
+        return s == null ? MemorySegment.NULL : s;
     }
 
     private static void check(int rc, String function) {

@@ -5,33 +5,28 @@ import io.github.stn4j.Padding;
 import io.github.stn4j.Parallel;
 import io.github.stn4j.SpatialOps;
 import io.github.stn4j.Tensor;
-import io.github.stn4j.internal.Gemm;
+import io.github.stn4j.internal.dense.Gemm;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
  * The differentiable operations of the autograd tape. Each computes its value and records how to send gradients back
- * to its inputs (only to those that need one). Dense products run on {@link Gemm} (Vector API when present, split over
- * {@link Parallel}'s threads); affine grid and grid sample run on {@link SpatialOps#best()} (the native kernels where
- * they load).
+ * to its inputs (only to those that need one). Dense products run on the dense kernels that stn4j chose for this JVM
+ * (the Vector API when present, split over {@link Parallel}'s threads); affine grid and grid sample run on the
+ * {@link SpatialOps} they are given, {@link SpatialOps#best()} by default (the native kernels where they load).
  */
 public final class F {
     private F() {}
 
     private static final Gemm G = Gemm.get();
 
-    private static volatile SpatialOps spatial;
-
-    /** The spatial backend the layers use ({@link SpatialOps#best()} unless set). */
+    /**
+     * The spatial operations of {@link #affineGrid(Var, long[], boolean)} and
+     * {@link #gridSample(Var, Var, Interpolation, Padding, boolean)}, the overloads that take none:
+     * {@link SpatialOps#best()}.
+     */
     public static SpatialOps spatialOps() {
-        SpatialOps s = spatial;
-        if (s == null) spatial = s = SpatialOps.best();
-        return s;
-    }
-
-    /** Makes the layers use {@code ops} for affine grid and grid sample. */
-    public static void useSpatialOps(SpatialOps ops) {
-        spatial = ops;
+        return SpatialOps.best();
     }
 
     static int n(long v) {
@@ -297,9 +292,13 @@ public final class F {
         return Tensor.wrap(MemorySegment.ofArray(a), shape);
     }
 
-    /** The affine grid of theta [B, 2, 3] for an output of {@code size} = {B, C, H, W} (see SpatialOps). */
+    /** {@link #affineGrid(SpatialOps, Var, long[], boolean)} on {@link SpatialOps#best()}. */
     public static Var affineGrid(Var theta, long[] size, boolean alignCorners) {
-        SpatialOps ops = spatialOps();
+        return affineGrid(SpatialOps.best(), theta, size, alignCorners);
+    }
+
+    /** The affine grid of theta [B, 2, 3] for an output of {@code size} = {B, C, H, W}, computed by {@code ops}. */
+    public static Var affineGrid(SpatialOps ops, Var theta, long[] size, boolean alignCorners) {
         long[] gridShape = {size[0], size[2], size[3], 2};
         float[] grid = new float[n(size[0] * size[2] * size[3] * 2)];
         ops.affineGrid(view(theta.data, theta.shape), size, alignCorners, view(grid, gridShape));
@@ -310,9 +309,14 @@ public final class F {
         });
     }
 
-    /** Samples x [B, C, H, W] at grid [B, Ho, Wo, 2] (see SpatialOps#gridSample). */
+    /** {@link #gridSample(SpatialOps, Var, Var, Interpolation, Padding, boolean)} on {@link SpatialOps#best()}. */
     public static Var gridSample(Var x, Var grid, Interpolation mode, Padding padding, boolean alignCorners) {
-        SpatialOps ops = spatialOps();
+        return gridSample(SpatialOps.best(), x, grid, mode, padding, alignCorners);
+    }
+
+    /** Samples x [B, C, H, W] at grid [B, Ho, Wo, 2] with {@code ops} (see {@link SpatialOps#gridSample}). */
+    public static Var gridSample(SpatialOps ops, Var x, Var grid, Interpolation mode, Padding padding,
+                                 boolean alignCorners) {
         long[] outShape = {x.size(0), x.size(1), grid.size(1), grid.size(2)};
         float[] out = new float[n(outShape[0] * outShape[1] * outShape[2] * outShape[3])];
         ops.gridSample(view(x.data, x.shape), view(grid.data, grid.shape), mode, padding, alignCorners,

@@ -2,15 +2,18 @@ package io.github.stn4j.nn;
 
 import io.github.stn4j.Interpolation;
 import io.github.stn4j.Padding;
+import io.github.stn4j.SpatialOps;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The Spatial Transformer layer (Jaderberg et al. 2015): a localisation network of the user's choice maps the input
  * (any number of channels, so the layer can sit anywhere in a network) to features, a final regression layer turns
  * them into the 6 parameters θ of an affine transform, the grid generator maps the output grid through θ, and the
  * sampler reads the input there. As in the paper, the regression layer starts as the identity transform (zero weights,
- * bias = identity θ), so training starts from "change nothing".
+ * bias = identity θ), so training starts from "change nothing". The grid generator and the sampler run on the
+ * {@link SpatialOps} the layer is given ({@link SpatialOps#best()} unless one is).
  */
 public final class SpatialTransformer implements Module {
     final Module localisation;
@@ -19,6 +22,7 @@ public final class SpatialTransformer implements Module {
     final Interpolation mode;
     final Padding padding;
     final boolean alignCorners;
+    private final SpatialOps ops;
     private volatile float[] lastTheta;
 
     /**
@@ -26,9 +30,11 @@ public final class SpatialTransformer implements Module {
      * @param features the localisation network's output width
      * @param outH output height of the transformed feature map
      * @param outW output width
+     * @param ops runs the grid generator and the sampler, forward and backward
      */
     public SpatialTransformer(Module localisation, int features, long outH, long outW, Interpolation mode,
-                              Padding padding, boolean alignCorners) {
+                              Padding padding, boolean alignCorners, SpatialOps ops) {
+        this.ops = Objects.requireNonNull(ops, "ops");
         this.localisation = localisation;
         this.regression = new Linear(features, 6, new java.util.Random(0));
         java.util.Arrays.fill(regression.weight().data, 0f);
@@ -41,7 +47,13 @@ public final class SpatialTransformer implements Module {
         this.alignCorners = alignCorners;
     }
 
-    /** Bilinear, zeros padding, align_corners = false: the paper's setting. */
+    /** On {@link SpatialOps#best()}. */
+    public SpatialTransformer(Module localisation, int features, long outH, long outW, Interpolation mode,
+                              Padding padding, boolean alignCorners) {
+        this(localisation, features, outH, outW, mode, padding, alignCorners, SpatialOps.best());
+    }
+
+    /** Bilinear, zeros padding, align_corners = false (the paper's setting), on {@link SpatialOps#best()}. */
     public SpatialTransformer(Module localisation, int features, long outH, long outW) {
         this(localisation, features, outH, outW, Interpolation.BILINEAR, Padding.ZEROS, false);
     }
@@ -50,8 +62,8 @@ public final class SpatialTransformer implements Module {
     public Var forward(Var x) {
         Var theta = F.reshape(regression.forward(F.flatten(localisation.forward(x))), x.size(0), 2, 3);
         lastTheta = theta.data;
-        Var grid = F.affineGrid(theta, new long[] {x.size(0), x.size(1), outH, outW}, alignCorners);
-        return F.gridSample(x, grid, mode, padding, alignCorners);
+        Var grid = F.affineGrid(ops, theta, new long[] {x.size(0), x.size(1), outH, outW}, alignCorners);
+        return F.gridSample(ops, x, grid, mode, padding, alignCorners);
     }
 
     /** θ [B, 2, 3] of the last forward pass (for pictures and diagnostics). */
@@ -61,6 +73,11 @@ public final class SpatialTransformer implements Module {
 
     public Module localisation() {
         return localisation;
+    }
+
+    /** The spatial operations the layer runs on. */
+    public SpatialOps spatialOps() {
+        return ops;
     }
 
     @Override

@@ -1,9 +1,13 @@
 package io.github.stn4j.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.stn4j.Backend;
 import io.github.stn4j.Interpolation;
 import io.github.stn4j.Padding;
+import io.github.stn4j.SpatialOps;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Supplier;
@@ -117,6 +121,22 @@ class NnGradientCheckTest {
             if (mode == Interpolation.BILINEAR) check("gridSample " + mode + " d/dtheta", f, 1e-3, theta);
             // bicubic d/dtheta: float finite differences are too coarse; spatialTransformer() checks it in double
         }
+    }
+
+    /** A layer samples with the SpatialOps it was given (no global switch), SpatialOps.best() by default. */
+    @Test
+    void theTransformerRunsOnTheSpatialOpsItIsGiven() {
+        SpatialOps spec = SpatialOps.of(Backend.JAVA_SCALAR);
+        SpatialTransformer st = new SpatialTransformer(new Flatten(), 3 * 7 * 6, 4, 5, Interpolation.BILINEAR,
+                Padding.BORDER, false, spec);
+        assertSame(spec, st.spatialOps());
+        Var x = param(new Random(6), 2, 3, 7, 6);
+        float[] out = st.forward(x).data();
+        Var theta = Var.constant(st.lastTheta(), 2, 2, 3);
+        float[] expected = F.gridSample(spec, x, F.affineGrid(spec, theta, new long[] {2, 3, 4, 5}, false),
+                Interpolation.BILINEAR, Padding.BORDER, false).data();
+        assertArrayEquals(expected, out);
+        assertSame(SpatialOps.best(), new SpatialTransformer(new Flatten(), 3 * 7 * 6, 4, 5).spatialOps());
     }
 
     /**

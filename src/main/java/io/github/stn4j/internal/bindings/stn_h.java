@@ -133,6 +133,69 @@ public class stn_h {
     public static int STN_ISA_AVX512() {
         return STN_ISA_AVX512;
     }
+    private static final int STN_ISA_NEON = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define STN_ISA_NEON 4
+     * }
+     */
+    public static int STN_ISA_NEON() {
+        return STN_ISA_NEON;
+    }
+    private static final int STN_MODE_BILINEAR = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define STN_MODE_BILINEAR 0
+     * }
+     */
+    public static int STN_MODE_BILINEAR() {
+        return STN_MODE_BILINEAR;
+    }
+    private static final int STN_MODE_NEAREST = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define STN_MODE_NEAREST 1
+     * }
+     */
+    public static int STN_MODE_NEAREST() {
+        return STN_MODE_NEAREST;
+    }
+    private static final int STN_MODE_BICUBIC = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define STN_MODE_BICUBIC 2
+     * }
+     */
+    public static int STN_MODE_BICUBIC() {
+        return STN_MODE_BICUBIC;
+    }
+    private static final int STN_PADDING_ZEROS = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define STN_PADDING_ZEROS 0
+     * }
+     */
+    public static int STN_PADDING_ZEROS() {
+        return STN_PADDING_ZEROS;
+    }
+    private static final int STN_PADDING_BORDER = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define STN_PADDING_BORDER 1
+     * }
+     */
+    public static int STN_PADDING_BORDER() {
+        return STN_PADDING_BORDER;
+    }
+    private static final int STN_PADDING_REFLECTION = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define STN_PADDING_REFLECTION 2
+     * }
+     */
+    public static int STN_PADDING_REFLECTION() {
+        return STN_PADDING_REFLECTION;
+    }
 
     private static class stn_version {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(

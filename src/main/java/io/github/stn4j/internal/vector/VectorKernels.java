@@ -1,7 +1,5 @@
 package io.github.stn4j.internal.vector;
 
-import io.github.stn4j.Interpolation;
-import io.github.stn4j.Padding;
 import io.github.stn4j.internal.Coords;
 import io.github.stn4j.internal.JavaScalarKernels;
 import java.lang.foreign.MemorySegment;
@@ -39,17 +37,14 @@ public final class VectorKernels extends JavaScalarKernels {
     private static final int L = S.length();
     /**
      * Two float lanes: one load reads a pixel row's two bilinear taps (x0, x0 + 1) from a segment, with one bounds check
-     * instead of two. Scalar {@code getAtIndex} through the segments was this backend's bottleneck. Ablation on imagenet
-     * forward, 1 thread: the taps alone 1.5 ms of the call's 11.6 ms; the same channel loop over float[] copies 6.5 ms;
-     * with two-lane row loads for the points whose four taps are inside, 7.7 ms (backward 21.6 -> 13.1 ms; featmap
-     * forward 19.4 -> 11.0, backward 42 -> 24.7). Channel blocks as in the native kernels were measured slower here.
+     * instead of two: scalar {@code getAtIndex} through the segments was this backend's bottleneck (docs/kernels.md,
+     * "Vector API: row loads").
      */
     private static final VectorSpecies<Float> PAIR = FloatVector.SPECIES_64;
     /**
      * Bilinear forward gathers (float[] inputs only) up to this many channels; beyond, the point-major scalar loop.
      * Gathers run channel-major over an output row, so a point's input lines come back from L1 only while a row's
-     * channels fit there. Timing loop, 1 thread, heap tensors, ms gathers / scalar: 16x8x56x56 1.6 / 3.0,
-     * 2x8x224x224 3.0 / 7.1, imagenet (C = 3) 5.1-7.6 / 10.1-11.8, but 16x16x56x56 8.0 / 5.1, featmap (C = 64) 23 / 11.
+     * channels fit there (docs/kernels.md, "Vector API: gathers").
      */
     static final int GATHER_CHANNELS = 8;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
@@ -66,11 +61,6 @@ public final class VectorKernels extends JavaScalarKernels {
     /** n rounded up to whole vectors of L lanes: a row's tap arrays are computed and sized in whole vectors. */
     private static int wholeVectors(int n) {
         return (n + L - 1) / L * L;
-    }
-
-    /** Lanes of the preferred species (for tests and the log). */
-    public static int lanes() {
-        return L;
     }
 
     /** Axes below 2^22 pixels (for the float rounding tricks) and planes below 2^24 (tap offsets exact in float). */
@@ -109,8 +99,8 @@ public final class VectorKernels extends JavaScalarKernels {
 
     /*
      * Inlining rule for this file: C2 intrinsifies a Vector API call only when it knows the vector's exact class, and a
-     * vector passed to or returned from a method that is not inlined is boxed (an object and an array per vector: the
-     * first version of this file allocated 80 MB per imagenet call). Methods over about 325 bytecodes are not inlined
+     * vector passed to or returned from a method that is not inlined is boxed (an object and an array per vector).
+     * Methods over about 325 bytecodes are not inlined
      * when hot, so every larger step below takes and leaves its data in arrays (index j, L lanes) and builds its own
      * vectors from the static species; only the tiny helpers above take vectors.
      */
@@ -158,9 +148,9 @@ public final class VectorKernels extends JavaScalarKernels {
     }
 
     /** Step 5 (clamp for BORDER and REFLECTION) and the final safety clamp, in place on lanes [j, j+L). */
-    private static void clamp(float[] x, float[] mult, int j, long size, int pad) {
+    private static void clamp(float[] x, float[] mult, int j, long size, PaddingMode pad) {
         FloatVector v = FloatVector.fromArray(S, x, j);
-        if (pad != Coords.ZEROS) {
+        if (pad != PaddingMode.ZEROS) {
             float hi = (float) (size - 1);
             VectorMask<Float> atLo = v.compare(VectorOperators.LE, 0f);
             VectorMask<Float> atHi = v.compare(VectorOperators.GE, hi).andNot(atLo);
@@ -171,9 +161,9 @@ public final class VectorKernels extends JavaScalarKernels {
     }
 
     /** Steps 1-5 of Coords (bilinear, nearest) for lanes [j, j+L): g -> x (and mult when not null). */
-    private static void sourceIndex(float[] g, float[] x, float[] mult, int j, long size, int pad, boolean ac) {
+    private static void sourceIndex(float[] g, float[] x, float[] mult, int j, long size, PaddingMode pad, boolean ac) {
         unnormalize(g, x, mult, j, size, ac);
-        if (pad == Coords.REFLECTION) reflect(x, mult, j, size, ac);
+        if (pad == PaddingMode.REFLECTION) reflect(x, mult, j, size, ac);
         clamp(x, mult, j, size, pad);
     }
 
@@ -316,27 +306,27 @@ public final class VectorKernels extends JavaScalarKernels {
 
     private static final ThreadLocal<Row> ROW = ThreadLocal.withInitial(Row::new);
 
-    private static boolean vectorised(Interpolation mode, long n, long c, long inH, long inW, long outW) {
-        return mode != Interpolation.BICUBIC && fits(inH, inW) && outW < Integer.MAX_VALUE / 4;
+    private static boolean vectorised(Mode mode, long inH, long inW, long outW) {
+        return mode != Mode.BICUBIC && fits(inH, inW) && outW < Integer.MAX_VALUE / 4;
     }
 
     @Override
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
-                           long inW, long outH, long outW, Interpolation mode, Padding padding, boolean ac, long r0,
+                           long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean ac, long r0,
                            long r1) {
-        if (!vectorised(mode, n, c, inH, inW, outW)) {
+        if (!vectorised(mode, inH, inW, outW)) {
             super.gridSample(input, grid, output, n, c, inH, inW, outH, outW, mode, padding, ac, r0, r1);
             return;
         }
         int ow = (int) outW;
         Row t = ROW.get().fit(ow);
         long plane = inH * inW, outPlane = outH * outW;
-        boolean nearest = mode == Interpolation.NEAREST;
+        boolean nearest = mode == Mode.NEAREST;
         float[] heap = c <= GATHER_CHANNELS ? t.inArray.of(input) : null;
         float[] outArray = heap == null ? null : t.outArray.of(output);
         for (long b = 0; b < n; b++) {
             for (long i = r0; i < r1; i++) {
-                rowTaps(t, grid, ((b * outH + i) * outW) * 2, ow, inH, inW, padding.code(), ac, mode, false);
+                rowTaps(t, grid, ((b * outH + i) * outW) * 2, ow, inH, inW, padding, ac, mode, false);
                 long inB = b * c * plane, outRow = b * c * outPlane + i * outW;
                 if (heap != null && !nearest) {
                     // a float[] input: gathers, L points per vector (see gatherRow)
@@ -397,9 +387,9 @@ public final class VectorKernels extends JavaScalarKernels {
     @Override
     public void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                    MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
-                                   long outH, long outW, Interpolation mode, Padding padding, boolean ac, long r0,
+                                   long outH, long outW, Mode mode, PaddingMode padding, boolean ac, long r0,
                                    long r1) {
-        if (!vectorised(mode, n, c, inH, inW, outW)) {
+        if (!vectorised(mode, inH, inW, outW)) {
             super.gridSampleBackward(gradOutput, input, grid, gradInput, gradGrid, n, c, inH, inW, outH, outW, mode,
                     padding, ac, r0, r1);
             return;
@@ -407,11 +397,11 @@ public final class VectorKernels extends JavaScalarKernels {
         int ow = (int) outW;
         Row t = ROW.get().fit(ow);
         long plane = inH * inW, outPlane = outH * outW;
-        boolean nearest = mode == Interpolation.NEAREST;
+        boolean nearest = mode == Mode.NEAREST;
         for (long b = 0; b < n; b++) {
             for (long i = r0; i < r1; i++) {
                 long gridRow = ((b * outH + i) * outW) * 2;
-                rowTaps(t, grid, gridRow, ow, inH, inW, padding.code(), ac, mode, gradGrid != null);
+                rowTaps(t, grid, gridRow, ow, inH, inW, padding, ac, mode, gradGrid != null);
                 backwardRow(t, gradOutput, input, gradInput, gradGrid, ow, c, plane, outPlane, b * c * plane,
                         b * c * outPlane + i * outW, gridRow, inW * 4, nearest);
             }
@@ -420,9 +410,8 @@ public final class VectorKernels extends JavaScalarKernels {
 
     /**
      * The backward's channel loops for one output row whose taps are in {@code t}. A method of its own, compiled with
-     * its own inlining budget: inside gridSampleBackward (once rowTaps became small enough to be inlined there) C2
-     * compiled this loop at 25 ms per featmap call in some JVMs and at 65-95 ms in others (6 of 10 runs; the same 32
-     * bytes allocated per call either way, so not the Vector API's Java fallbacks). Split out: 12 runs, none above 44.
+     * its own inlining budget: inlined into gridSampleBackward, C2 compiled this loop two to four times slower in some
+     * JVMs than in others (docs/kernels.md, "Vector API: the backward's row loop").
      */
     private static void backwardRow(Row t, MemorySegment gradOutput, MemorySegment input, MemorySegment gradInput,
                                     MemorySegment gradGrid, int ow, long c, long plane, long outPlane, long inB,
@@ -539,18 +528,18 @@ public final class VectorKernels extends JavaScalarKernels {
     /**
      * The taps of one output row into {@code t}: offsets in the plane (-1 for a tap outside; nearest uses o0 only),
      * weights, fractions and, when {@code grads}, the coordinate multipliers. Vectors of L points, the last one padded
-     * with grid value 0 (its extra lanes are computed and never read): a scalar tail was 12 of mnist's 28 points per
-     * row and half of that shape's tap time.
+     * with grid value 0 (its extra lanes are computed and never read): a scalar tail would be 12 of mnist's 28 points
+     * per row.
      */
-    private static void rowTaps(Row t, MemorySegment grid, long at, int ow, long inH, long inW, int pad, boolean ac,
-                                Interpolation mode, boolean grads) {
+    private static void rowTaps(Row t, MemorySegment grid, long at, int ow, long inH, long inW, PaddingMode pad,
+                                boolean ac, Mode mode, boolean grads) {
         for (int j = 0; j < ow; j++) {
             t.gx[j] = grid.getAtIndex(F, at + 2L * j);
             t.gy[j] = grid.getAtIndex(F, at + 2L * j + 1);
         }
         int end = wholeVectors(ow); // within Row.fit's capacity
         for (int j = ow; j < end; j++) t.gx[j] = t.gy[j] = 0f;
-        boolean nearest = mode == Interpolation.NEAREST;
+        boolean nearest = mode == Mode.NEAREST;
         for (int j = 0; j < end; j += L) {
             sourceIndex(t.gx, t.x, grads ? t.mx : null, j, inW, pad, ac);
             sourceIndex(t.gy, t.y, grads ? t.my : null, j, inH, pad, ac);

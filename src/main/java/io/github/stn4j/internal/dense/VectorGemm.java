@@ -1,10 +1,13 @@
-package io.github.stn4j.internal.vector;
+package io.github.stn4j.internal.dense;
 
-import io.github.stn4j.internal.Gemm;
+import io.github.stn4j.internal.Threads;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-/** The inner loops of {@link Gemm} with the Vector API (loaded by name only when the module is present). */
+/**
+ * The inner loops of {@link Gemm} with the Vector API, at the JVM's preferred width. Loaded by name (by the
+ * {@link io.github.stn4j.internal.Provider}) only when the incubator module is present.
+ */
 public final class VectorGemm extends Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
@@ -18,7 +21,7 @@ public final class VectorGemm extends Gemm {
     public void nn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
                    boolean accumulate) {
         int blocks = (m + 3) / 4;
-        io.github.stn4j.Parallel.forRange(blocks, Math.max(1, 65536 / Math.max(1, n * k)), (from, to) -> {
+        Threads.forRange(blocks, Math.max(1, 65536 / Math.max(1, n * k)), (from, to) -> {
             for (int blk = from; blk < to; blk++) {
                 int i0 = blk * 4, rows = Math.min(4, m - i0);
                 if (rows < 4) {
@@ -128,7 +131,7 @@ public final class VectorGemm extends Gemm {
         }
         // lanes summed in lane order, not reduceLanes(ADD): its order is unspecified, and the compiled and the
         // interpreted forms disagreed in the last bits, so a training run's losses depended on JIT timing
-        // (st-fcn, 1 thread, same seed: 42.71 / 41.97 / 42.21 % test error; without the Vector API 42.52 % every time)
+        // (docs/kernels.md, "Reductions in lane order")
         float s = 0f;
         for (int lane = 0; lane < L; lane++) s += acc.lane(lane);
         for (; i < n; i++) s += x[xOff + i] * y[yOff + i];

@@ -1,43 +1,32 @@
-package io.github.stn4j.internal;
+package io.github.stn4j.internal.dense;
 
-import io.github.stn4j.Parallel;
+import io.github.stn4j.internal.Provider;
+import io.github.stn4j.internal.Threads;
 
 /**
- * Dense float matrix products for the neural-network layers, row-major. The Vector API implementation is used when
- * the incubator module is present; this plain-Java one otherwise. Both split C's rows over {@link Parallel}'s threads
+ * Dense float matrix products for the neural-network layers, row-major: the one internal package that
+ * {@code io.github.stn4j.nn} may use (the training-speed issue #10 moves these kernels to native code). This class is
+ * the plain-Java implementation and the specification; {@link VectorGemm} overrides its inner loops with the Vector
+ * API. Which one runs is the {@link Provider}'s choice ({@link #get()}). Both split C's rows over {@link Threads}
  * (every element is computed by one thread in a fixed order: results do not depend on the thread count).
  */
 public class Gemm {
-    private static final Gemm INSTANCE = choose();
+    /** For the {@link Provider}, which instantiates the chosen implementation. */
+    public Gemm() {}
 
-    /** The best implementation for this JVM. */
+    /** The implementation the {@link Provider} chose for this JVM. */
     public static Gemm get() {
-        return INSTANCE;
+        return Holder.INSTANCE;
     }
 
-    private static Gemm choose() {
-        if (Backend0.vectorAvailable()) {
-            try {
-                return (Gemm) Class.forName("io.github.stn4j.internal.vector.VectorGemm").getDeclaredConstructor()
-                        .newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                return new Gemm();
-            }
-        }
-        return new Gemm();
-    }
-
-    /** Whether the Vector API is present (without loading any of its classes). */
-    static final class Backend0 {
-        static boolean vectorAvailable() {
-            return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-        }
+    private static final class Holder {
+        static final Gemm INSTANCE = Provider.dense(Gemm.class);
     }
 
     /** C[M,N] (+)= A[M,K] · B[K,N]. */
     public void nn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
                          boolean accumulate) {
-        Parallel.forRange(m, Math.max(1, 16384 / Math.max(1, n * 4)), (from, to) -> {
+        Threads.forRange(m, Math.max(1, 16384 / Math.max(1, n * 4)), (from, to) -> {
             for (int i = from; i < to; i++) {
                 int ci = cOff + i * n;
                 if (!accumulate) java.util.Arrays.fill(c, ci, ci + n, 0f);
@@ -52,7 +41,7 @@ public class Gemm {
     /** C[M,N] (+)= A[M,K] · B[N,K]ᵀ. */
     public final void nt(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
                          boolean accumulate) {
-        Parallel.forRange(m, Math.max(1, 4096 / Math.max(1, n)), (from, to) -> {
+        Threads.forRange(m, Math.max(1, 4096 / Math.max(1, n)), (from, to) -> {
             for (int i = from; i < to; i++) {
                 for (int j = 0; j < n; j++) {
                     float d = dot(k, a, aOff + i * k, b, bOff + j * k);

@@ -1,30 +1,30 @@
-package io.github.stn4j.internal;
+package io.github.stn4j;
 
-import io.github.stn4j.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
  * Argument validation done in Java before any kernel runs, so that nothing malformed reaches C. Every failure is an
  * {@link IllegalArgumentException} whose message names the operation, the argument, what was seen and what was
- * expected.
+ * expected. It checks {@link Tensor}s, so it belongs to the API: the kernels below it receive segments and numbers
+ * that were checked here.
  */
-public final class Checks {
+final class Checks {
     private Checks() {}
 
     /** Marks "any size" in an expected shape. */
-    public static final long ANY = -1;
+    static final long ANY = -1;
 
-    public static void require(boolean ok, String op, String message) {
+    static void require(boolean ok, String op, String message) {
         if (!ok) throw fail(op, message);
     }
 
     /** The exception for a failed check (build messages only on failure: the checks run on every call). */
-    public static IllegalArgumentException fail(String op, String message) {
+    static IllegalArgumentException fail(String op, String message) {
         return new IllegalArgumentException(op + ": " + message);
     }
 
-    public static <T> T notNull(T value, String op, String name) {
+    static <T> T notNull(T value, String op, String name) {
         if (value == null) throw new IllegalArgumentException(op + ": " + name + " must not be null");
         return value;
     }
@@ -34,7 +34,7 @@ public final class Checks {
      * matches any size; the unused trailing ones are ignored); {@code hint} explains the expected shape in words. Fixed
      * arity rather than an array: this runs on every call and must not allocate.
      */
-    public static void shape(Tensor t, String op, String name, String hint, int rank, long e0, long e1, long e2,
+    static void shape(Tensor t, String op, String name, String hint, int rank, long e0, long e1, long e2,
                              long e3, long e4) {
         notNull(t, op, name);
         usable(t, op, name);
@@ -51,7 +51,7 @@ public final class Checks {
     }
 
     /** Checks that {@code t} is usable and has the shape of {@code like}. */
-    public static void sameShape(Tensor t, String op, String name, Tensor like, String hint) {
+    static void sameShape(Tensor t, String op, String name, Tensor like, String hint) {
         notNull(t, op, name);
         usable(t, op, name);
         boolean ok = t.rank() == like.rank();
@@ -63,7 +63,7 @@ public final class Checks {
     }
 
     /** The tensor is open, its memory alive, accessible from this thread, and a well-formed float buffer. */
-    public static void usable(Tensor t, String op, String name) {
+    static void usable(Tensor t, String op, String name) {
         if (t.isClosed()) throw new IllegalArgumentException(op + ": " + name + " is closed");
         MemorySegment seg = t.segment();
         if (!seg.scope().isAlive()) {
@@ -82,20 +82,8 @@ public final class Checks {
         }
     }
 
-    /**
-     * Whether float32 values can be read at every 4-byte step of {@code seg}: a native address that is a multiple of 4,
-     * or a heap segment over an array of 4- or 8-byte elements at a multiple-of-4 offset. (A read-only heap segment
-     * hides its array; its offset is all that can be checked.)
-     */
-    public static boolean floatAligned(MemorySegment seg) {
-        if (seg.address() % 4 != 0) return false;
-        if (seg.isNative() || seg.isReadOnly()) return true;
-        Object base = seg.heapBase().orElse(null);
-        return base instanceof float[] || base instanceof int[] || base instanceof long[] || base instanceof double[];
-    }
-
     /** An output: writable, and sharing no memory with any of {@code a..d} (inputs and other outputs; null = none). */
-    public static void output(Tensor out, String op, String name, Tensor a, Tensor b, Tensor c, Tensor d) {
+    static void output(Tensor out, String op, String name, Tensor a, Tensor b, Tensor c, Tensor d) {
         if (out.segment().isReadOnly()) {
             throw new IllegalArgumentException(op + ": " + name + " is read-only but is written to");
         }
@@ -122,7 +110,7 @@ public final class Checks {
     }
 
     /** product of dims, or an IllegalArgumentException if the element count or byte size overflows. */
-    public static long numel(String op, String name, long... dims) {
+    static long numel(String op, String name, long... dims) {
         long n = 1;
         try {
             for (long d : dims) n = Math.multiplyExact(n, d);
