@@ -27,8 +27,8 @@ import picocli.CommandLine.Option;
 final class TrainCommand implements Callable<Integer> {
     /** Where Debian's dataset-fashion-mnist package puts the data. */
     static final Path SYSTEM_DATA = Path.of("/usr/share/datasets/fashion-mnist");
-    /** The subset shipped in the repository (see its LICENSE). */
-    static final Path SHIPPED_DATA = Path.of("src/demo/fashion-mnist-subset");
+    /** The subset shipped in the repository (see its LICENSE), from the repository's root. */
+    static final Path SHIPPED_DATA = Path.of("cli/src/demo/fashion-mnist-subset");
     /** The test set's distortion does not depend on --seed, so that every run is scored on the same images. */
     static final long TEST_SEED = 2015;
 
@@ -39,7 +39,7 @@ final class TrainCommand implements Callable<Integer> {
     String distortion;
 
     @Option(names = "--data", description = "folder with the IDX files (default: " + "/usr/share/datasets/fashion-mnist"
-            + " if present, else the subset shipped in src/demo/fashion-mnist-subset)")
+            + " if present, else the subset shipped in cli/src/demo/fashion-mnist-subset)")
     Path data;
 
     @Option(names = "--epochs", defaultValue = "10", description = "default ${DEFAULT-VALUE}")

@@ -6,8 +6,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code stn4j} command line. It is the only part of stn4j that uses picocli, which the library declares as an
- * optional dependency: embedding users never pull it in.
+ * The {@code stn4j} command line. It is built apart from the library (cli/pom.xml), so the library has no runtime
+ * dependency: picocli, progressbar and XChart come with the command line's jar only.
  */
 @Command(name = "stn4j", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Spatial transformer operations (affine grid + grid sample) on the JVM.",
