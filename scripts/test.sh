@@ -10,5 +10,6 @@ source scripts/env.sh
 SELECT=(-Dsurefire.failIfNoSpecifiedTests=false)
 echo "== library (mvn install: its tests, then the jar into the local repository for cli/)"
 mvn -B -ntp install "${SELECT[@]}" ${STN4J_REQUIRE:+-Dstn4j.require=$STN4J_REQUIRE} "$@"
+touch target/stn4j-installed.stamp # scripts/build-cli.sh (./stn4j) need not install it again
 echo "== command line (cli/: mvn verify)"
 (cd cli && mvn -B -ntp verify "${SELECT[@]}" "$@")
