@@ -21,7 +21,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "8", description = "default ${DEFAULT-VALUE}")
     int epochs;
 
-    @Option(names = "--data", description = "IDX folder (default: the shipped subset)")
+    @Option(names = "--data", description = "IDX folder (default: the Fashion-MNIST subset inside this jar)")
     Path data;
 
     @Option(names = "--seed", defaultValue = "1")
@@ -36,7 +36,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (threads != null) Parallel.setThreads(threads);
-        Path dataDir = data != null ? data : TrainCommand.SHIPPED_DATA;
+        TrainCommand.Data dataDir = data != null ? new TrainCommand.Data(data) : TrainCommand.Data.BUNDLED;
         List<TrainCommand.Result> results = new ArrayList<>();
         for (String model : new String[] {pair, "st-" + pair}) {
             results.add(TrainCommand.run(model, "rts", dataDir, epochs, 64, seed, 1e-3f, 0, out.resolve(model), true,

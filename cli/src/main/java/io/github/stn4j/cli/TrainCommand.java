@@ -27,8 +27,6 @@ import picocli.CommandLine.Option;
 final class TrainCommand implements Callable<Integer> {
     /** Where Debian's dataset-fashion-mnist package puts the data. */
     static final Path SYSTEM_DATA = Path.of("/usr/share/datasets/fashion-mnist");
-    /** The subset shipped in the repository (see its LICENSE), from the repository's root. */
-    static final Path SHIPPED_DATA = Path.of("cli/src/demo/fashion-mnist-subset");
     /** The test set's distortion does not depend on --seed, so that every run is scored on the same images. */
     static final long TEST_SEED = 2015;
 
@@ -39,7 +37,7 @@ final class TrainCommand implements Callable<Integer> {
     String distortion;
 
     @Option(names = "--data", description = "folder with the IDX files (default: " + "/usr/share/datasets/fashion-mnist"
-            + " if present, else the subset shipped in cli/src/demo/fashion-mnist-subset)")
+            + " if present, else the Fashion-MNIST subset inside this jar: 5,000 training, 1,000 test images)")
     Path data;
 
     @Option(names = "--epochs", defaultValue = "10", description = "default ${DEFAULT-VALUE}")
@@ -77,17 +75,31 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    static Path resolveData(Path data) {
-        if (data != null) return data;
-        return Files.isDirectory(SYSTEM_DATA) ? SYSTEM_DATA : SHIPPED_DATA;
+    static Data resolveData(Path data) {
+        if (data != null) return new Data(data);
+        return Files.isDirectory(SYSTEM_DATA) ? new Data(SYSTEM_DATA) : Data.BUNDLED;
+    }
+
+    /** Where the images come from: a folder of IDX files, or (no folder) the subset inside the jar. */
+    record Data(Path dir) {
+        static final Data BUNDLED = new Data(null);
+
+        Dataset load(String prefix) throws IOException {
+            return dir == null ? Idx.loadBundled(prefix) : Idx.load(dir, prefix);
+        }
+
+        @Override
+        public String toString() {
+            return dir == null ? "the bundled Fashion-MNIST subset" : dir.toString();
+        }
     }
 
     record Result(String model, long parameters, double testError, List<Trainer.Epoch> epochs) {}
 
-    static Result run(String modelName, String distortionName, Path data, int epochs, int batch, long seed, float lr,
+    static Result run(String modelName, String distortionName, Data data, int epochs, int batch, long seed, float lr,
                       int trainLimit, Path out, boolean quiet, PrintStream log) throws IOException {
         Distortion dist = Distortion.valueOf(distortionName.toUpperCase(Locale.ROOT));
-        Dataset train = Idx.load(data, "train"), test = Idx.load(data, "t10k");
+        Dataset train = data.load("train"), test = data.load("t10k");
         if (trainLimit > 0) train = train.head(trainLimit);
         SpatialOps ops = F.spatialOps();
         train = dist.apply(train, seed, ops);

@@ -15,40 +15,74 @@ import java.util.zip.GZIPInputStream;
 public final class Idx {
     private Idx() {}
 
+    /**
+     * Where the command line's jar carries the Fashion-MNIST subset of cli/src/demo/fashion-mnist-subset (5,000
+     * training and 1,000 test images, gzipped, with their MIT notice), so that train and demo run from any folder.
+     */
+    static final String BUNDLED = "/io/github/stn4j/data/fashion-mnist-subset/";
+
+    /** Opens one IDX file by its name without {@code .gz}. */
+    private interface Source {
+        InputStream open(String name) throws IOException;
+    }
+
     /** The training set ("train") or the test set ("t10k") in {@code dir}. */
     public static Dataset load(Path dir, String prefix) throws IOException {
-        float[][] images = new float[1][];
-        int[] hw = new int[2];
-        try (DataInputStream in = open(dir, prefix + "-images-idx3-ubyte")) {
+        return read(name -> {
+            Path plain = dir.resolve(name), gz = dir.resolve(name + ".gz");
+            if (Files.exists(gz)) return new GZIPInputStream(Files.newInputStream(gz), 1 << 16);
+            if (Files.exists(plain)) return Files.newInputStream(plain);
+            throw new IOException("neither " + gz + " nor " + plain + " exists");
+        }, prefix);
+    }
+
+    /** The training set ("train") or the test set ("t10k") of the Fashion-MNIST subset inside the jar. */
+    public static Dataset loadBundled(String prefix) throws IOException {
+        return read(name -> {
+            InputStream in = Idx.class.getResourceAsStream(BUNDLED + name + ".gz");
+            if (in == null) {
+                throw new IOException("the bundled Fashion-MNIST subset lacks " + name + ".gz (a jar built without"
+                        + " cli/src/demo/fashion-mnist-subset?)");
+            }
+            return new GZIPInputStream(in, 1 << 16);
+        }, prefix);
+    }
+
+    private static Dataset read(Source source, String prefix) throws IOException {
+        float[] images;
+        int h, w;
+        try (DataInputStream in = open(source, prefix + "-images-idx3-ubyte")) {
             int magic = in.readInt();
             if (magic != 0x00000803) throw new IOException(prefix + " images: bad IDX magic " + Integer.toHexString(magic));
             int n = in.readInt();
-            hw[0] = in.readInt();
-            hw[1] = in.readInt();
-            byte[] raw = in.readNBytes(Math.multiplyExact(n, hw[0] * hw[1]));
-            if (raw.length != n * hw[0] * hw[1]) throw new IOException(prefix + " images: file is truncated");
-            images[0] = new float[raw.length];
-            for (int i = 0; i < raw.length; i++) images[0][i] = (raw[i] & 0xff) / 255f;
+            h = in.readInt();
+            w = in.readInt();
+            // a corrupt header must be an IOException, not an overflow or a huge allocation
+            if (n < 0 || h <= 0 || w <= 0 || (long) n * h * w > Integer.MAX_VALUE - 8) {
+                throw new IOException(prefix + " images: bad IDX header (" + n + " images of " + h + "x" + w + ")");
+            }
+            byte[] raw = in.readNBytes(n * h * w);
+            if (raw.length != n * h * w) throw new IOException(prefix + " images: file is truncated");
+            images = new float[raw.length];
+            for (int i = 0; i < raw.length; i++) images[i] = (raw[i] & 0xff) / 255f;
         }
         int[] labels;
-        try (DataInputStream in = open(dir, prefix + "-labels-idx1-ubyte")) {
+        try (DataInputStream in = open(source, prefix + "-labels-idx1-ubyte")) {
             int magic = in.readInt();
             if (magic != 0x00000801) throw new IOException(prefix + " labels: bad IDX magic " + Integer.toHexString(magic));
             int n = in.readInt();
+            if (n != images.length / (h * w)) {
+                throw new IOException(prefix + " labels: " + n + " labels for " + images.length / (h * w) + " images");
+            }
             byte[] raw = in.readNBytes(n);
             if (raw.length != n) throw new IOException(prefix + " labels: file is truncated");
             labels = new int[n];
             for (int i = 0; i < n; i++) labels[i] = raw[i] & 0xff;
         }
-        return new Dataset(images[0], labels, hw[0], hw[1]);
+        return new Dataset(images, labels, h, w);
     }
 
-    private static DataInputStream open(Path dir, String name) throws IOException {
-        Path plain = dir.resolve(name), gz = dir.resolve(name + ".gz");
-        InputStream in;
-        if (Files.exists(gz)) in = new GZIPInputStream(Files.newInputStream(gz), 1 << 16);
-        else if (Files.exists(plain)) in = Files.newInputStream(plain);
-        else throw new IOException("neither " + gz + " nor " + plain + " exists");
-        return new DataInputStream(new BufferedInputStream(in, 1 << 16));
+    private static DataInputStream open(Source source, String name) throws IOException {
+        return new DataInputStream(new BufferedInputStream(source.open(name), 1 << 16));
     }
 }
