@@ -4,33 +4,50 @@ import io.github.stn4j.Backend;
 import io.github.stn4j.Interpolation;
 import io.github.stn4j.Padding;
 import io.github.stn4j.SpatialOps;
+import io.github.stn4j.Stn4j;
 import io.github.stn4j.Tensor;
 import io.github.stn4j.data.Distortion;
 import java.awt.image.BufferedImage;
-import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.Locale;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
-import picocli.CommandLine;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * Warps an image with an affine transform: builds the sampling grid with affineGrid and reads the image through it
  * with gridSample, exactly the grid generator and sampler of a Spatial Transformer.
+ *
+ * <p>Every argument, path and size is checked before anything large is allocated, and a mistake is a
+ * {@link UsageError}: one line that says what is wrong and how to fix it.
  */
-@Command(name = "warp", description = {
+@Command(name = "warp", mixinStandardHelpOptions = true, description = {
         "Warp a PNG/JPEG image with an affine transform.",
         "Give theta (6 numbers: the output-to-input map in normalised coordinates, as torch's affine_grid takes it),",
         "or describe the motion of the picture with --rotate/--scale/--shift-x/--shift-y."})
 final class WarpCommand implements Callable<Integer> {
-    @Option(names = {"-i", "--input"}, required = true, description = "input image (PNG, JPEG, ...)")
-    File input;
+    /** Largest width or height, of the input and of the output: GIF's limit, and far beyond a photo's. */
+    static final int MAX_SIDE = 65_535;
+    /** JPEG's own limit, lower: checked first, as its writer would fail only after the warp. */
+    static final int MAX_JPEG_SIDE = 65_500;
 
-    @Option(names = {"-o", "--output"}, required = true, description = "output image; format from the extension"
-            + " (png, jpg, bmp)")
-    File output;
+    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE", description = "input image (PNG, JPEG,"
+            + " BMP, GIF, TIFF)")
+    Path input;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "output image, in an"
+            + " existing folder; the format follows the extension (png, jpg, bmp, gif, tif; png without one)")
+    Path output;
 
     @Option(names = "--theta", split = ",", arity = "1", paramLabel = "t00,t01,t02,t10,t11,t12",
             description = "theta [2x3] row by row; overrides --rotate/--scale/--shift-*")
@@ -40,8 +57,8 @@ final class WarpCommand implements Callable<Integer> {
             + " about its centre (default ${DEFAULT-VALUE})", paramLabel = "DEG")
     double rotate;
 
-    @Option(names = "--scale", defaultValue = "1", description = "magnify the picture by S (default ${DEFAULT-VALUE})",
-            paramLabel = "S")
+    @Option(names = "--scale", defaultValue = "1", description = "magnify the picture by S, not 0 (default"
+            + " ${DEFAULT-VALUE})", paramLabel = "S")
     double scale;
 
     @Option(names = "--shift-x", defaultValue = "0", description = "move the picture right by a fraction of the"
@@ -52,7 +69,8 @@ final class WarpCommand implements Callable<Integer> {
             + " height (default ${DEFAULT-VALUE})")
     double shiftY;
 
-    @Option(names = "--size", paramLabel = "WxH", description = "output size (default: the input's)")
+    @Option(names = "--size", paramLabel = "WxH", description = "output size, each side from 1 to " + MAX_SIDE
+            + " (default: the input's)")
     String size;
 
     @Option(names = "--interpolation", defaultValue = "BILINEAR", description = "one of ${COMPLETION-CANDIDATES}"
@@ -66,59 +84,238 @@ final class WarpCommand implements Callable<Integer> {
     @Option(names = "--align-corners", description = "align_corners=True semantics (default false)")
     boolean alignCorners;
 
-    @Option(names = "--backend", description = "one of ${COMPLETION-CANDIDATES} (default: the best available)")
+    @Option(names = "--backend", description = "one of ${COMPLETION-CANDIDATES} (default: the best available;"
+            + " VECTOR_API needs java --add-modules jdk.incubator.vector)")
     Backend backend;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-        BufferedImage img = ImageIO.read(input);
-        if (img == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "cannot read " + input
-                    + " as an image (supported: " + String.join(", ", ImageIO.getReaderFormatNames()) + ")");
-        }
+        // arguments first (no file is touched for a typo), then the paths, the backend, the input's header
+        if (theta != null) checkTheta(theta);
+        checkFinite("--rotate", rotate);
+        checkFinite("--shift-x", shiftX);
+        checkFinite("--shift-y", shiftY);
+        checkFinite("--scale", scale);
+        if (scale == 0) throw new UsageError("--scale 0 shrinks the picture to a point; give a non-zero factor");
+        int[] wh = size == null ? null : parseSize(size);
+        String format = checkOutput(output);
+        checkInput(input);
+        SpatialOps ops = Main.spatialOps(backend);
+        Main.warnIfNoVectorApi();
+
+        BufferedImage img = readImage(input, wh, format);
         int inW = img.getWidth(), inH = img.getHeight();
-        int outW = inW, outH = inH;
-        if (size != null) {
-            String[] wh = size.toLowerCase(Locale.ROOT).split("x");
-            if (wh.length != 2) throw new CommandLine.ParameterException(spec.commandLine(), "--size must be WxH");
-            outW = Integer.parseInt(wh[0].strip());
-            outH = Integer.parseInt(wh[1].strip());
-        }
-        float[] t = theta != null ? theta : thetaFor(rotate, scale, shiftX, shiftY, inW, inH, outW, outH);
-        if (t.length != 6) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--theta needs 6 numbers, got " + t.length);
-        }
-        SpatialOps ops = backend == null ? SpatialOps.best() : SpatialOps.of(backend);
+        int outW = wh != null ? wh[0] : inW, outH = wh != null ? wh[1] : inH;
+        float[] t = theta != null ? theta : Distortion.theta(rotate, scale, shiftX, shiftY, inW, inH, outW, outH);
         long start = System.nanoTime();
+        BufferedImage result;
         try (Tensor in = toTensor(img);
              Tensor th = Tensor.of(t, 1, 2, 3);
              Tensor grid = ops.affineGrid(th, new long[] {1, 3, outH, outW}, alignCorners);
              Tensor out = ops.gridSample(in, grid, interpolation, padding, alignCorners)) {
-            long micros = (System.nanoTime() - start) / 1000;
-            String format = formatOf(output);
-            if (!ImageIO.write(toImage(out, outW, outH), format, output)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "no image writer for format " + format);
-            }
-            System.out.printf(Locale.ROOT, "wrote %s (%dx%d) from %s (%dx%d): theta [%.4f %.4f %.4f; %.4f %.4f %.4f],"
-                            + " %s, %s, align_corners=%s, backend %s, %d us%n", output, outW, outH, input, inW, inH,
-                    t[0], t[1], t[2], t[3], t[4], t[5], interpolation, padding, alignCorners, ops.backend(), micros);
+            result = toImage(out, outW, outH);
         }
+        long micros = (System.nanoTime() - start) / 1000;
+        write(result, format, output);
+        System.out.printf(Locale.ROOT, "wrote %s (%dx%d) from %s (%dx%d): theta [%.4f %.4f %.4f; %.4f %.4f %.4f],"
+                        + " %s, %s, align_corners=%s, backend %s, %d us%n", output, outW, outH, input, inW, inH,
+                t[0], t[1], t[2], t[3], t[4], t[5], interpolation, padding, alignCorners, ops.backend(), micros);
         return 0;
     }
 
-    /** Theta for "rotate by deg counter-clockwise, magnify, then shift" (see {@link Distortion#theta}). */
-    static float[] thetaFor(double deg, double s, double tx, double ty, int inW, int inH, int outW, int outH) {
-        return Distortion.theta(deg, s, tx, ty, inW, inH, outW, outH);
+    static void checkTheta(float[] t) {
+        if (t.length != 6) {
+            throw new UsageError("--theta needs 6 numbers, t00,t01,t02,t10,t11,t12 (the 2x3 matrix row by row); got "
+                    + t.length);
+        }
+        for (float v : t) {
+            if (!Float.isFinite(v)) throw new UsageError("--theta needs finite numbers; got " + Arrays.toString(t));
+        }
     }
 
-    static String formatOf(File f) {
-        String name = f.getName().toLowerCase(Locale.ROOT);
+    static void checkFinite(String option, double v) {
+        if (!Double.isFinite(v)) throw new UsageError(option + " needs a finite number; got " + v);
+    }
+
+    /** {@code WxH} as {width, height}, each from 1 to {@link #MAX_SIDE}. */
+    static int[] parseSize(String s) {
+        String[] parts = s.strip().toLowerCase(Locale.ROOT).split("x", -1);
+        if (parts.length != 2) throw new UsageError("--size takes WxH, e.g. 640x480; got '" + s + "'");
+        int[] wh = new int[2];
+        for (int i = 0; i < 2; i++) {
+            long v;
+            try {
+                v = Long.parseLong(parts[i].strip());
+            } catch (NumberFormatException e) {
+                throw new UsageError("--size takes WxH with whole numbers, e.g. 640x480; got '" + s + "'");
+            }
+            if (v < 1 || v > MAX_SIDE) {
+                throw new UsageError("--size " + s.strip() + " is out of range: width and height must each be from 1"
+                        + " to " + MAX_SIDE);
+            }
+            wh[i] = (int) v;
+        }
+        return wh;
+    }
+
+    /** The output's format name (from its extension), after checking that it can be written where it is asked. */
+    static String checkOutput(Path out) {
+        if (Files.isDirectory(out)) {
+            throw new UsageError("output " + out + " is a folder; -o/--output takes a file name, e.g. "
+                    + out.resolve("warped.png"));
+        }
+        Path folder = out.toAbsolutePath().getParent();
+        String shown = out.getParent() != null ? out.getParent().toString() : String.valueOf(folder);
+        if (folder == null || !Files.isDirectory(folder)) {
+            throw new UsageError("the output folder " + shown + " does not exist; create it first (mkdir -p " + shown
+                    + ") or write into an existing folder");
+        }
+        if (!Files.isWritable(folder)) {
+            throw new UsageError("the output folder " + shown + " is not writable; choose another -o/--output");
+        }
+        String format = formatOf(out);
+        if (!ImageIO.getImageWritersByFormatName(format).hasNext()) {
+            throw new UsageError("cannot write ." + format + " images; end -o/--output with one of "
+                    + suffixes(ImageIO.getWriterFileSuffixes()));
+        }
+        return format;
+    }
+
+    static void checkInput(Path in) {
+        if (Files.isDirectory(in)) {
+            throw new UsageError("input " + in + " is a folder; -i/--input takes an image file");
+        }
+        if (!Files.exists(in)) {
+            throw new UsageError("input file " + in + " does not exist; check the path given to -i/--input");
+        }
+        if (!Files.isReadable(in)) {
+            throw new UsageError("input file " + in + " is not readable; check its permissions");
+        }
+    }
+
+    /**
+     * Decodes the input after checking, from its header, that the input and the output fit in this JVM: a small
+     * file can declare a huge image, and a huge --size would otherwise end in an OutOfMemoryError mid-way.
+     */
+    static BufferedImage readImage(Path file, int[] outSize, String outFormat) throws IOException {
+        try (ImageInputStream stream = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = stream == null ? null : ImageIO.getImageReaders(stream);
+            if (readers == null || !readers.hasNext()) {
+                throw new UsageError(file + " is not an image this command can read; give -i/--input one of "
+                        + suffixes(ImageIO.getReaderFileSuffixes()));
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(stream, true, true);
+                int w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w > MAX_SIDE || h > MAX_SIDE) {
+                    throw new UsageError("input " + file + " is " + w + "x" + h + "; this command reads images up to "
+                            + MAX_SIDE + " pixels a side");
+                }
+                int outW = outSize != null ? outSize[0] : w, outH = outSize != null ? outSize[1] : h;
+                if (outFormat.equals("jpg") && Math.max(outW, outH) > MAX_JPEG_SIDE) {
+                    throw new UsageError("JPEG stores at most " + MAX_JPEG_SIDE + " pixels a side, the output would be "
+                            + outW + "x" + outH + "; choose a smaller --size or a .png output");
+                }
+                checkFits("a " + w + "x" + h + " input warped to " + outW + "x" + outH, (long) w * h,
+                        (long) outW * outH, CHANNELS, Runtime.getRuntime().maxMemory(), nativeLimit());
+                return reader.read(0);
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof UsageError u) throw u;
+                // decoders report corrupt or truncated files with IIOException (or EOFException), some with runtime
+                // exceptions; the file exists and is readable, so it is its content
+                throw new UsageError("cannot decode " + file + " (" + (e.getMessage() != null ? e.getMessage() : e)
+                        + "); is it a complete image file?");
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
+    /** Channels of the warped tensor: red, green, blue. */
+    static final int CHANNELS = 3;
+
+    // Memory per pixel, in bytes, for a warp with c channels (refused beforehand when it cannot fit):
+    //   input  heap:   decoded image (up to 4), its ARGB ints (4), the floats (4c); native pool: the tensor (4c)
+    //   output native: grid (2 floats: 8), result (4c); heap: its float copy (4c), ARGB ints (4), the image (4)
+    static long heapBytes(long inPixels, long outPixels, int c) {
+        return inPixels * (8 + 4L * c) + outPixels * (8 + 4L * c);
+    }
+
+    static long nativeBytes(long inPixels, long outPixels, int c) {
+        return inPixels * 4L * c + outPixels * (8 + 4L * c);
+    }
+
+    /** The native pool's limit; a malformed -Dstn4j.maxNativeMemory is the user's to fix. */
+    private static long nativeLimit() {
+        try {
+            return Stn4j.nativeMemory().limitBytes();
+        } catch (IllegalStateException e) {
+            throw new UsageError(e.getMessage());
+        }
+    }
+
+    /**
+     * Refuses, with the size and the fix, a warp that Java arrays cannot index or that needs more memory than this
+     * JVM may use ({@code maxHeap}, and {@code nativeLimit} for stn4j's native pool).
+     */
+    static void checkFits(String what, long inPixels, long outPixels, int c, long maxHeap, long nativeLimit) {
+        long maxArray = Integer.MAX_VALUE - 8; // the largest float[] or int[] a JVM allocates
+        if (Math.max(inPixels, outPixels) * c > maxArray) {
+            throw new UsageError(what + " has more pixels than a Java array holds (" + maxArray / c + " at most with "
+                    + c + " channels); choose a smaller --size or a smaller input");
+        }
+        long heap = heapBytes(inPixels, outPixels, c), offHeap = nativeBytes(inPixels, outPixels, c);
+        if (heap > maxHeap) {
+            throw new UsageError(what + " needs about " + mib(heap) + " of Java heap but this JVM may use "
+                    + mib(maxHeap) + "; choose a smaller --size or give java more heap (-Xmx" + gibCeil(heap * 5 / 4)
+                    + "g, e.g. JAVA_OPTS=-Xmx" + gibCeil(heap * 5 / 4) + "g ./stn4j ...)");
+        }
+        if (offHeap > nativeLimit) {
+            throw new UsageError(what + " needs about " + mib(offHeap) + " of native memory but stn4j may use "
+                    + mib(nativeLimit) + "; choose a smaller --size or raise the limit (-Dstn4j.maxNativeMemory, or"
+                    + " -Xmx, which it follows by default)");
+        }
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%,d MiB", (bytes + (1 << 20) - 1) >> 20);
+    }
+
+    private static long gibCeil(long bytes) {
+        return (bytes + (1L << 30) - 1) >> 30;
+    }
+
+    static String formatOf(Path f) {
+        String name = f.getFileName().toString().toLowerCase(Locale.ROOT);
         int dot = name.lastIndexOf('.');
         String ext = dot < 0 ? "png" : name.substring(dot + 1);
         return ext.equals("jpeg") ? "jpg" : ext;
+    }
+
+    private static String suffixes(String[] names) {
+        TreeSet<String> s = new TreeSet<>();
+        for (String n : names) s.add("." + n.toLowerCase(Locale.ROOT));
+        return String.join(" ", s);
+    }
+
+    /**
+     * Writes through a temporary file in the same folder, renamed over the target at the end: a failed write leaves
+     * neither a truncated image nor a missing old one. (Files.createTempFile would give the result mode 0600.)
+     */
+    static void write(BufferedImage img, String format, Path out) throws IOException {
+        Path folder = out.toAbsolutePath().getParent();
+        Path tmp = folder.resolve("." + out.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        try {
+            try (OutputStream os = Files.newOutputStream(tmp)) {
+                if (!ImageIO.write(img, format, os)) {
+                    throw new IOException("no " + format + " writer takes a " + img.getColorModel() + " image");
+                }
+            }
+            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /** RGB image -> [1, 3, H, W] in [0, 1]. */

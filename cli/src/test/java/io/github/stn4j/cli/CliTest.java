@@ -3,9 +3,6 @@ package io.github.stn4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,22 +10,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CliTest {
-    static String run(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(0, Main.run(args), "exit code of " + String.join(" ", args));
-        } finally {
-            System.setOut(old);
-        }
-        return buf.toString(StandardCharsets.UTF_8);
-    }
-
     @Test
     void trainEndsWithTheTestErrorAndWritesPictures(@TempDir Path dir) throws Exception {
-        String out = run("train", "--model", "st-fcn", "--distortion", "rts", "--data", "src/demo/fashion-mnist-subset",
-                "--epochs", "2", "--train-limit", "300", "--quiet", "--out", dir.toString());
+        String out = Cli.ok("train", "--model", "st-fcn", "--distortion", "rts", "--data",
+                "src/demo/fashion-mnist-subset", "--epochs", "2", "--train-limit", "300", "--quiet", "--out",
+                dir.toString());
         List<String> lines = out.lines().toList();
         assertTrue(lines.get(lines.size() - 1).matches("test error: \\d+\\.\\d\\d%"), lines.get(lines.size() - 1));
         for (String f : new String[] {"model.bin", "metrics.csv", "curve.png", "rectified.png"}) {
@@ -40,7 +26,7 @@ class CliTest {
     @Test
     void warpWritesAnImage(@TempDir Path dir) throws Exception {
         Path png = dir.resolve("w.png");
-        String out = run("warp", "-i", "src/demo/testcard.png", "-o", png.toString(), "--rotate", "15",
+        String out = Cli.ok("warp", "-i", "src/demo/testcard.png", "-o", png.toString(), "--rotate", "15",
                 "--interpolation", "bicubic", "--padding", "reflection");
         assertTrue(out.contains("wrote"), out);
         var img = javax.imageio.ImageIO.read(png.toFile());
