@@ -20,6 +20,8 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageInputStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -106,20 +108,24 @@ final class WarpCommand implements Callable<Integer> {
         BufferedImage img = readImage(input, wh, format);
         int inW = img.getWidth(), inH = img.getHeight();
         int outW = wh != null ? wh[0] : inW, outH = wh != null ? wh[1] : inH;
+        boolean alpha = img.getColorModel().hasAlpha(), keepAlpha = alpha && writesAlpha(format);
         float[] t = theta != null ? theta : Distortion.theta(rotate, scale, shiftX, shiftY, inW, inH, outW, outH);
-        long start = System.nanoTime();
         BufferedImage result;
-        try (Tensor in = toTensor(img);
+        long micros, start = System.nanoTime();
+        try (Tensor in = toTensor(img, alpha);
              Tensor th = Tensor.of(t, 1, 2, 3);
-             Tensor grid = ops.affineGrid(th, new long[] {1, 3, outH, outW}, alignCorners);
+             Tensor grid = ops.affineGrid(th, new long[] {1, in.size(1), outH, outW}, alignCorners);
              Tensor out = ops.gridSample(in, grid, interpolation, padding, alignCorners)) {
-            result = toImage(out, outW, outH);
+            micros = (System.nanoTime() - start) / 1000; // the warp itself, not the conversions around it
+            result = toImage(out, outW, outH, alpha, keepAlpha);
         }
-        long micros = (System.nanoTime() - start) / 1000;
         write(result, format, output);
-        System.out.printf(Locale.ROOT, "wrote %s (%dx%d) from %s (%dx%d): theta [%.4f %.4f %.4f; %.4f %.4f %.4f],"
-                        + " %s, %s, align_corners=%s, backend %s, %d us%n", output, outW, outH, input, inW, inH,
-                t[0], t[1], t[2], t[3], t[4], t[5], interpolation, padding, alignCorners, ops.backend(), micros);
+        String inKind = alpha ? "RGBA" : "RGB", outKind = keepAlpha ? "RGBA" : "RGB";
+        System.out.printf(Locale.ROOT, "wrote %s (%dx%d %s) from %s (%dx%d %s): theta [%.4f %.4f %.4f; %.4f %.4f"
+                        + " %.4f], %s, %s, align_corners=%s, backend %s, %d us%s%n", output, outW, outH, outKind, input,
+                inW, inH, inKind, t[0], t[1], t[2], t[3], t[4], t[5], interpolation, padding, alignCorners,
+                ops.backend(), micros, alpha && !keepAlpha ? "; alpha dropped: ." + format + " stores none, so"
+                        + " transparent parts are black (write .png or .tif to keep it)" : "");
         return 0;
     }
 
@@ -217,9 +223,16 @@ final class WarpCommand implements Callable<Integer> {
                     throw new UsageError("JPEG stores at most " + MAX_JPEG_SIDE + " pixels a side, the output would be "
                             + outW + "x" + outH + "; choose a smaller --size or a .png output");
                 }
-                checkFits("a " + w + "x" + h + " input warped to " + outW + "x" + outH, (long) w * h,
-                        (long) outW * outH, CHANNELS, Runtime.getRuntime().maxMemory(), nativeLimit());
-                return reader.read(0);
+                String what = "a " + w + "x" + h + " input warped to " + outW + "x" + outH;
+                int channels = channelsOf(reader.getImageTypes(0));
+                checkFits(what, (long) w * h, (long) outW * outH, channels, Runtime.getRuntime().maxMemory(),
+                        nativeLimit());
+                BufferedImage img = reader.read(0);
+                if (img.getColorModel().hasAlpha() && channels < 4) { // the header did not tell: again, with alpha
+                    checkFits(what, (long) w * h, (long) outW * outH, 4, Runtime.getRuntime().maxMemory(),
+                            nativeLimit());
+                }
+                return img;
             } catch (IOException | RuntimeException e) {
                 if (e instanceof UsageError u) throw u;
                 // decoders report corrupt or truncated files with IIOException (or EOFException), some with runtime
@@ -232,8 +245,10 @@ final class WarpCommand implements Callable<Integer> {
         }
     }
 
-    /** Channels of the warped tensor: red, green, blue. */
-    static final int CHANNELS = 3;
+    /** Channels of the warped tensor, from the reader's first image type: red, green, blue, and alpha if it has it. */
+    private static int channelsOf(Iterator<ImageTypeSpecifier> types) {
+        return types.hasNext() && types.next().getColorModel().hasAlpha() ? 4 : 3;
+    }
 
     // Memory per pixel, in bytes, for a warp with c channels (refused beforehand when it cannot fit):
     //   input  heap:   decoded image (up to 4), its ARGB ints (4), the floats (4c); native pool: the tensor (4c)
@@ -318,29 +333,64 @@ final class WarpCommand implements Callable<Integer> {
         }
     }
 
-    /** RGB image -> [1, 3, H, W] in [0, 1]. */
-    static Tensor toTensor(BufferedImage img) {
-        int w = img.getWidth(), h = img.getHeight();
-        int[] rgb = img.getRGB(0, 0, w, h, null, 0, w);
-        float[] v = new float[3 * w * h];
-        int plane = w * h;
-        for (int i = 0; i < plane; i++) {
-            v[i] = ((rgb[i] >> 16) & 0xff) / 255f;
-            v[plane + i] = ((rgb[i] >> 8) & 0xff) / 255f;
-            v[2 * plane + i] = (rgb[i] & 0xff) / 255f;
+    /** Whether a writer of {@code format} stores alpha (PNG, TIFF, GIF's one transparent colour; not JPEG). */
+    static boolean writesAlpha(String format) {
+        ImageTypeSpecifier argb = ImageTypeSpecifier.createFromBufferedImageType(BufferedImage.TYPE_INT_ARGB);
+        for (Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName(format); it.hasNext(); ) {
+            ImageWriter writer = it.next();
+            try {
+                if (writer.getOriginatingProvider().canEncodeImage(argb)) return true;
+            } finally {
+                writer.dispose();
+            }
         }
-        return Tensor.of(v, 1, 3, h, w);
+        return false;
     }
 
-    static BufferedImage toImage(Tensor t, int w, int h) {
+    /**
+     * Image -> [1, C, H, W] in [0, 1]: C = 3 (red, green, blue), or 4 with alpha as the fourth channel. With alpha
+     * the colours are premultiplied by it, so that interpolation weighs each colour by its opacity: the hidden colour
+     * of a transparent pixel must not bleed into its visible neighbours (and zeros padding is transparent black).
+     */
+    static Tensor toTensor(BufferedImage img, boolean alpha) {
+        int w = img.getWidth(), h = img.getHeight(), plane = w * h;
+        int[] argb = img.getRGB(0, 0, w, h, null, 0, w); // sRGB, not premultiplied, whatever the image's own model
+        float[] v = new float[(alpha ? 4 : 3) * plane];
+        for (int i = 0; i < plane; i++) {
+            float a = alpha ? (argb[i] >>> 24) / 255f : 1f;
+            v[i] = ((argb[i] >> 16) & 0xff) / 255f * a;
+            v[plane + i] = ((argb[i] >> 8) & 0xff) / 255f * a;
+            v[2 * plane + i] = (argb[i] & 0xff) / 255f * a;
+            if (alpha) v[3 * plane + i] = a;
+        }
+        return Tensor.of(v, 1, alpha ? 4 : 3, h, w);
+    }
+
+    /**
+     * [1, C, H, W] -> image. With alpha (premultiplied colours, see {@link #toTensor}): an ARGB image if
+     * {@code keepAlpha}, the colours divided back by alpha; otherwise the colours as they are, which is the picture
+     * composited over black.
+     */
+    static BufferedImage toImage(Tensor t, int w, int h, boolean alpha, boolean keepAlpha) {
         float[] v = t.toArray();
         int plane = w * h;
-        int[] rgb = new int[plane];
+        int[] argb = new int[plane];
         for (int i = 0; i < plane; i++) {
-            rgb[i] = 0xff000000 | byteOf(v[i]) << 16 | byteOf(v[plane + i]) << 8 | byteOf(v[2 * plane + i]);
+            float r = v[i], g = v[plane + i], b = v[2 * plane + i];
+            int a = 255;
+            if (alpha && keepAlpha) {
+                float av = v[3 * plane + i];
+                a = byteOf(av);
+                float inv = a == 0 ? 0f : 1f / av; // a fully transparent pixel's colour is irrelevant: 0
+                r *= inv;
+                g *= inv;
+                b *= inv;
+            }
+            argb[i] = a << 24 | byteOf(r) << 16 | byteOf(g) << 8 | byteOf(b);
         }
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        img.setRGB(0, 0, w, h, rgb, 0, w);
+        BufferedImage img = new BufferedImage(w, h, keepAlpha ? BufferedImage.TYPE_INT_ARGB
+                : BufferedImage.TYPE_INT_RGB);
+        img.setRGB(0, 0, w, h, argb, 0, w);
         return img;
     }
 
