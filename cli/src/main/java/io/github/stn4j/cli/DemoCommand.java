@@ -56,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
                     System.out));
         }
         System.out.println();
-        System.out.println("RTS-distorted Fashion-MNIST (" + source + "), " + epochs + " epochs, seed " + seed + ":");
+        System.out.println("RTS distortion on " + source + ", " + epochs + " epochs, seed " + seed + ":");
         System.out.println("| model  | parameters | test error |");
         System.out.println("|--------|-----------:|-----------:|");
         for (TrainCommand.Result r : results) {

@@ -121,7 +121,7 @@ final class TrainCommand implements Callable<Integer> {
 
         @Override
         public String toString() {
-            return dir == null ? "the bundled Fashion-MNIST subset" : dir.toString();
+            return dir == null ? "the Fashion-MNIST subset inside the jar" : dir.toString();
         }
     }
 
@@ -141,7 +141,7 @@ final class TrainCommand implements Callable<Integer> {
         Distortion dist = p.distortion();
         Dataset train = p.train(), test = p.test();
         Models.Built m = Models.build(modelName, dist.size(), seed);
-        log.printf(Locale.ROOT, "%s on %s-distorted %s: %d training, %d test images of %dx%d; %,d parameters;"
+        log.printf(Locale.ROOT, "%s with %s distortion on %s: %d training, %d test images of %dx%d; %,d parameters;"
                         + " %d threads, spatial backend %s%n", modelName, dist, p.source(), train.size(), test.size(),
                 dist.size(), dist.size(), m.net().parameterCount(), Parallel.threads(), p.ops().backend());
         Files.createDirectories(out);
