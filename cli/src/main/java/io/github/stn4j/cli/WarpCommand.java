@@ -116,16 +116,18 @@ final class WarpCommand implements Callable<Integer> {
              Tensor th = Tensor.of(t, 1, 2, 3);
              Tensor grid = ops.affineGrid(th, new long[] {1, in.size(1), outH, outW}, alignCorners);
              Tensor out = ops.gridSample(in, grid, interpolation, padding, alignCorners)) {
-            micros = (System.nanoTime() - start) / 1000; // the warp itself, not the conversions around it
+            // the warp itself, not the conversions around it; one call in a fresh JVM, so mostly class loading and
+            // linking the native calls ("cold"): bench/ measures the kernels
+            micros = (System.nanoTime() - start) / 1000;
             result = toImage(out, outW, outH, alpha, keepAlpha);
         }
         write(result, format, output);
         String inKind = alpha ? "RGBA" : "RGB", outKind = keepAlpha ? "RGBA" : "RGB";
         System.out.printf(Locale.ROOT, "wrote %s (%dx%d %s) from %s (%dx%d %s): theta [%.4f %.4f %.4f; %.4f %.4f"
-                        + " %.4f], %s, %s, align_corners=%s, backend %s, %d us%s%n", output, outW, outH, outKind, input,
-                inW, inH, inKind, t[0], t[1], t[2], t[3], t[4], t[5], interpolation, padding, alignCorners,
-                ops.backend(), micros, alpha && !keepAlpha ? "; alpha dropped: ." + format + " stores none, so"
-                        + " transparent parts are black (write .png or .tif to keep it)" : "");
+                        + " %.4f], %s, %s, align_corners=%s, backend %s, %.1f ms cold%s%n", output, outW, outH,
+                outKind, input, inW, inH, inKind, t[0], t[1], t[2], t[3], t[4], t[5], interpolation, padding,
+                alignCorners, ops.backend(), micros / 1000.0, alpha && !keepAlpha ? "; alpha dropped: ." + format
+                        + " stores none, so transparent parts are black (write .png or .tif to keep it)" : "");
         return 0;
     }
 
