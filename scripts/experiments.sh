@@ -16,17 +16,17 @@ if [ ! -d "$DATA" ]; then
     echo "no Fashion-MNIST at $DATA: apt-get install dataset-fashion-mnist, or set DATA=folder-with-idx-files" >&2
     exit 1
 fi
-mvn -B -ntp -q -DskipTests package
-# run from a copy, so that rebuilding target/ during the runs cannot pull the jar from under them
-mkdir -p "$OUT/cp"
-cp target/stn4j-*.jar target/lib/*.jar "$OUT/cp/"
-JAVA=(java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$OUT/cp/*")
+JAR=$(scripts/build-cli.sh) # the library and the command line's jar, built if missing or out of date
+# run from a copy, so that rebuilding cli/target during the runs cannot pull the jar from under them
+mkdir -p "$OUT"
+cp "$JAR" "$OUT/stn4j-cli.jar"
+JAVA=(java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$OUT/stn4j-cli.jar")
 for seed in $SEEDS; do
     for model in $MODELS; do
         run="$OUT/$model-seed$seed"
-        echo "== $model, seed $seed: ${JAVA[*]} io.github.stn4j.cli.Main train --model $model --distortion rts --data $DATA --epochs $EPOCHS --seed $seed --quiet --out $run"
+        echo "== $model, seed $seed: ${JAVA[*]} train --model $model --distortion rts --data $DATA --epochs $EPOCHS --seed $seed --quiet --out $run"
         start=$(date +%s)
-        "${JAVA[@]}" io.github.stn4j.cli.Main train --model "$model" --distortion rts --data "$DATA" \
+        "${JAVA[@]}" train --model "$model" --distortion rts --data "$DATA" \
             --epochs "$EPOCHS" --seed "$seed" --quiet --out "$run" > "$run.log" 2>&1
         echo "   $(tail -1 "$run.log") ($(( $(date +%s) - start )) s)"
     done

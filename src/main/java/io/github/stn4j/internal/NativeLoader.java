@@ -14,8 +14,9 @@ import java.util.Locale;
  *
  * <p>Order: the system property {@code stn4j.library.path} (a file), else the jar resource
  * {@code /native/<os>-<arch>/<mapped name of "stn4j-<version>">}, extracted into a fresh folder under
- * {@code stn4j.extract.dir} (default {@code java.io.tmpdir}). Every failure is an {@link IllegalStateException} that
- * names what was looked for and how to fix it; the outcome (library or failure) is computed once and cached.
+ * {@code stn4j.extract.dir} (default {@code java.io.tmpdir}) and deleted once loaded (on POSIX systems), or at once
+ * if loading fails. Every failure is an {@link IllegalStateException} that names what was looked for and how to fix
+ * it; the outcome (library or failure) is computed once and cached.
  */
 public final class NativeLoader {
     public static final String PATH_PROPERTY = "stn4j.library.path";
@@ -129,12 +130,25 @@ public final class NativeLoader {
                         + " cmake and a C compiler), or set -D" + PATH_PROPERTY + "=/path/to/library");
             }
             String dirProp = System.getProperty(EXTRACT_DIR_PROPERTY);
-            Path base = Path.of(dirProp != null && !dirProp.isBlank() ? dirProp : System.getProperty("java.io.tmpdir"));
-            Files.createDirectories(base);
-            Path dir = Files.createTempDirectory(base, "stn4j-" + version + "-");
-            Path file = dir.resolve(resource.substring(resource.lastIndexOf('/') + 1));
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            System.load(file.toString());
+            boolean chosen = dirProp != null && !dirProp.isBlank();
+            Path base = Path.of(chosen ? dirProp : System.getProperty("java.io.tmpdir"));
+            Path dir = null, file = null;
+            try {
+                Files.createDirectories(base);
+                dir = Files.createTempDirectory(base, "stn4j-" + version + "-");
+                file = dir.resolve(resource.substring(resource.lastIndexOf('/') + 1));
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                System.load(file.toString());
+            } catch (IOException | UnsatisfiedLinkError e) {
+                // The usual cause is a folder the system will not map code from (a noexec /tmp: "failed to map
+                // segment from shared object"), or one that cannot be written; the fix is another folder. Nothing
+                // extracted may stay behind, whatever failed.
+                throw new IllegalStateException("stn4j could not extract and load its native library in " + base + " ("
+                        + (chosen ? "-D" + EXTRACT_DIR_PROPERTY : "java.io.tmpdir") + "): " + e + "; if that folder"
+                        + " is mounted noexec or is not writable, set -D" + EXTRACT_DIR_PROPERTY + " to a folder"
+                        + " where it can be written and executed (or -D" + PATH_PROPERTY + " to an installed"
+                        + " library)" + removeAll(file, dir), e);
+            }
             // Once mapped, the file is no longer needed on POSIX systems; Windows keeps it locked until exit.
             if (!platform.startsWith("windows")) {
                 Files.deleteIfExists(file);
@@ -145,6 +159,21 @@ public final class NativeLoader {
             }
             return "jar:" + resource;
         }
+    }
+
+    /** Deletes the extracted file and its folder (either may be null); returns what could not be deleted, if any. */
+    private static String removeAll(Path file, Path dir) {
+        StringBuilder left = new StringBuilder();
+        for (Path p : new Path[] {file, dir}) {
+            if (p == null) continue;
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                left.append(left.isEmpty() ? "; could not remove " : ", ").append(p).append(" (").append(e)
+                        .append(')');
+            }
+        }
+        return left.toString();
     }
 
     /** Reads a NUL-terminated C string returned by the library. */

@@ -1,5 +1,5 @@
-// Draws src/demo/testcard.png, the picture the README's main command warps. Run from the repository root:
-//   /usr/lib/jvm/temurin-25-jdk-amd64/bin/jshell -R-Djava.awt.headless=true src/demo/make_testcard.jsh
+// Draws cli/src/demo/testcard.png, the picture the README's main command warps. Run from the repository root:
+//   /usr/lib/jvm/temurin-25-jdk-amd64/bin/jshell -R-Djava.awt.headless=true cli/src/demo/make_testcard.jsh
 import java.awt.*;
 import java.awt.geom.*;
 import java.awt.image.BufferedImage;
@@ -25,5 +25,5 @@ g.setColor(Color.BLACK); g.drawString("stn4j", 142, 192);
 g.setColor(Color.WHITE); g.drawString("stn4j", 139, 189);
 g.setColor(Color.YELLOW); g.fillPolygon(new int[] {W - 40, W - 10, W - 25}, new int[] {H - 15, H - 15, H - 45}, 3);
 g.dispose();
-ImageIO.write(img, "png", new java.io.File("src/demo/testcard.png"));
+ImageIO.write(img, "png", new java.io.File("cli/src/demo/testcard.png"));
 /exit

@@ -8,6 +8,7 @@ import io.github.stn4j.nn.Module;
 import io.github.stn4j.nn.ReLU;
 import io.github.stn4j.nn.Sequential;
 import io.github.stn4j.nn.SpatialTransformer;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -25,6 +26,9 @@ import java.util.Random;
  */
 public final class Models {
     private Models() {}
+
+    /** The names {@link #build} takes, plain before Spatial Transformer. */
+    public static final List<String> NAMES = List.of("fcn", "st-fcn", "cnn", "st-cnn");
 
     /** A model and, for ST models, its transformer (for pictures). */
     public record Built(String name, Module net, SpatialTransformer transformer) {}

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes src/demo/fashion-mnist-subset/: the first 5000 training and 1000 test examples of Fashion-MNIST, in the
+"""Writes cli/src/demo/fashion-mnist-subset/: the first 5000 training and 1000 test examples of Fashion-MNIST, in the
 original IDX format, gzipped. Source: Debian's dataset-fashion-mnist package (/usr/share/datasets/fashion-mnist),
 a copy of https://github.com/zalandoresearch/fashion-mnist, (c) 2017 Zalando SE, MIT ("Expat") licence (see the
 LICENSE file written next to the data)."""
@@ -8,7 +8,7 @@ import os
 import struct
 
 SRC = "/usr/share/datasets/fashion-mnist"
-DST = os.path.join("src", "demo", "fashion-mnist-subset")
+DST = os.path.join("cli", "src", "demo", "fashion-mnist-subset")
 
 
 def subset(prefix, n):

@@ -32,6 +32,17 @@ class DataTest {
         assertEquals(1f, max);
     }
 
+    /** The jar's copy is the repository's subset: train and demo read it when no --data is given. */
+    @Test
+    void theBundledSubsetIsTheShippedOne() throws IOException {
+        for (String prefix : new String[] {"train", "t10k"}) {
+            Dataset files = Idx.load(SUBSET, prefix), bundled = Idx.loadBundled(prefix);
+            assertArrayEquals(files.labels(), bundled.labels(), prefix);
+            assertArrayEquals(files.images(), bundled.images(), prefix);
+        }
+        assertTrue(Idx.class.getResource(Idx.BUNDLED + "LICENSE") != null, "the subset's MIT notice is not bundled");
+    }
+
     @Test
     void readsPlainAndGzippedIdxAndRejectsBadFiles(@TempDir Path dir) throws IOException {
         byte[] images = new byte[16 + 2 * 2 * 3];
@@ -54,6 +65,20 @@ class DataTest {
         Files.write(dir.resolve("train-images-idx3-ubyte"), images);
         assertThrows(IOException.class, () -> Idx.load(dir, "train"));
         assertThrows(IOException.class, () -> Idx.load(dir, "t10k"));
+    }
+
+    /** A corrupt header is an IOException (which train reports as one line), not an overflow or a huge array. */
+    @Test
+    void rejectsCorruptHeaders(@TempDir Path dir) throws IOException {
+        byte[] labels = new byte[8 + 2];
+        java.nio.ByteBuffer.wrap(labels).putInt(0x801).putInt(2);
+        Files.write(dir.resolve("train-labels-idx1-ubyte"), labels);
+        for (int[] header : new int[][] {{-1, 2, 3}, {2, 0, 3}, {2, 70000, 70000}, {3, 2, 3}}) {
+            byte[] images = new byte[16 + 2 * 2 * 3];
+            java.nio.ByteBuffer.wrap(images).putInt(0x803).putInt(header[0]).putInt(header[1]).putInt(header[2]);
+            Files.write(dir.resolve("train-images-idx3-ubyte"), images);
+            assertThrows(IOException.class, () -> Idx.load(dir, "train"), java.util.Arrays.toString(header));
+        }
     }
 
     @Test
