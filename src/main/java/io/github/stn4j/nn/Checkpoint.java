@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Saves and loads a module's parameters: a small binary file ("STN4J-PARAMS", version, then per parameter its shape
+ * Saves and loads a layer's parameters: a small binary file ("STN4J-PARAMS", version, then per parameter its shape
  * and float values, big-endian). Loading checks that the module has the same parameters, in order and shape.
  */
 public final class Checkpoint {
@@ -20,12 +20,12 @@ public final class Checkpoint {
 
     private Checkpoint() {}
 
-    public static void save(Module module, Path file) throws IOException {
+    public static void save(Layer layer, Path file) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (var out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
             out.writeUTF(MAGIC);
             out.writeInt(VERSION);
-            List<Var> params = module.parameters();
+            List<Var> params = layer.parameters();
             out.writeInt(params.size());
             for (Var p : params) {
                 out.writeInt(p.shape.length);
@@ -38,12 +38,12 @@ public final class Checkpoint {
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    public static void load(Module module, Path file) throws IOException {
+    public static void load(Layer layer, Path file) throws IOException {
         try (var in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             if (!MAGIC.equals(in.readUTF()) || in.readInt() != VERSION) {
                 throw new IOException(file + " is not an stn4j checkpoint (version " + VERSION + ")");
             }
-            List<Var> params = module.parameters();
+            List<Var> params = layer.parameters();
             int count = in.readInt();
             if (count != params.size()) {
                 throw new IOException(file + " holds " + count + " parameters, the model has " + params.size());

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Random;
 
 /** 2-D convolution, stride 1, zero padding: [B, in, H, W] → [B, out, H + 2p - k + 1, ...]. */
-public final class Conv2d implements Module {
+public final class Conv2d implements Layer {
     final Var weight, bias;
     final int padding;
 

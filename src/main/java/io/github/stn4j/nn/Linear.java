@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Random;
 
 /** A fully connected layer: y = x · Wᵀ + b, x [B, in] → [B, out]. PyTorch's default initialisation. */
-public final class Linear implements Module {
+public final class Linear implements Layer {
     final Var weight, bias;
 
     public Linear(int in, int out, Random rnd) {

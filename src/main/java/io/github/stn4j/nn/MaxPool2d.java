@@ -3,7 +3,7 @@ package io.github.stn4j.nn;
 import java.util.List;
 
 /** Max pooling with a k×k window and stride k. */
-public final class MaxPool2d implements Module {
+public final class MaxPool2d implements Layer {
     final int k;
 
     public MaxPool2d(int k) {

@@ -2,7 +2,10 @@ package io.github.stn4j.nn;
 
 import java.util.List;
 
-public final class ReLU implements Module {
+public final class ReLU implements Layer {
+    /** A ReLU layer (it has no parameters). */
+    public ReLU() {}
+
     @Override
     public Var forward(Var x) {
         return F.relu(x);

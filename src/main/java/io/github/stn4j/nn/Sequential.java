@@ -4,27 +4,27 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Modules applied one after the other. */
-public final class Sequential implements Module {
-    private final List<Module> modules;
+public final class Sequential implements Layer {
+    private final List<Layer> modules;
 
-    public Sequential(Module... modules) {
+    public Sequential(Layer... modules) {
         this.modules = List.of(modules);
     }
 
-    public List<Module> modules() {
+    public List<Layer> modules() {
         return modules;
     }
 
     @Override
     public Var forward(Var x) {
-        for (Module m : modules) x = m.forward(x);
+        for (Layer m : modules) x = m.forward(x);
         return x;
     }
 
     @Override
     public List<Var> parameters() {
         List<Var> out = new ArrayList<>();
-        for (Module m : modules) out.addAll(m.parameters());
+        for (Layer m : modules) out.addAll(m.parameters());
         return List.copyOf(out);
     }
 }

@@ -15,8 +15,8 @@ import java.util.Objects;
  * bias = identity θ), so training starts from "change nothing". The grid generator and the sampler run on the
  * {@link SpatialOps} the layer is given ({@link SpatialOps#best()} unless one is).
  */
-public final class SpatialTransformer implements Module {
-    final Module localisation;
+public final class SpatialTransformer implements Layer {
+    final Layer localisation;
     final Linear regression;
     final long outH, outW;
     final Interpolation mode;
@@ -32,7 +32,7 @@ public final class SpatialTransformer implements Module {
      * @param outW output width
      * @param ops runs the grid generator and the sampler, forward and backward
      */
-    public SpatialTransformer(Module localisation, int features, long outH, long outW, Interpolation mode,
+    public SpatialTransformer(Layer localisation, int features, long outH, long outW, Interpolation mode,
                               Padding padding, boolean alignCorners, SpatialOps ops) {
         this.ops = Objects.requireNonNull(ops, "ops");
         this.localisation = localisation;
@@ -48,13 +48,13 @@ public final class SpatialTransformer implements Module {
     }
 
     /** On {@link SpatialOps#best()}. */
-    public SpatialTransformer(Module localisation, int features, long outH, long outW, Interpolation mode,
+    public SpatialTransformer(Layer localisation, int features, long outH, long outW, Interpolation mode,
                               Padding padding, boolean alignCorners) {
         this(localisation, features, outH, outW, mode, padding, alignCorners, SpatialOps.best());
     }
 
     /** Bilinear, zeros padding, align_corners = false (the paper's setting), on {@link SpatialOps#best()}. */
-    public SpatialTransformer(Module localisation, int features, long outH, long outW) {
+    public SpatialTransformer(Layer localisation, int features, long outH, long outW) {
         this(localisation, features, outH, outW, Interpolation.BILINEAR, Padding.ZEROS, false);
     }
 
@@ -71,7 +71,7 @@ public final class SpatialTransformer implements Module {
         return lastTheta == null ? null : lastTheta.clone();
     }
 
-    public Module localisation() {
+    public Layer localisation() {
         return localisation;
     }
 

@@ -16,11 +16,11 @@ final class DoubleNet {
         this.params = params;
     }
 
-    Value eval(Module m, Value x) {
+    Value eval(Layer m, Value x) {
         return switch (m) {
             case Sequential s -> {
                 Value v = x;
-                for (Module k : s.modules()) v = eval(k, v);
+                for (Layer k : s.modules()) v = eval(k, v);
                 yield v;
             }
             case Linear l -> linear(flatten(x), params.get(l.weight), params.get(l.bias), (int) l.weight.size(0));

@@ -176,7 +176,7 @@ class NnGradientCheckTest {
         checkDouble("CNN with a SpatialTransformer inside", net, param(rnd, 2, 1, 6, 6));
     }
 
-    static void checkDouble(String what, Module net, Var x) {
+    static void checkDouble(String what, Layer net, Var x) {
         Var out = net.forward(x);
         Random rnd = new Random(99);
         float[] r = new float[out.data.length];

@@ -48,7 +48,6 @@ final class DemoCommand implements Callable<Integer> {
         TrainCommand.Data source = data != null ? TrainCommand.resolveData(data) : TrainCommand.Data.BUNDLED;
         Args.outFolder("--out", out);
         SpatialOps ops = Main.spatialOps(null);
-        Main.warnIfNoVectorApi();
         TrainCommand.Prepared prepared = TrainCommand.prepare(source, Distortion.RTS, 0, seed, ops);
         List<TrainCommand.Result> results = new ArrayList<>();
         for (String model : new String[] {pair, "st-" + pair}) {

@@ -11,7 +11,6 @@ import picocli.CommandLine.Command;
 final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        Main.warnIfNoVectorApi();
         System.out.println("stn4j " + Stn4j.version() + " (command line " + Main.version() + ")");
         System.out.println("platform:       " + Stn4j.platform());
         System.out.println("java:           " + System.getProperty("java.version") + " ("

@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -148,20 +147,6 @@ public final class Main implements Runnable {
     /** Whether this JVM has the Vector API's module: {@code java -jar} alone has not (a manifest cannot add it). */
     static boolean vectorApiPresent() {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-    }
-
-    private static final AtomicBoolean WARNED = new AtomicBoolean();
-
-    /**
-     * One line on stderr, once, when the Vector API is missing: the command still runs (native kernels, or plain
-     * Java), but slower where stn4j has no native kernel, and the flag that fixes it is worth knowing.
-     */
-    static void warnIfNoVectorApi() {
-        if (!vectorApiPresent() && WARNED.compareAndSet(false, true)) {
-            System.err.println("stn4j: warning: started without --add-modules jdk.incubator.vector, so the Vector API"
-                    + " kernels are off and stn4j uses slower plain Java where it has no native kernel; add that flag"
-                    + " to java (./stn4j does)");
-        }
     }
 
     /**

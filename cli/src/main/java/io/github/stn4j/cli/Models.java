@@ -4,7 +4,7 @@ import io.github.stn4j.nn.Conv2d;
 import io.github.stn4j.nn.Flatten;
 import io.github.stn4j.nn.Linear;
 import io.github.stn4j.nn.MaxPool2d;
-import io.github.stn4j.nn.Module;
+import io.github.stn4j.nn.Layer;
 import io.github.stn4j.nn.ReLU;
 import io.github.stn4j.nn.Sequential;
 import io.github.stn4j.nn.SpatialTransformer;
@@ -31,7 +31,7 @@ public final class Models {
     public static final List<String> NAMES = List.of("fcn", "st-fcn", "cnn", "st-cnn");
 
     /** A model and, for ST models, its transformer (for pictures). */
-    public record Built(String name, Module net, SpatialTransformer transformer) {}
+    public record Built(String name, Layer net, SpatialTransformer transformer) {}
 
     public static Built build(String name, int s, long seed) {
         Random rnd = new Random(seed);

@@ -82,7 +82,6 @@ final class TrainCommand implements Callable<Integer> {
         Data source = resolveData(data);
         Args.outFolder("--out", out);
         SpatialOps ops = Main.spatialOps(null);
-        Main.warnIfNoVectorApi();
         Prepared p = prepare(source, distortion, trainLimit, seed, ops);
         Result r = run(model, p, epochs, batch, seed, lr, out, quiet, System.out);
         System.out.printf(Locale.ROOT, "test error: %.2f%%%n", 100 * r.testError());

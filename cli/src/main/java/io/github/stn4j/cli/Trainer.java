@@ -2,7 +2,7 @@ package io.github.stn4j.cli;
 
 import io.github.stn4j.data.Dataset;
 import io.github.stn4j.nn.F;
-import io.github.stn4j.nn.Module;
+import io.github.stn4j.nn.Layer;
 import io.github.stn4j.nn.Optimizer;
 import io.github.stn4j.nn.Var;
 import java.util.Random;
@@ -20,13 +20,13 @@ final class Trainer {
         void batch(int done, int total, double loss, double accuracy, double imagesPerSecond);
     }
 
-    private final Module model;
+    private final Layer model;
     private final Optimizer optimizer;
     private final int batch, epochs;
     private final float lr;
     private final Random rnd;
 
-    Trainer(Module model, int batch, int epochs, float lr, long seed) {
+    Trainer(Layer model, int batch, int epochs, float lr, long seed) {
         this.model = model;
         this.batch = batch;
         this.epochs = epochs;

@@ -103,7 +103,6 @@ final class WarpCommand implements Callable<Integer> {
         String format = checkOutput(output);
         checkInput(input);
         SpatialOps ops = Main.spatialOps(backend);
-        Main.warnIfNoVectorApi();
 
         BufferedImage img = readImage(input, wh, format);
         int inW = img.getWidth(), inH = img.getHeight();

@@ -30,7 +30,10 @@ class JarIT {
         return Cli.java(jvmArgs, command);
     }
 
-    /** No flags: the native kernels still load (manifest), and one warning names the missing --add-modules. */
+    /**
+     * No flags: the native kernels still load (manifest), and one warning (the library's own, about the dense kernels
+     * the Vector API would run) names the missing --add-modules.
+     */
     @Test
     void infoWithoutFlagsRunsAndWarnsOnce() throws Exception {
         Cli.Run r = jar(List.of(), "info");
@@ -39,8 +42,8 @@ class JarIT {
         assertTrue(r.out().contains("Vector API:     absent"), r.out());
         List<String> err = r.errLines();
         assertEquals(1, err.size(), "stderr: " + r.err());
-        assertTrue(err.get(0).startsWith("stn4j: warning: ")
-                && err.get(0).contains("--add-modules jdk.incubator.vector"), err.get(0));
+        assertTrue(err.get(0).contains("stn4j") && err.get(0).contains("--add-modules jdk.incubator.vector"),
+                err.get(0));
     }
 
     @Test

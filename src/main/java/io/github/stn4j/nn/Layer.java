@@ -3,7 +3,7 @@ package io.github.stn4j.nn;
 import java.util.List;
 
 /** A layer or a network: a differentiable function of one input with trainable parameters. */
-public interface Module {
+public interface Layer {
     Var forward(Var x);
 
     /** The trainable parameters, in a fixed order (optimisers and checkpoints rely on it). */
