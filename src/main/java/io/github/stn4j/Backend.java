@@ -34,7 +34,11 @@ public enum Backend {
         this.implementation = implementation;
     }
 
-    /** Whether this backend runs C code through the native library. */
+    /**
+     * Whether this backend runs C code through the native library.
+     *
+     * @return true for the native backends
+     */
     public boolean isNative() {
         return implementation.isNative();
     }
@@ -49,12 +53,20 @@ public enum Backend {
         return valueOf(implementation.name());
     }
 
-    /** Whether this machine and JVM can run this backend (may load the native library on first use). */
+    /**
+     * Whether this machine and JVM can run this backend (may load the native library on first use).
+     *
+     * @return true if the backend can be used here
+     */
     public boolean isAvailable() {
         return Provider.unavailableReason(implementation) == null;
     }
 
-    /** The backends this machine and JVM can run, fastest first. */
+    /**
+     * The backends this machine and JVM can run, fastest first.
+     *
+     * @return the available backends, fastest first
+     */
     public static List<Backend> available() {
         List<Backend> out = new ArrayList<>();
         for (Backend b : values()) {

@@ -29,6 +29,8 @@ public enum Interpolation {
     /**
      * The number PyTorch and the C API ({@code STN_MODE_*}) use for this mode: its position here, since the constants
      * are declared in that order (a test holds them to the binding's {@code STN_MODE_*}).
+     *
+     * @return the constant's code, from 0
      */
     public int code() {
         return ordinal();

@@ -23,6 +23,8 @@ public enum Padding {
     /**
      * The number PyTorch and the C API ({@code STN_PADDING_*}) use for this padding: its position here, since the
      * constants are declared in that order (a test holds them to the binding's {@code STN_PADDING_*}).
+     *
+     * @return the constant's code, from 0
      */
     public int code() {
         return ordinal();

@@ -9,16 +9,26 @@ import io.github.stn4j.internal.Threads;
  * number of threads.
  */
 public final class Parallel {
+    /** The system property that sets the number of threads at start-up: {@value}. */
     public static final String THREADS_PROPERTY = Threads.THREADS_PROPERTY;
 
     private Parallel() {}
 
-    /** The number of threads work is split over. */
+    /**
+     * The number of threads work is split over.
+     *
+     * @return the current number of threads, at least 1
+     */
     public static int threads() {
         return Threads.threads();
     }
 
-    /** Sets the number of threads (at least 1). */
+    /**
+     * Sets the number of threads.
+     *
+     * @param threads the new number of threads, at least 1
+     * @throws IllegalArgumentException if {@code threads} is less than 1
+     */
     public static void setThreads(int threads) {
         Threads.setThreads(threads);
     }
@@ -33,6 +43,12 @@ public final class Parallel {
 
     /** A task over the index range [from, to). */
     public interface RangeTask {
+        /**
+         * Does the work of one range.
+         *
+         * @param from the first index, inclusive
+         * @param to the end, exclusive
+         */
         void run(int from, int to);
     }
 
@@ -41,6 +57,10 @@ public final class Parallel {
      * unless n is shorter); returns when all are done, and rethrows the first failure once every thread has stopped.
      * [0, n) is cut into a few contiguous ranges per thread, which the calling thread and the pool's threads claim in
      * turn, so that a slow or late thread takes fewer. Which thread runs a range never changes what it computes.
+     *
+     * @param n the number of indices
+     * @param grain the smallest range worth a task of its own
+     * @param task the work, called once per range
      */
     public static void forRange(int n, int grain, RangeTask task) {
         Threads.forRange(n, grain, task::run);

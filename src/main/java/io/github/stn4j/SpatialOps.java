@@ -51,6 +51,7 @@ public final class SpatialOps {
      * error. One INFO line on the {@code io.github.stn4j} logger says what was chosen and why, and one WARN line per
      * fallback names the fix.
      *
+     * @return the operations on the chosen backend
      * @throws IllegalStateException if a forced or required backend is unknown or unavailable
      */
     public static SpatialOps best() {
@@ -62,6 +63,8 @@ public final class SpatialOps {
     /**
      * The given backend.
      *
+     * @param backend the backend to run on
+     * @return the operations on that backend
      * @throws IllegalStateException if it cannot run here (the message says why and how to fix it)
      */
     public static SpatialOps of(Backend backend) {
@@ -69,7 +72,11 @@ public final class SpatialOps {
         return new SpatialOps(backend, Provider.kernels(backend.implementation()));
     }
 
-    /** The backend these operations run on. */
+    /**
+     * The backend these operations run on.
+     *
+     * @return the backend
+     */
     public Backend backend() {
         return backend;
     }
@@ -88,6 +95,8 @@ public final class SpatialOps {
      *
      * @param theta [N, 2, 3] (2-D) or [N, 3, 4] (3-D)
      * @param size {N, C, H, W} or {N, C, D, H, W} of the output image (C is not used), all positive, as in PyTorch
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
      * @return grid [N, H, W, 2] or [N, D, H, W, 3]
      */
     public Tensor affineGrid(Tensor theta, long[] size, boolean alignCorners) {
@@ -98,12 +107,27 @@ public final class SpatialOps {
         return withCleanup(grid, () -> affineGrid(theta, s, alignCorners, grid));
     }
 
-    /** {@link #affineGrid(Tensor, long[], boolean)} with PyTorch's default {@code alignCorners = false}. */
+    /**
+     * {@link #affineGrid(Tensor, long[], boolean)} with PyTorch's default {@code alignCorners = false}.
+     *
+     * @param theta [N, 2, 3] (2-D) or [N, 3, 4] (3-D)
+     * @param size {N, C, H, W} or {N, C, D, H, W} of the output image
+     * @return grid [N, H, W, 2] or [N, D, H, W, 3]
+     */
     public Tensor affineGrid(Tensor theta, long[] size) {
         return affineGrid(theta, size, false);
     }
 
-    /** {@link #affineGrid(Tensor, long[], boolean)} into {@code grid}; returns {@code grid}. */
+    /**
+     * {@link #affineGrid(Tensor, long[], boolean)} into {@code grid}.
+     *
+     * @param theta [N, 2, 3] (2-D) or [N, 3, 4] (3-D)
+     * @param size {N, C, H, W} or {N, C, D, H, W} of the output image
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @param grid the output, [N, H, W, 2] or [N, D, H, W, 3] (overwritten)
+     * @return {@code grid}
+     */
     public Tensor affineGrid(Tensor theta, long[] size, boolean alignCorners, Tensor grid) {
         String op = "affineGrid";
         checkGridAgainstSize(op, "grid", grid, checkSize(op, size));
@@ -159,6 +183,8 @@ public final class SpatialOps {
      *
      * @param gradGrid shaped like the grid
      * @param size as given to the forward
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
      * @return grad theta [N, 2, 3] or [N, 3, 4]
      */
     public Tensor affineGridBackward(Tensor gradGrid, long[] size, boolean alignCorners) {
@@ -167,12 +193,27 @@ public final class SpatialOps {
         return withCleanup(gradTheta, () -> affineGridBackward(gradGrid, s, alignCorners, gradTheta));
     }
 
-    /** {@link #affineGridBackward(Tensor, long[], boolean)} with PyTorch's default {@code alignCorners = false}. */
+    /**
+     * {@link #affineGridBackward(Tensor, long[], boolean)} with PyTorch's default {@code alignCorners = false}.
+     *
+     * @param gradGrid shaped like the grid
+     * @param size as given to the forward
+     * @return grad theta [N, 2, 3] or [N, 3, 4]
+     */
     public Tensor affineGridBackward(Tensor gradGrid, long[] size) {
         return affineGridBackward(gradGrid, size, false);
     }
 
-    /** {@link #affineGridBackward(Tensor, long[], boolean)} into {@code gradTheta}; returns it. */
+    /**
+     * {@link #affineGridBackward(Tensor, long[], boolean)} into {@code gradTheta}.
+     *
+     * @param gradGrid shaped like the grid
+     * @param size as given to the forward
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @param gradTheta the output, [N, 2, 3] or [N, 3, 4] (overwritten)
+     * @return {@code gradTheta}
+     */
     public Tensor affineGridBackward(Tensor gradGrid, long[] size, boolean alignCorners, Tensor gradTheta) {
         String op = "affineGridBackward";
         checkGridAgainstSize(op, "gradGrid", gradGrid, checkSize(op, size));
@@ -221,7 +262,11 @@ public final class SpatialOps {
      * (±Inf included) are clamped there first, with a zero gradient.
      *
      * @param input [N, C, H, W] or [N, C, D, H, W] with non-empty spatial dimensions
-     * @param grid [N, Ho, Wo, 2] or [N, Do, Ho, Wo, 3]
+     * @param grid [N, Ho, Wo, 2] or [N, Do, Ho, Wo, 3]: (x, y[, z]) normalised to [-1, 1]
+     * @param mode the interpolation (grid_sample's {@code mode})
+     * @param padding what is read outside the input (grid_sample's {@code padding_mode})
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
      * @return output [N, C, Ho, Wo] or [N, C, Do, Ho, Wo]
      */
     public Tensor gridSample(Tensor input, Tensor grid, Interpolation mode, Padding padding, boolean alignCorners) {
@@ -236,12 +281,27 @@ public final class SpatialOps {
     /**
      * {@link #gridSample(Tensor, Tensor, Interpolation, Padding, boolean)} with PyTorch's defaults: bilinear, zeros
      * padding, {@code alignCorners = false}.
+     *
+     * @param input [N, C, H, W] or [N, C, D, H, W]
+     * @param grid [N, Ho, Wo, 2] or [N, Do, Ho, Wo, 3]
+     * @return output [N, C, Ho, Wo] or [N, C, Do, Ho, Wo]
      */
     public Tensor gridSample(Tensor input, Tensor grid) {
         return gridSample(input, grid, Interpolation.BILINEAR, Padding.ZEROS, false);
     }
 
-    /** {@link #gridSample(Tensor, Tensor, Interpolation, Padding, boolean)} into {@code output}; returns it. */
+    /**
+     * {@link #gridSample(Tensor, Tensor, Interpolation, Padding, boolean)} into {@code output}.
+     *
+     * @param input [N, C, H, W] or [N, C, D, H, W]
+     * @param grid [N, Ho, Wo, 2] or [N, Do, Ho, Wo, 3]
+     * @param mode the interpolation (grid_sample's {@code mode})
+     * @param padding what is read outside the input (grid_sample's {@code padding_mode})
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @param output [N, C, Ho, Wo] or [N, C, Do, Ho, Wo] (overwritten)
+     * @return {@code output}
+     */
     public Tensor gridSample(Tensor input, Tensor grid, Interpolation mode, Padding padding, boolean alignCorners,
                              Tensor output) {
         String op = "gridSample";
@@ -303,6 +363,12 @@ public final class SpatialOps {
      * {@code NEAREST} gives a zero grid gradient, as in PyTorch.
      *
      * @param gradOutput shaped like the output
+     * @param input the forward's input
+     * @param grid the forward's grid
+     * @param mode the interpolation (grid_sample's {@code mode})
+     * @param padding what is read outside the input (grid_sample's {@code padding_mode})
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
      * @return the two gradients, shaped like input and grid
      */
     public GridSampleGrads gridSampleBackward(Tensor gradOutput, Tensor input, Tensor grid, Interpolation mode,
@@ -329,6 +395,11 @@ public final class SpatialOps {
     /**
      * {@link #gridSampleBackward(Tensor, Tensor, Tensor, Interpolation, Padding, boolean)} with PyTorch's defaults:
      * bilinear, zeros padding, {@code alignCorners = false}.
+     *
+     * @param gradOutput shaped like the output
+     * @param input the forward's input
+     * @param grid the forward's grid
+     * @return the two gradients, shaped like input and grid
      */
     public GridSampleGrads gridSampleBackward(Tensor gradOutput, Tensor input, Tensor grid) {
         return gridSampleBackward(gradOutput, input, grid, Interpolation.BILINEAR, Padding.ZEROS, false);
@@ -337,6 +408,17 @@ public final class SpatialOps {
     /**
      * {@link #gridSampleBackward(Tensor, Tensor, Tensor, Interpolation, Padding, boolean)} into the given tensors
      * (overwritten). Either may be {@code null} to skip that gradient, which saves its work.
+     *
+     * @param gradOutput shaped like the output
+     * @param input the forward's input
+     * @param grid the forward's grid
+     * @param mode the interpolation (grid_sample's {@code mode})
+     * @param padding what is read outside the input (grid_sample's {@code padding_mode})
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @param gradInput the gradient with respect to the input, shaped like it, or null
+     * @param gradGrid the gradient with respect to the grid, shaped like it, or null
+     * @return {@code gradInput} and {@code gradGrid}
      */
     public GridSampleGrads gridSampleBackward(Tensor gradOutput, Tensor input, Tensor grid, Interpolation mode,
                                               Padding padding, boolean alignCorners, Tensor gradInput,

@@ -10,29 +10,47 @@ import java.util.Optional;
 public final class Stn4j {
     private Stn4j() {}
 
-    /** The library version, e.g. {@code 0.1.0}. */
+    /**
+     * The library version.
+     *
+     * @return the version, e.g. {@code 0.2.0}
+     */
     public static String version() {
         return Version.get();
     }
 
-    /** The platform id used to find the native library, e.g. {@code linux-x86_64}. */
+    /**
+     * The platform id used to find the native library.
+     *
+     * @return the platform id, e.g. {@code linux-x86_64}
+     */
     public static String platform() {
         return NativeLoader.platform();
     }
 
-    /** Where the native library was loaded from, or empty if it could not be loaded (see {@link #nativeFailure()}). */
+    /**
+     * Where the native library was loaded from.
+     *
+     * @return the library's location, or empty if it could not be loaded (see {@link #nativeFailure()})
+     */
     public static Optional<String> nativeLibrary() {
         return NativeLoader.isLoaded() ? Optional.of(NativeLoader.load()) : Optional.empty();
     }
 
-    /** Why the native library could not be loaded, or empty. */
+    /**
+     * Why the native library could not be loaded.
+     *
+     * @return the reason, or empty if it loaded
+     */
     public static Optional<String> nativeFailure() {
         return Optional.ofNullable(NativeLoader.failure());
     }
 
     /**
      * The ISA the native library chooses on its own (best supported by the CPU, capped by the environment variable
-     * {@code STN4J_MAX_ISA}), e.g. {@code avx2}; empty if the library is not loaded.
+     * {@code STN4J_MAX_ISA}).
+     *
+     * @return the ISA's name, e.g. {@code avx2}; empty if the library is not loaded
      */
     public static Optional<String> nativeActiveIsa() {
         if (!NativeLoader.isLoaded()) return Optional.empty();
@@ -54,6 +72,8 @@ public final class Stn4j {
 
     /**
      * How much native memory stn4j holds now (see {@link NativeMemory}).
+     *
+     * @return the bytes in use, cached, and the limit
      *
      * @throws IllegalStateException if {@code -Dstn4j.maxNativeMemory} is not a size
      */

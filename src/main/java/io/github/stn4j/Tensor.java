@@ -81,7 +81,12 @@ public final class Tensor implements AutoCloseable {
         this.cleanable = release == null ? null : CLEANER.register(segment, release);
     }
 
-    /** A tensor of the given shape filled with zeros, owning its memory (see the class comment). */
+    /**
+     * A tensor of the given shape filled with zeros, owning its memory (see the class comment).
+     *
+     * @param shape the dimensions, PyTorch's {@code size}, e.g. {N, C, H, W}
+     * @return the new tensor
+     */
     public static Tensor zeros(long... shape) {
         return pooled(checkShape(shape), true);
     }
@@ -105,7 +110,13 @@ public final class Tensor implements AutoCloseable {
         return pooled(shape.clone(), false);
     }
 
-    /** A tensor of the given shape filled with zeros, allocated in {@code arena} (which owns it). */
+    /**
+     * A tensor of the given shape filled with zeros, allocated in {@code arena} (which owns it).
+     *
+     * @param arena the arena that allocates and frees the memory
+     * @param shape the dimensions, PyTorch's {@code size}, e.g. {N, C, H, W}
+     * @return the new tensor
+     */
     public static Tensor zeros(Arena arena, long... shape) {
         Objects.requireNonNull(arena, "arena");
         long[] s = checkShape(shape);
@@ -113,14 +124,27 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(Memory.allocate(arena, bytes), s, null);
     }
 
-    /** A tensor holding a copy of {@code values}, owning its memory. */
+    /**
+     * A tensor holding a copy of {@code values}, owning its memory.
+     *
+     * @param values the elements in row-major order, as many as the shape holds
+     * @param shape the dimensions, PyTorch's {@code size}, e.g. {N, C, H, W}
+     * @return the new tensor
+     */
     public static Tensor of(float[] values, long... shape) {
         Tensor t = pooled(checkValues(values, shape), false);
         MemorySegment.copy(values, 0, t.segment, ValueLayout.JAVA_FLOAT, 0, values.length);
         return t;
     }
 
-    /** A tensor holding a copy of {@code values}, allocated in {@code arena}. */
+    /**
+     * A tensor holding a copy of {@code values}, allocated in {@code arena}.
+     *
+     * @param arena the arena that allocates and frees the memory
+     * @param values the elements in row-major order, as many as the shape holds
+     * @param shape the dimensions, PyTorch's {@code size}, e.g. {N, C, H, W}
+     * @return the new tensor
+     */
     public static Tensor of(Arena arena, float[] values, long... shape) {
         Tensor t = zeros(arena, checkValues(values, shape));
         MemorySegment.copy(values, 0, t.segment, ValueLayout.JAVA_FLOAT, 0, values.length);
@@ -131,6 +155,11 @@ public final class Tensor implements AutoCloseable {
      * A zero-copy view of {@code segment} as a tensor of the given shape. The segment must hold at least
      * {@code 4 * product(shape)} bytes (only that prefix is used) and be aligned to 4 bytes. Native-backed and heap
      * segments are both accepted; heap segments are copied through native memory by the native backends.
+     *
+     * @param segment the memory holding the elements, float32 in native byte order, row-major
+     * @param shape the dimensions, PyTorch's {@code size}, e.g. {N, C, H, W}
+     * @return a tensor over the segment's memory
+     * @throws IllegalArgumentException if the segment is too small or misaligned, or belongs to a closed tensor
      */
     public static Tensor wrap(MemorySegment segment, long... shape) {
         Objects.requireNonNull(segment, "segment");
@@ -177,22 +206,39 @@ public final class Tensor implements AutoCloseable {
         return base instanceof float[] || base instanceof int[] || base instanceof long[] || base instanceof double[];
     }
 
-    /** The dimensions (a copy). */
+    /**
+     * The dimensions, PyTorch's {@code t.shape}.
+     *
+     * @return a copy of the shape
+     */
     public long[] shape() {
         return shape.clone();
     }
 
-    /** Number of dimensions. */
+    /**
+     * Number of dimensions, PyTorch's {@code t.dim()}.
+     *
+     * @return the rank
+     */
     public int rank() {
         return shape.length;
     }
 
-    /** Size of dimension {@code dim}. */
+    /**
+     * Size of dimension {@code dim}, PyTorch's {@code t.size(dim)}.
+     *
+     * @param dim the dimension's index, from 0
+     * @return its length
+     */
     public long size(int dim) {
         return shape[dim];
     }
 
-    /** Number of elements. */
+    /**
+     * Number of elements, PyTorch's {@code t.numel()}.
+     *
+     * @return the product of the dimensions
+     */
     public long numel() {
         long n = 1;
         for (long d : shape) n *= d;
@@ -202,17 +248,27 @@ public final class Tensor implements AutoCloseable {
     /**
      * The backing memory: exactly {@code 4 * numel()} bytes, native byte order. For a pooled tensor, using it after
      * {@link #close()} is undefined (see the class comment).
+     *
+     * @return the memory holding the elements, row-major
      */
     public MemorySegment segment() {
         return segment;
     }
 
-    /** Whether {@link #close()} was called. */
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return (int) STATE.getVolatile(this) < 0;
     }
 
-    /** A copy of the values in row-major order. */
+    /**
+     * A copy of the values in row-major order.
+     *
+     * @return a new array of {@link #numel()} values
+     */
     public float[] toArray() {
         long n = numel();
         if (n > Integer.MAX_VALUE - 8) {
@@ -226,7 +282,12 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
-    /** The element at the given indices (one per dimension). */
+    /**
+     * The element at the given indices.
+     *
+     * @param indices one index per dimension
+     * @return the element
+     */
     public float get(long... indices) {
         long i = flatIndex(indices);
         acquireOrThrow();
@@ -237,7 +298,12 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
-    /** Sets the element at the given indices (one per dimension). */
+    /**
+     * Sets the element at the given indices.
+     *
+     * @param value the new value
+     * @param indices one index per dimension
+     */
     public void set(float value, long... indices) {
         long i = flatIndex(indices);
         acquireOrThrow();

@@ -20,6 +20,14 @@ public final class Checkpoint {
 
     private Checkpoint() {}
 
+    /**
+     * Writes the layer's parameters to a file, through a temporary file moved into place, so the file is never left
+     * half-written.
+     *
+     * @param layer the layer (or network) whose {@link Layer#parameters()} are saved
+     * @param file the checkpoint file; replaced if it exists
+     * @throws IOException if the file cannot be written
+     */
     public static void save(Layer layer, Path file) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (var out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
@@ -38,6 +46,15 @@ public final class Checkpoint {
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /**
+     * Reads a checkpoint into the layer's parameters. The whole file is read and checked before any parameter is
+     * overwritten.
+     *
+     * @param layer the layer (or network) whose {@link Layer#parameters()} receive the values
+     * @param file a file written by {@link #save(Layer, Path)}
+     * @throws IOException if the file cannot be read, is not a checkpoint of this version, or its parameters differ
+     *         from the layer's in count or shape
+     */
     public static void load(Layer layer, Path file) throws IOException {
         try (var in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             if (!MAGIC.equals(in.readUTF()) || in.readInt() != VERSION) {

@@ -24,6 +24,8 @@ public final class F {
      * The spatial operations of {@link #affineGrid(Var, long[], boolean)} and
      * {@link #gridSample(Var, Var, Interpolation, Padding, boolean)}, the overloads that take none:
      * {@link SpatialOps#best()}.
+     *
+     * @return the default spatial operations
      */
     public static SpatialOps spatialOps() {
         return SpatialOps.best();
@@ -54,7 +56,14 @@ public final class F {
         return t;
     }
 
-    /** y = x · wᵀ + b: x [B, in], w [out, in], b [out] → [B, out]. */
+    /**
+     * y = x · wᵀ + b, as torch.nn.functional.linear.
+     *
+     * @param x the input, [B, in]
+     * @param w the weight, [out, in]
+     * @param b the bias, [out]
+     * @return y, [B, out]
+     */
     public static Var linear(Var x, Var w, Var b) {
         require(x.rank() == 2 && w.rank() == 2 && b.rank() == 1 && x.size(1) == w.size(1) && b.size(0) == w.size(0),
                 "linear: x " + Arrays.toString(x.shape) + ", w " + Arrays.toString(w.shape) + ", b "
@@ -85,6 +94,12 @@ public final class F {
     /**
      * 2-D convolution, stride 1, zero padding {@code pad}: x [B, C, H, W], w [O, C, k, k], b [O] → [B, O, H', W'] with
      * H' = H + 2·pad - k + 1. Lowered to one matrix product per pass over an im2col matrix of the whole batch.
+     *
+     * @param x the input, [B, C, H, W]
+     * @param w the kernels, [O, C, k, k]
+     * @param b the bias, [O]
+     * @param pad zeros added on each side of H and W
+     * @return the output, [B, O, H + 2·pad - k + 1, W + 2·pad - k + 1]
      */
     public static Var conv2d(Var x, Var w, Var b, int pad) {
         require(x.rank() == 4 && w.rank() == 4 && w.size(2) == w.size(3) && x.size(1) == w.size(1) && b.rank() == 1
@@ -188,7 +203,13 @@ public final class F {
         });
     }
 
-    /** Max pooling with a k×k window and stride k: [B, C, H, W] → [B, C, H/k, W/k] (floor). */
+    /**
+     * Max pooling with a k×k window and stride k, as torch.nn.functional.max_pool2d(x, k).
+     *
+     * @param x the input, [B, C, H, W]
+     * @param k the side of the window, which is also the stride
+     * @return the output, [B, C, H/k, W/k] (floor)
+     */
     public static Var maxPool2d(Var x, int k) {
         require(x.rank() == 4 && k >= 1, "maxPool2d: x must be [B, C, H, W], got " + Arrays.toString(x.shape));
         int planes = n(x.size(0) * x.size(1)), h = n(x.size(2)), w = n(x.size(3)), oh = h / k, ow = w / k;
@@ -218,6 +239,12 @@ public final class F {
         });
     }
 
+    /**
+     * max(x, 0), elementwise.
+     *
+     * @param x the input, any shape
+     * @return the output, the same shape
+     */
     public static Var relu(Var x) {
         float[] y = new float[x.data.length];
         for (int i = 0; i < y.length; i++) y[i] = Math.max(0f, x.data[i]);
@@ -228,17 +255,34 @@ public final class F {
         });
     }
 
-    /** The same values with another shape of the same size. */
+    /**
+     * The same values with another shape of the same size, as torch.reshape.
+     *
+     * @param x the input
+     * @param shape the new dimensions; their product must be x's element count
+     * @return x's values with the new shape
+     */
     public static Var reshape(Var x, long... shape) {
         return new Var(x.data, shape, false, new Var[] {x}, g -> x.addGrad(g));
     }
 
-    /** [B, ...] → [B, rest]. */
+    /**
+     * Flattens all dimensions but the first, as torch.flatten(x, 1).
+     *
+     * @param x the input, [B, ...]
+     * @return the same values, [B, rest]
+     */
     public static Var flatten(Var x) {
         return reshape(x, x.size(0), x.data.length / Math.max(1, x.size(0)));
     }
 
-    /** Mean over the batch of -log softmax(logits)[label]: logits [B, K], labels in [0, K). */
+    /**
+     * Mean over the batch of -log softmax(logits)[label], as torch.nn.functional.cross_entropy.
+     *
+     * @param logits the unnormalised scores, [B, K]
+     * @param labels the class of each sample, B values in [0, K)
+     * @return the loss, a scalar
+     */
     public static Var crossEntropy(Var logits, int[] labels) {
         require(logits.rank() == 2 && logits.size(0) == labels.length, "crossEntropy: logits "
                 + Arrays.toString(logits.shape) + " and " + labels.length + " labels");
@@ -264,7 +308,12 @@ public final class F {
         });
     }
 
-    /** Mean of all elements (a scalar). */
+    /**
+     * Mean of all elements.
+     *
+     * @param x the input, any shape
+     * @return the mean, a scalar
+     */
     public static Var mean(Var x) {
         double s = 0;
         for (float v : x.data) s += v;
@@ -276,7 +325,13 @@ public final class F {
         });
     }
 
-    /** Σ x·r for a fixed array r (a scalar); gradient checks use it as their loss. */
+    /**
+     * Σ x·r for a fixed array r; gradient checks use it as their loss.
+     *
+     * @param x the input, any shape
+     * @param r the weights, as many as x has elements (no gradient flows to them)
+     * @return the weighted sum, a scalar
+     */
     public static Var weightedSum(Var x, float[] r) {
         require(r.length == x.data.length, "weightedSum: " + r.length + " weights for " + x.data.length + " values");
         double s = 0;
@@ -292,12 +347,27 @@ public final class F {
         return Tensor.wrap(MemorySegment.ofArray(a), shape);
     }
 
-    /** {@link #affineGrid(SpatialOps, Var, long[], boolean)} on {@link SpatialOps#best()}. */
+    /**
+     * {@link #affineGrid(SpatialOps, Var, long[], boolean)} on {@link SpatialOps#best()}.
+     *
+     * @param theta the affine matrices, [B, 2, 3]
+     * @param size the output size {B, C, H, W}
+     * @param alignCorners PyTorch's {@code align_corners}
+     * @return the grid, [B, H, W, 2]
+     */
     public static Var affineGrid(Var theta, long[] size, boolean alignCorners) {
         return affineGrid(SpatialOps.best(), theta, size, alignCorners);
     }
 
-    /** The affine grid of theta [B, 2, 3] for an output of {@code size} = {B, C, H, W}, computed by {@code ops}. */
+    /**
+     * The affine grid of theta, as torch.nn.functional.affine_grid; the gradient flows to theta.
+     *
+     * @param ops computes the grid and its backward pass
+     * @param theta the affine matrices, [B, 2, 3]
+     * @param size the output size {B, C, H, W}
+     * @param alignCorners PyTorch's {@code align_corners}
+     * @return the grid, [B, H, W, 2]
+     */
     public static Var affineGrid(SpatialOps ops, Var theta, long[] size, boolean alignCorners) {
         long[] gridShape = {size[0], size[2], size[3], 2};
         float[] grid = new float[n(size[0] * size[2] * size[3] * 2)];
@@ -309,12 +379,32 @@ public final class F {
         });
     }
 
-    /** {@link #gridSample(SpatialOps, Var, Var, Interpolation, Padding, boolean)} on {@link SpatialOps#best()}. */
+    /**
+     * {@link #gridSample(SpatialOps, Var, Var, Interpolation, Padding, boolean)} on {@link SpatialOps#best()}.
+     *
+     * @param x the input, [B, C, H, W]
+     * @param grid the sampling locations, [B, Ho, Wo, 2], (x, y) normalised to [-1, 1]
+     * @param mode the interpolation
+     * @param padding what is read outside the input
+     * @param alignCorners PyTorch's {@code align_corners}
+     * @return the output, [B, C, Ho, Wo]
+     */
     public static Var gridSample(Var x, Var grid, Interpolation mode, Padding padding, boolean alignCorners) {
         return gridSample(SpatialOps.best(), x, grid, mode, padding, alignCorners);
     }
 
-    /** Samples x [B, C, H, W] at grid [B, Ho, Wo, 2] with {@code ops} (see {@link SpatialOps#gridSample}). */
+    /**
+     * Samples x at grid with {@code ops}, as torch.nn.functional.grid_sample (see {@link SpatialOps#gridSample}); the
+     * gradient flows to both x and grid.
+     *
+     * @param ops computes the samples and their backward pass
+     * @param x the input, [B, C, H, W]
+     * @param grid the sampling locations, [B, Ho, Wo, 2], (x, y) normalised to [-1, 1]
+     * @param mode the interpolation
+     * @param padding what is read outside the input
+     * @param alignCorners PyTorch's {@code align_corners}
+     * @return the output, [B, C, Ho, Wo]
+     */
     public static Var gridSample(SpatialOps ops, Var x, Var grid, Interpolation mode, Padding padding,
                                  boolean alignCorners) {
         long[] outShape = {x.size(0), x.size(1), grid.size(1), grid.size(2)};

@@ -7,6 +7,13 @@ import java.util.Random;
 public final class Linear implements Layer {
     final Var weight, bias;
 
+    /**
+     * A layer with PyTorch's default initialisation: weight and bias uniform in ±1/sqrt(in).
+     *
+     * @param in input features
+     * @param out output features
+     * @param rnd the source of the initial weights
+     */
     public Linear(int in, int out, Random rnd) {
         // U(-1/sqrt(in), 1/sqrt(in)) for both, as torch.nn.Linear
         float bound = (float) (1 / Math.sqrt(in));
@@ -20,10 +27,20 @@ public final class Linear implements Layer {
         return a;
     }
 
+    /**
+     * The weight W.
+     *
+     * @return the weight parameter, [out, in]
+     */
     public Var weight() {
         return weight;
     }
 
+    /**
+     * The bias b.
+     *
+     * @return the bias parameter, [out]
+     */
     public Var bias() {
         return bias;
     }

@@ -4,9 +4,17 @@ import java.util.List;
 
 /** Updates parameters from their gradients. */
 public abstract class Optimizer {
+    /** The parameters updated, in the order given. */
     protected final List<Var> params;
+    /** The learning rate. */
     protected float lr;
 
+    /**
+     * An optimiser for the given parameters.
+     *
+     * @param params the parameters to update (copied)
+     * @param lr the learning rate
+     */
     protected Optimizer(List<Var> params, float lr) {
         this.params = List.copyOf(params);
         this.lr = lr;
@@ -20,10 +28,20 @@ public abstract class Optimizer {
         for (Var p : params) p.zeroGrad();
     }
 
+    /**
+     * The learning rate.
+     *
+     * @return the current learning rate
+     */
     public float learningRate() {
         return lr;
     }
 
+    /**
+     * Changes the learning rate used by the next {@link #step()} (e.g. for a schedule).
+     *
+     * @param lr the new learning rate
+     */
     public void setLearningRate(float lr) {
         this.lr = lr;
     }
@@ -33,6 +51,13 @@ public abstract class Optimizer {
         private final float momentum;
         private final float[][] velocity;
 
+        /**
+         * SGD for the given parameters.
+         *
+         * @param params the parameters to update
+         * @param lr the learning rate
+         * @param momentum μ; 0 gives plain SGD
+         */
         public Sgd(List<Var> params, float lr, float momentum) {
             super(params, lr);
             this.momentum = momentum;
@@ -60,10 +85,25 @@ public abstract class Optimizer {
         private final float[][] m, v;
         private int t;
 
+        /**
+         * Adam with PyTorch's defaults: β1 = 0.9, β2 = 0.999, ε = 1e-8.
+         *
+         * @param params the parameters to update
+         * @param lr the learning rate
+         */
         public Adam(List<Var> params, float lr) {
             this(params, lr, 0.9f, 0.999f, 1e-8f);
         }
 
+        /**
+         * Adam for the given parameters.
+         *
+         * @param params the parameters to update
+         * @param lr the learning rate
+         * @param beta1 decay rate of the first-moment (mean) estimate
+         * @param beta2 decay rate of the second-moment (uncentred variance) estimate
+         * @param eps added to the denominator for numerical stability
+         */
         public Adam(List<Var> params, float lr, float beta1, float beta2, float eps) {
             super(params, lr);
             this.beta1 = beta1;

@@ -3,14 +3,24 @@ package io.github.stn4j.nn;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Modules applied one after the other. */
+/** Layers applied one after the other, as torch.nn.Sequential. */
 public final class Sequential implements Layer {
     private final List<Layer> modules;
 
+    /**
+     * A network of the given layers.
+     *
+     * @param modules the layers, in the order they are applied
+     */
     public Sequential(Layer... modules) {
         this.modules = List.of(modules);
     }
 
+    /**
+     * The layers.
+     *
+     * @return the layers, in the order they are applied (unmodifiable)
+     */
     public List<Layer> modules() {
         return modules;
     }

@@ -26,10 +26,15 @@ public final class SpatialTransformer implements Layer {
     private volatile float[] lastTheta;
 
     /**
+     * A Spatial Transformer on the given spatial operations.
+     *
      * @param localisation maps [B, C, H, W] to [B, features] (or anything that flattens to it)
      * @param features the localisation network's output width
      * @param outH output height of the transformed feature map
      * @param outW output width
+     * @param mode how the sampler interpolates (grid_sample's {@code mode})
+     * @param padding what the sampler reads outside the input (grid_sample's {@code padding_mode})
+     * @param alignCorners PyTorch's {@code align_corners}, for both the grid generator and the sampler
      * @param ops runs the grid generator and the sampler, forward and backward
      */
     public SpatialTransformer(Layer localisation, int features, long outH, long outW, Interpolation mode,
@@ -47,13 +52,31 @@ public final class SpatialTransformer implements Layer {
         this.alignCorners = alignCorners;
     }
 
-    /** On {@link SpatialOps#best()}. */
+    /**
+     * A Spatial Transformer on {@link SpatialOps#best()}.
+     *
+     * @param localisation maps [B, C, H, W] to [B, features] (or anything that flattens to it)
+     * @param features the localisation network's output width
+     * @param outH output height of the transformed feature map
+     * @param outW output width
+     * @param mode how the sampler interpolates (grid_sample's {@code mode})
+     * @param padding what the sampler reads outside the input (grid_sample's {@code padding_mode})
+     * @param alignCorners PyTorch's {@code align_corners}, for both the grid generator and the sampler
+     */
     public SpatialTransformer(Layer localisation, int features, long outH, long outW, Interpolation mode,
                               Padding padding, boolean alignCorners) {
         this(localisation, features, outH, outW, mode, padding, alignCorners, SpatialOps.best());
     }
 
-    /** Bilinear, zeros padding, align_corners = false (the paper's setting), on {@link SpatialOps#best()}. */
+    /**
+     * A Spatial Transformer with bilinear interpolation, zeros padding, align_corners = false (the paper's setting),
+     * on {@link SpatialOps#best()}.
+     *
+     * @param localisation maps [B, C, H, W] to [B, features] (or anything that flattens to it)
+     * @param features the localisation network's output width
+     * @param outH output height of the transformed feature map
+     * @param outW output width
+     */
     public SpatialTransformer(Layer localisation, int features, long outH, long outW) {
         this(localisation, features, outH, outW, Interpolation.BILINEAR, Padding.ZEROS, false);
     }
@@ -66,16 +89,29 @@ public final class SpatialTransformer implements Layer {
         return F.gridSample(ops, x, grid, mode, padding, alignCorners);
     }
 
-    /** θ [B, 2, 3] of the last forward pass (for pictures and diagnostics). */
+    /**
+     * θ of the last forward pass (for pictures and diagnostics).
+     *
+     * @return a copy of θ, [B, 2, 3] row-major, or null before the first forward pass
+     */
     public float[] lastTheta() {
         return lastTheta == null ? null : lastTheta.clone();
     }
 
+    /**
+     * The localisation network given to the constructor.
+     *
+     * @return the localisation network
+     */
     public Layer localisation() {
         return localisation;
     }
 
-    /** The spatial operations the layer runs on. */
+    /**
+     * The spatial operations the layer runs on.
+     *
+     * @return the grid generator's and sampler's implementation
+     */
     public SpatialOps spatialOps() {
         return ops;
     }

@@ -46,43 +46,92 @@ public final class Var {
         this.needsGrad = needs && (inputs.length == 0 || backward != null);
     }
 
-    /** A trainable leaf (its gradient is kept). */
+    /**
+     * A trainable leaf (its gradient is kept).
+     *
+     * @param data the values, row-major (used as is, not copied)
+     * @param shape the dimensions; their product must be {@code data.length}
+     * @return the parameter
+     * @throws IllegalArgumentException if the shape does not hold {@code data.length} values
+     */
     public static Var parameter(float[] data, long... shape) {
         return new Var(data, shape, true, new Var[0], null);
     }
 
-    /** A leaf that needs no gradient (inputs, labels' one-hots, ...). */
+    /**
+     * A leaf that needs no gradient (inputs, labels' one-hots, ...).
+     *
+     * @param data the values, row-major (used as is, not copied)
+     * @param shape the dimensions; their product must be {@code data.length}
+     * @return the constant
+     * @throws IllegalArgumentException if the shape does not hold {@code data.length} values
+     */
     public static Var constant(float[] data, long... shape) {
         return new Var(data, shape, false, new Var[0], null);
     }
 
-    /** The value (the live array: do not modify it while a tape that uses it is alive). */
+    /**
+     * The value (the live array: do not modify it while a tape that uses it is alive).
+     *
+     * @return the values, row-major
+     */
     public float[] data() {
         return data;
     }
 
+    /**
+     * The dimensions, PyTorch's {@code x.shape}.
+     *
+     * @return a copy of the shape
+     */
     public long[] shape() {
         return shape.clone();
     }
 
+    /**
+     * One dimension, PyTorch's {@code x.size(dim)}.
+     *
+     * @param dim the dimension's index, from 0 (negative indices are not supported)
+     * @return its length
+     */
     public long size(int dim) {
         return shape[dim];
     }
 
+    /**
+     * The number of dimensions, PyTorch's {@code x.dim()}.
+     *
+     * @return the rank
+     */
     public int rank() {
         return shape.length;
     }
 
+    /**
+     * Whether this is a trainable leaf made by {@link #parameter(float[], long...)}.
+     *
+     * @return true for a parameter
+     */
     public boolean requiresGrad() {
         return requiresGrad;
     }
 
-    /** The gradient accumulated by {@link #backward()} (null before). */
+    /**
+     * The gradient accumulated by {@link #backward()}.
+     *
+     * @return the gradient, row-major with this variable's shape; null before a backward pass or after
+     *         {@link #zeroGrad()}
+     */
     public float[] grad() {
         return grad;
     }
 
-    /** The value of a one-element variable. */
+    /**
+     * The value of a one-element variable (a loss, say).
+     *
+     * @return the only element
+     * @throws IllegalStateException if the variable has more than one element
+     */
     public float item() {
         if (data.length != 1) throw new IllegalStateException("item() of a variable of shape " + Arrays.toString(shape));
         return data[0];
