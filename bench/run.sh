@@ -3,7 +3,7 @@
 #   bench/run.sh quick   # under 5 minutes: the shapes, modes and thread counts the targets name (bilinear: every backend
 #                        # and peer; nearest, bicubic: AVX-512 and PyTorch)
 #   bench/run.sh full    # about 41 minutes (limit 45): every shape, the other modes, 2 threads, heap tensors
-#   bench/run.sh targets # about 40 minutes (an estimate, not yet measured): the allocating calls against the
+#   bench/run.sh targets # 37 min 55 s at 4d9feda (machine idle): the allocating calls against the
 #                        # into-outputs ones (StnBench's call=OUTPUTS, CLOSED, GC), AVX-512 and the Vector API
 # Results: bench/target/results-<profile>/*.csv, the table: bench/target/results-<profile>/table.md (targets:
 # bench/target/results-targets/pairs.md, see pairs.py)
@@ -118,8 +118,8 @@ elif [ "$PROFILE" = targets ]; then
     # OUTPUTS (or 0.03 ms under 0.2 ms), GC within 1.5x for calls of 1 ms or more. One thread, off-heap tensors.
     # Each (backend, round, shape) runs OUTPUTS, then CLOSED, then GC back to back, so the two calls a ratio divides
     # are seconds apart, not minutes (this VM's speed drifts), and three rounds give three ratios per row.
-    # pairs.py takes the median ratio over rounds. Per round and backend: 22 JMH invocations, 77 forks. (Estimate, not
-    # measured: ~2.5 s a fork for NATIVE_AVX512, ~7 s for VECTOR_API with its warm-up: about 10 + 28 minutes.)
+    # pairs.py takes the median ratio over rounds. Per round and backend: 22 JMH invocations, 77 forks (at 4d9feda:
+    # 37 min 55 s in all, about 12 for NATIVE_AVX512 and 26 for VECTOR_API with its longer warm-up).
     T=(-f 1 -wi 1 -w 500ms -i 3 -r 300ms -bm sample)
     TV=(-f 1 -wi 4 -w 1s -i 3 -r 300ms -bm sample) # the Vector API's longer warm-up, as in quick and full
     # GC: a 512 MB heap, which is also the pool's default limit, so the uncollected tensors make it collect every
