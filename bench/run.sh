@@ -119,7 +119,7 @@ elif [ "$PROFILE" = targets ]; then
     # Each (backend, round, shape) runs OUTPUTS, then CLOSED, then GC back to back, so the two calls a ratio divides
     # are seconds apart, not minutes (this VM's speed drifts), and three rounds give three ratios per row.
     # pairs.py takes the median ratio over rounds. Per round and backend: 22 JMH invocations, 77 forks (at 4d9feda:
-    # 37 min 55 s in all, about 12 for NATIVE_AVX512 and 26 for VECTOR_API with its longer warm-up).
+    # 37 min 55 s in all, about 13 for NATIVE_AVX512 and 25 for VECTOR_API with its longer warm-up).
     T=(-f 1 -wi 1 -w 500ms -i 3 -r 300ms -bm sample)
     TV=(-f 1 -wi 4 -w 1s -i 3 -r 300ms -bm sample) # the Vector API's longer warm-up, as in quick and full
     # GC: a 512 MB heap, which is also the pool's default limit, so the uncollected tensors make it collect every
