@@ -302,13 +302,16 @@ public final class Pool {
         return b;
     }
 
-    /** Releases up to {@code count} of the bin's least recently cached blocks. */
-    private static void release(Bin bin, int count) {
+    /**
+     * Releases up to {@code count} of the bin's least recently cached blocks; returns how many it released (fewer when
+     * the bin runs out, or when a block's arena refuses to close).
+     */
+    private static int release(Bin bin, int count) {
         for (int i = 0; i < count; i++) {
             Block b;
             synchronized (bin) {
                 b = bin.blocks.pollLast();
-                if (b == null) return;
+                if (b == null) return i;
                 CACHED.addAndGet(-b.bytes());
                 bin.lowWater = Math.min(bin.lowWater, bin.blocks.size());
             }
@@ -317,16 +320,20 @@ public final class Pool {
             RESERVED.addAndGet(-b.bytes()); // first: a thread waiting to reserve need not wait for the close
             try {
                 b.arena.close();
-            } catch (IllegalStateException inUse) { // a stale segment of it is inside a downcall: keep it cached
+            } catch (IllegalStateException inUse) {
+                // a stale segment of it is inside a downcall: keep it cached, last in line to be reused, and stop
+                // (the next release tries again)
                 RESERVED.addAndGet(b.bytes());
                 BY_SCOPE.put(b.base.scope(), b);
+                if (POISON) Memory.poison(b.base, true);
                 synchronized (bin) {
-                    bin.blocks.push(b);
+                    bin.blocks.addLast(b);
                     CACHED.addAndGet(b.bytes());
                 }
-                return;
+                return i;
             }
         }
+        return count;
     }
 
     /** Releases cached blocks, largest classes first, until {@code need} more bytes fit under the limit. */
@@ -334,10 +341,7 @@ public final class Pool {
         for (int i = CLASSES - 1; i >= 0 && RESERVED.get() + need > limit(); i--) {
             Bin bin = BINS[i];
             while (RESERVED.get() + need > limit()) {
-                synchronized (bin) {
-                    if (bin.blocks.isEmpty()) break;
-                }
-                release(bin, 1);
+                if (release(bin, 1) == 0) break; // empty, or its oldest block cannot be released now
             }
         }
     }
