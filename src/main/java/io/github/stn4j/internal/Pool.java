@@ -237,11 +237,6 @@ public final class Pool {
         }
     }
 
-    /** Blocks of tensors that were never closed and were returned by the GC's Cleaners, since the JVM started. */
-    public static long gcFreedBlocks() {
-        return GC_FREED.get();
-    }
-
     // ---------------------------------------------------------------- allocate and free
 
     /**
