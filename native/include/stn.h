@@ -131,6 +131,34 @@ STN_API int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_outpu
                                             int32_t mode, int32_t padding, int32_t align_corners,
                                             int64_t row_begin, int64_t row_end);
 
+/* ---- dense kernels of the nn layers (float32, row-major) ---- */
+
+/* c[m, n] = (accumulate ? c : 0) + op(a) . op(b), op(a) [m, k] and op(b) [k, n]: op(a) is a ([m, k], row stride lda)
+ * or, with trans_a, the transpose of a ([k, m], row stride lda); likewise b. Every element of c is summed over k in
+ * ascending order the same way whatever m and n are: a product split by rows or columns of c gives the same bits. */
+STN_API int32_t stn_sgemm(int32_t isa, int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k,
+                          const float *a, int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
+                          int32_t accumulate);
+
+/* 2-D convolution, stride 1, zero padding pad, for samples [n_begin, n_end): x [n, c, h, w], weight [o, c, k, k],
+ * bias [o] (may be NULL), y [n, o, ho, wo] with ho = h + 2 pad - k + 1 (wo likewise), then max(y, 0) if relu.
+ * col is scratch of c*k*k*ho*wo floats, one per concurrent call. */
+STN_API int32_t stn_conv2d_forward(int32_t isa, const float *x, const float *weight, const float *bias, float *y,
+                                   float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k,
+                                   int64_t pad, int32_t relu, int64_t n_begin, int64_t n_end);
+
+/* grad_x [n, c, h, w] of the convolution for samples [n_begin, n_end) (overwritten), from grad_y [n, o, ho, wo]. */
+STN_API int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *weight, float *grad_x,
+                                          float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o,
+                                          int64_t k, int64_t pad, int64_t n_begin, int64_t n_end);
+
+/* grad_weight [o, c, k, k] and grad_bias [o] (may be NULL) of samples [n_begin, n_end), summed in sample order onto
+ * their old values if accumulate, else overwritten. */
+STN_API int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *x, float *grad_weight,
+                                           float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w,
+                                           int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin,
+                                           int64_t n_end);
+
 #ifdef __cplusplus
 }
 #endif

@@ -306,3 +306,97 @@ int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_output, const
                 mode, padding, align_corners, row_begin, row_end};
     return sample_backward(isa, &a, 1);
 }
+
+/* ---- dense kernels of the nn layers ---- */
+
+int32_t stn_sgemm(int32_t isa, int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k, const float *a,
+                  int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc, int32_t accumulate) {
+    const int64_t dims[] = {m, n, k};
+    if (!dims_ok(3, dims) || !bool_ok(trans_a) || !bool_ok(trans_b) || !bool_ok(accumulate)) return STN_E_ARG;
+    /* each matrix's rows fit its leading dimension, and its last element's offset fits in int64 */
+    const int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
+    const int64_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
+    const int64_t lead[][3] = {{a_rows, a_cols, lda}, {b_rows, b_cols, ldb}, {m, n, ldc}};
+    for (int i = 0; i < 3; i++) {
+        if (lead[i][2] < lead[i][1] || lead[i][2] < 1) return STN_E_ARG;
+        const int64_t span[] = {lead[i][0], lead[i][2]};
+        if (!dims_ok(2, span)) return STN_E_ARG;
+    }
+    const stn_kernels *kt = kernels_of(isa);
+    if (kt == NULL) return STN_E_ISA;
+    if (m == 0 || n == 0) return STN_OK;
+    if (c == NULL || (k > 0 && (a == NULL || b == NULL))) return STN_E_ARG;
+    const stn_gemm g = {a, b, c, m, n, k, lda, ldb, ldc, trans_a, trans_b, accumulate};
+    stn_run_gemm(kt, &g);
+    return STN_OK;
+}
+
+/* Fills a's sizes; 0 if they are not a valid convolution (or do not fit). */
+static int conv_ok(stn_conv *a, int64_t n) {
+    const int64_t in[] = {n, a->c, a->h, a->wd};
+    const int64_t wt[] = {a->o, a->c, a->k, a->k};
+    if (!dims_ok(4, in) || !dims_ok(4, wt) || a->k < 1 || a->pad < 0 || a->pad > INT32_MAX) return 0;
+    if (a->h > INT64_MAX / 4 || a->wd > INT64_MAX / 4) return 0;
+    a->oh = a->h + 2 * a->pad - a->k + 1;
+    a->ow = a->wd + 2 * a->pad - a->k + 1;
+    const int64_t out[] = {n, a->o, a->oh > 0 ? a->oh : 0, a->ow > 0 ? a->ow : 0};
+    const int64_t col[] = {a->c, a->k, a->k, a->oh > 0 ? a->oh : 0, a->ow > 0 ? a->ow : 0};
+    return a->oh > 0 && a->ow > 0 && dims_ok(4, out) && dims_ok(5, col) && a->n_begin >= 0 &&
+           a->n_begin <= a->n_end && a->n_end <= n;
+}
+
+int32_t stn_conv2d_forward(int32_t isa, const float *x, const float *weight, const float *bias, float *y, float *col,
+                           int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad,
+                           int32_t relu, int64_t n_begin, int64_t n_end) {
+    stn_conv a = {x, weight, bias, NULL, y, NULL, NULL, NULL, col, c, h, w, o, k, pad, 0, 0, relu, 0,
+                  n_begin, n_end};
+    if (!conv_ok(&a, n) || !bool_ok(relu)) return STN_E_ARG;
+    const stn_kernels *kt = kernels_of(isa);
+    if (kt == NULL) return STN_E_ISA;
+    if (n_begin == n_end || o == 0) return STN_OK;
+    if (y == NULL || x == NULL || weight == NULL || col == NULL) return STN_E_ARG;
+    stn_conv2d_forward_impl(kt, &a);
+    return STN_OK;
+}
+
+int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *weight, float *grad_x, float *col,
+                                  int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad,
+                                  int64_t n_begin, int64_t n_end) {
+    stn_conv a = {NULL, weight, NULL, grad_y, NULL, grad_x, NULL, NULL, col, c, h, w, o, k, pad, 0, 0, 0, 0,
+                  n_begin, n_end};
+    if (!conv_ok(&a, n)) return STN_E_ARG;
+    const stn_kernels *kt = kernels_of(isa);
+    if (kt == NULL) return STN_E_ISA;
+    if (n_begin == n_end || c == 0) return STN_OK;
+    if (grad_x == NULL || (o > 0 && (grad_y == NULL || weight == NULL || col == NULL))) return STN_E_ARG;
+    if (o == 0) {
+        memset(grad_x + n_begin * c * h * w, 0, (size_t)((n_end - n_begin) * c * h * w) * sizeof(float));
+        return STN_OK;
+    }
+    stn_conv2d_backward_input_impl(kt, &a);
+    return STN_OK;
+}
+
+int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *x, float *grad_weight,
+                                   float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w,
+                                   int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin,
+                                   int64_t n_end) {
+    stn_conv a = {x, NULL, NULL, grad_y, NULL, NULL, grad_weight, grad_bias, col, c, h, w, o, k, pad, 0, 0, 0,
+                  accumulate, n_begin, n_end};
+    if (!conv_ok(&a, n) || !bool_ok(accumulate)) return STN_E_ARG;
+    const stn_kernels *kt = kernels_of(isa);
+    if (kt == NULL) return STN_E_ISA;
+    if (o == 0) return STN_OK;
+    if (grad_weight == NULL && c > 0) return STN_E_ARG;
+    if (n_begin == n_end) {
+        /* no sample: an empty sum */
+        if (!accumulate) {
+            if (c > 0) memset(grad_weight, 0, (size_t)(o * c * k * k) * sizeof(float));
+            if (grad_bias) memset(grad_bias, 0, (size_t)o * sizeof(float));
+        }
+        return STN_OK;
+    }
+    if (grad_y == NULL || (c > 0 && (x == NULL || col == NULL))) return STN_E_ARG;
+    stn_conv2d_backward_weight_impl(kt, &a);
+    return STN_OK;
+}

@@ -327,4 +327,5 @@ const stn_kernels stn_kernels_scalar = {
     stn_affine_grid_3d_backward_scalar,
     stn_grid_sample_3d_scalar,
     stn_grid_sample_3d_backward_scalar,
+    stn_sgemm_scalar,
 };

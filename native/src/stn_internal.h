@@ -54,6 +54,14 @@ typedef struct stn_ag {
     int64_t row_begin, row_end; /* rows of d * h */
 } stn_ag;
 
+/* One dense product C = (accumulate ? C : 0) + op(A) . op(B), row-major with leading dimensions (see stn_sgemm). */
+typedef struct stn_gemm {
+    const float *a, *b;
+    float *c;
+    int64_t m, n, k, lda, ldb, ldc;
+    int32_t trans_a, trans_b, accumulate;
+} stn_gemm;
+
 /* One ISA's kernels, every entry point the dispatcher calls (every mode of each); the 3-D entries are the portable
  * kernels in every ISA so far. */
 typedef struct stn_kernels {
@@ -65,6 +73,7 @@ typedef struct stn_kernels {
     void (*affine_grid_3d_backward)(const stn_ag *a);
     void (*grid_sample_3d)(const stn_gs *a);
     void (*grid_sample_3d_backward)(const stn_gs *a);
+    void (*sgemm)(const stn_gemm *g); /* k >= 1; the dispatcher handles k == 0 */
 } stn_kernels;
 
 extern const stn_kernels stn_kernels_scalar;
@@ -84,6 +93,30 @@ void stn_affine_grid_3d_scalar(const stn_ag *a);
 void stn_affine_grid_3d_backward_scalar(const stn_ag *a);
 void stn_grid_sample_3d_scalar(const stn_gs *a);
 void stn_grid_sample_3d_backward_scalar(const stn_gs *a);
+void stn_sgemm_scalar(const stn_gemm *g);
+
+/* Runs g on kernels kt, including the empty cases the kernels leave out (m, n or k zero). */
+STN_INLINE void stn_run_gemm(const stn_kernels *kt, const stn_gemm *g) {
+    if (g->m == 0 || g->n == 0) return;
+    if (g->k == 0) {
+        if (!g->accumulate)
+            for (int64_t i = 0; i < g->m; i++) memset(g->c + i * g->ldc, 0, (size_t)g->n * sizeof(float));
+        return;
+    }
+    kt->sgemm(g);
+}
+
+/* The convolutions of dense.c, on one ISA's products (dispatch.c validates their arguments). */
+typedef struct stn_conv {
+    const float *x, *w, *b, *gy;
+    float *y, *gx, *gw, *gb, *col;
+    int64_t c, h, wd, o, k, pad, oh, ow;
+    int32_t relu, accumulate;
+    int64_t n_begin, n_end;
+} stn_conv;
+void stn_conv2d_forward_impl(const stn_kernels *k, const stn_conv *a);
+void stn_conv2d_backward_input_impl(const stn_kernels *k, const stn_conv *a);
+void stn_conv2d_backward_weight_impl(const stn_kernels *k, const stn_conv *a);
 
 /* ---- helpers shared by every ISA (the vector kernels use them for their scalar tails) ---- */
 

@@ -287,6 +287,164 @@ static void test_debug_poison(void) {
     free(buf);
 }
 
+/* ---- dense kernels ---- */
+
+/* op(a) . op(b) in double, the reference of stn_sgemm. */
+static void gemm_ref(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+                     int64_t ldb, float *c, int64_t ldc, int acc) {
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double s = acc ? c[i * ldc + j] : 0.0;
+            for (int64_t p = 0; p < k; p++)
+                s += (double)(ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+            c[i * ldc + j] = (float)s;
+        }
+}
+
+/* Every ISA against double precision; every ISA split by rows and by columns bitwise equal to its whole call. */
+static void test_sgemm(int64_t m, int64_t n, int64_t k, int ta, int tb, int acc) {
+    const int64_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+    const int64_t a_rows = ta ? k : m, b_rows = tb ? n : k;
+    float *a = alloc_f(a_rows * lda), *b = alloc_f(b_rows * ldb), *c0 = alloc_f(m * ldc);
+    float *ref = alloc_f(m * ldc), *c = alloc_f(m * ldc), *split = alloc_f(m * ldc);
+    for (int64_t i = 0; i < a_rows * lda; i++) a[i] = frand(-1, 1);
+    for (int64_t i = 0; i < b_rows * ldb; i++) b[i] = frand(-1, 1);
+    for (int64_t i = 0; i < m * ldc; i++) c0[i] = frand(-1, 1);
+    memcpy(ref, c0, (size_t)(m * ldc) * sizeof(float));
+    gemm_ref(ta, tb, m, n, k, a, lda, b, ldb, ref, ldc, acc);
+    const int32_t all[] = {STN_ISA_SCALAR, STN_ISA_AVX2, STN_ISA_AVX512, STN_ISA_NEON};
+    for (size_t t = 0; t < 4; t++) {
+        if (!stn_isa_supported(all[t])) continue;
+        memcpy(c, c0, (size_t)(m * ldc) * sizeof(float));
+        CHECK(stn_sgemm(all[t], ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc) == STN_OK, "sgemm ok");
+        char what[128];
+        snprintf(what, sizeof what, "sgemm %s m%lld n%lld k%lld ta%d tb%d acc%d", stn_isa_name(all[t]),
+                 (long long)m, (long long)n, (long long)k, ta, tb, acc);
+        /* the padding columns past n must be untouched */
+        CHECK(close_all(c, ref, m * ldc, 1e-5f * (float)(k > 8 ? k : 8), what), "%s", what);
+        /* rows split at 1/3 and columns at 7: the same bits */
+        memcpy(split, c0, (size_t)(m * ldc) * sizeof(float));
+        const int64_t r = m / 3, q = n < 7 ? n : 7;
+        const float *ar = ta ? a + r : a + r * lda;
+        CHECK(stn_sgemm(all[t], ta, tb, r, n, k, a, lda, b, ldb, split, ldc, acc) == STN_OK, "rows 1");
+        CHECK(stn_sgemm(all[t], ta, tb, m - r, q, k, ar, lda, b, ldb, split + r * ldc, ldc, acc) == STN_OK, "rc");
+        CHECK(stn_sgemm(all[t], ta, tb, m - r, n - q, k, ar, lda, tb ? b + q * ldb : b + q, ldb,
+                        split + r * ldc + q, ldc, acc) == STN_OK, "rest");
+        CHECK(memcmp(split, c, (size_t)(m * ldc) * sizeof(float)) == 0, "%s: split bitwise", what);
+    }
+    free(a), free(b), free(c0), free(ref), free(c), free(split);
+}
+
+/* Direct convolution in double: the reference of the stn_conv2d_* kernels. */
+static void conv_ref(const float *x, const float *w, const float *bias, const float *gy, double *y, double *gx,
+                     double *gw, double *gb, int64_t n, int64_t c, int64_t h, int64_t wd, int64_t o, int64_t k,
+                     int64_t pad) {
+    const int64_t oh = h + 2 * pad - k + 1, ow = wd + 2 * pad - k + 1;
+    memset(gx, 0, (size_t)(n * c * h * wd) * sizeof(double));
+    memset(gw, 0, (size_t)(o * c * k * k) * sizeof(double));
+    memset(gb, 0, (size_t)o * sizeof(double));
+    for (int64_t s = 0; s < n; s++)
+        for (int64_t oc = 0; oc < o; oc++)
+            for (int64_t yy = 0; yy < oh; yy++)
+                for (int64_t xx = 0; xx < ow; xx++) {
+                    const int64_t yi = ((s * o + oc) * oh + yy) * ow + xx;
+                    double acc = bias[oc];
+                    gb[oc] += gy[yi];
+                    for (int64_t ci = 0; ci < c; ci++)
+                        for (int64_t ki = 0; ki < k; ki++)
+                            for (int64_t kj = 0; kj < k; kj++) {
+                                const int64_t iy = yy + ki - pad, ix = xx + kj - pad;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+                                const int64_t xi = ((s * c + ci) * h + iy) * wd + ix;
+                                const int64_t wi = ((oc * c + ci) * k + ki) * k + kj;
+                                acc += (double)x[xi] * w[wi];
+                                gx[xi] += (double)gy[yi] * w[wi];
+                                gw[wi] += (double)gy[yi] * x[xi];
+                            }
+                    y[yi] = acc;
+                }
+}
+
+static int close_d(const float *a, const double *ref, int64_t count, double tol, const char *what) {
+    double scale = 1.0;
+    for (int64_t i = 0; i < count; i++) scale = fabs(ref[i]) > scale ? fabs(ref[i]) : scale;
+    for (int64_t i = 0; i < count; i++) {
+        if (!(fabs(a[i] - ref[i]) <= tol * scale)) {
+            fprintf(stderr, "  %s: element %lld differs: %.9g vs %.9g\n", what, (long long)i, a[i], ref[i]);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void test_conv(int64_t n, int64_t c, int64_t h, int64_t wd, int64_t o, int64_t k, int64_t pad) {
+    const int64_t oh = h + 2 * pad - k + 1, ow = wd + 2 * pad - k + 1;
+    const int64_t xs = n * c * h * wd, ws = o * c * k * k, ys = n * o * oh * ow, cols = c * k * k * oh * ow;
+    float *x = alloc_f(xs), *w = alloc_f(ws), *bias = alloc_f(o), *gy = alloc_f(ys), *col = alloc_f(cols);
+    float *y = alloc_f(ys), *gx = alloc_f(xs), *gw = alloc_f(ws), *gb = alloc_f(o);
+    double *ry = calloc((size_t)ys + 1, sizeof(double)), *rgx = calloc((size_t)xs + 1, sizeof(double));
+    double *rgw = calloc((size_t)ws + 1, sizeof(double)), *rgb = calloc((size_t)o + 1, sizeof(double));
+    for (int64_t i = 0; i < xs; i++) x[i] = frand(-1, 1);
+    for (int64_t i = 0; i < ws; i++) w[i] = frand(-1, 1);
+    for (int64_t i = 0; i < o; i++) bias[i] = frand(-1, 1);
+    for (int64_t i = 0; i < ys; i++) gy[i] = frand(-1, 1);
+    conv_ref(x, w, bias, gy, ry, rgx, rgw, rgb, n, c, h, wd, o, k, pad);
+    const int32_t all[] = {STN_ISA_SCALAR, STN_ISA_AVX2, STN_ISA_AVX512, STN_ISA_NEON};
+    const double tol = 1e-5 * (double)(c * k * k + n * oh * ow);
+    for (size_t t = 0; t < 4; t++) {
+        if (!stn_isa_supported(all[t])) continue;
+        char what[128];
+        snprintf(what, sizeof what, "conv %s n%lld c%lld %lldx%lld o%lld k%lld pad%lld", stn_isa_name(all[t]),
+                 (long long)n, (long long)c, (long long)h, (long long)wd, (long long)o, (long long)k,
+                 (long long)pad);
+        /* two calls over the batch, as the Java layer splits it */
+        for (int64_t s = 0; s < n; s++)
+            CHECK(stn_conv2d_forward(all[t], x, w, bias, y, col, n, c, h, wd, o, k, pad, 0, s, s + 1) == STN_OK,
+                  "forward ok");
+        CHECK(close_d(y, ry, ys, tol, what), "%s forward", what);
+        CHECK(stn_conv2d_backward_input(all[t], gy, w, gx, col, n, c, h, wd, o, k, pad, 0, n) == STN_OK, "bi ok");
+        CHECK(close_d(gx, rgx, xs, tol, what), "%s input gradient", what);
+        const int64_t half = n / 2;
+        CHECK(stn_conv2d_backward_weight(all[t], gy, x, gw, gb, col, n, c, h, wd, o, k, pad, 0, 0, half) == STN_OK,
+              "bw ok");
+        CHECK(stn_conv2d_backward_weight(all[t], gy, x, gw, gb, col, n, c, h, wd, o, k, pad, 1, half, n) == STN_OK,
+              "bw2 ok");
+        CHECK(close_d(gw, rgw, ws, tol, what), "%s weight gradient", what);
+        CHECK(close_d(gb, rgb, o, tol, what), "%s bias gradient", what);
+        /* fused ReLU: max(y, 0) of the same values */
+        CHECK(stn_conv2d_forward(all[t], x, w, bias, y, col, n, c, h, wd, o, k, pad, 1, 0, n) ==
+                  STN_OK, "relu ok");
+        int relu_ok = 1;
+        for (int64_t i = 0; i < ys; i++) relu_ok &= fabs(y[i] - (ry[i] > 0 ? ry[i] : 0.0)) <= tol;
+        CHECK(relu_ok, "%s relu", what);
+    }
+    CHECK(stn_conv2d_forward(STN_ISA_SCALAR, x, w, bias, y, col, n, c, h, wd, o, h + 2 * pad + 1, pad, 0, 0, n) ==
+              STN_E_ARG, "kernel larger than the padded input");
+    CHECK(stn_conv2d_forward(STN_ISA_SCALAR, x, w, bias, y, col, n, c, h, wd, o, k, pad, 0, 0, n + 1) == STN_E_ARG,
+          "samples past n");
+    free(x), free(w), free(bias), free(gy), free(col), free(y), free(gx), free(gw), free(gb);
+    free(ry), free(rgx), free(rgw), free(rgb);
+}
+
+static void test_dense(void) {
+    static const int64_t dims[] = {1, 5, 12, 13, 31, 33, 50};
+    for (size_t i = 0; i < 7; i++)
+        for (size_t j = 0; j < 7; j += 2)
+            for (int t = 0; t < 4; t++) test_sgemm(dims[i], dims[j], dims[(i + j + t) % 7], t & 1, t >> 1, t == 2);
+    test_sgemm(100, 70, 600, 0, 0, 0); /* k past one block of 256, m past one block of 48 */
+    test_sgemm(97, 41, 300, 1, 1, 1);
+    CHECK(stn_sgemm(STN_ISA_SCALAR, 0, 0, 2, 2, 2, NULL, 2, NULL, 2, NULL, 2, 0) == STN_E_ARG, "sgemm NULL");
+    CHECK(stn_sgemm(STN_ISA_SCALAR, 0, 0, 2, 3, 4, NULL, 3, NULL, 3, NULL, 3, 0) == STN_E_ARG, "sgemm lda < k");
+    float one = 7.0f;
+    CHECK(stn_sgemm(STN_ISA_SCALAR, 0, 0, 1, 1, 0, NULL, 1, NULL, 1, &one, 1, 0) == STN_OK && one == 0.0f,
+          "k = 0 zeroes c");
+    test_conv(2, 1, 9, 7, 3, 5, 2);
+    test_conv(3, 4, 6, 11, 13, 3, 1);
+    test_conv(2, 3, 5, 5, 33, 5, 0);
+    test_conv(1, 16, 21, 21, 31, 5, 2); /* the experiments' second layer */
+    test_conv(2, 2, 3, 4, 2, 1, 0);
+}
+
 int main(void) {
     printf("stn4j %s, active isa %s\n", stn_version(), stn_isa_name(stn_active_isa()));
     for (size_t k = 0; k < sizeof isas / sizeof *isas; k++)
@@ -314,6 +472,7 @@ int main(void) {
         test_sample_3d(1, 1, 1, 1, 1, 1, 2, 3, kind);
     }
     test_errors();
+    test_dense();
     test_alloc_huge();
     test_debug_poison();
 #if defined(__aarch64__)

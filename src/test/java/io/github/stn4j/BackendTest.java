@@ -36,10 +36,13 @@ class BackendTest {
         for (Backend b : Backend.values()) assertEquals(b, Backend.of(b.implementation()));
     }
 
-    /** The dense kernels of nn come from the same choice: the Vector API wherever it is available. */
+    /** The dense kernels of nn follow the same rule as the automatic spatial choice (no property forces either here). */
     @Test
-    void denseKernelsFollowTheVectorApi() {
-        assertEquals(Backend.VECTOR_API.isAvailable(), Gemm.get().name().startsWith("vector-api"), Gemm.get().name());
+    void denseKernelsFollowTheSpatialChoice() {
+        Backend spatial = SpatialOps.best().backend();
+        String expected = spatial.implementation().isNative() ? "native(" + spatial + ")"
+                : Backend.VECTOR_API.isAvailable() ? "vector-api" : "java";
+        assertTrue(Gemm.get().name().startsWith(expected), Gemm.get().name() + " for " + spatial);
     }
 
     @Test

@@ -8,14 +8,16 @@ import java.util.Locale;
 /**
  * Every "which implementation?" decision of stn4j: the spatial kernels of the automatic choice
  * ({@code SpatialOps.best()}) and the dense kernels of the {@code nn} package, chosen together, once, at the first
- * {@link #spatial()} or {@link #dense(Class)}. The choice logs one INFO line on the {@code io.github.stn4j} logger
+ * {@link #spatial()} or {@link #dense()}. The choice logs one INFO line on the {@code io.github.stn4j} logger
  * saying what was chosen and why, and one WARNING per fallback naming the fix.
  *
  * <p>Spatial kernels: {@value #REQUIRE_PROPERTY} (comma-separated names, or {@code ALL}) lists implementations that
  * must be available, else the choice fails; {@value #BACKEND_PROPERTY} forces one (a forced choice never falls back);
  * otherwise the native library's active ISA (the best this CPU runs, capped by the environment variable
  * {@value #MAX_ISA_VARIABLE}), except that its portable C path gives way to the Vector API unless a cap asked for it;
- * then the Vector API; then plain Java. Dense kernels: the Vector API where it is present, else plain Java.
+ * then the Vector API; then plain Java. Dense kernels: {@value #DENSE_PROPERTY} forces one; otherwise the native
+ * library's active ISA by the same rule as the spatial kernels (its portable C path gives way to the Vector API unless
+ * a cap asked for it), then the Vector API, then plain Java.
  *
  * <p>The Vector API implementations are loaded by name, and only after the incubator module was found, so that a JVM
  * without {@code --add-modules jdk.incubator.vector} never links against them; so is the dense package's, which keeps
@@ -26,6 +28,8 @@ public final class Provider {
     public static final String BACKEND_PROPERTY = "stn4j.backend";
     /** Implementations that must be available for the automatic choice to succeed. */
     public static final String REQUIRE_PROPERTY = "stn4j.require";
+    /** Forces the dense kernels of {@code nn} (products, convolutions) to one implementation. */
+    public static final String DENSE_PROPERTY = "stn4j.dense";
     /** Caps the native library's ISA (read by the C library itself, and by the choice below to say why). */
     public static final String MAX_ISA_VARIABLE = "STN4J_MAX_ISA";
 
@@ -79,21 +83,18 @@ public final class Provider {
     }
 
     /**
-     * The dense kernels of the {@code nn} package: an instance of {@code plain} (the plain-Java implementation, the
-     * specification) or, where the Vector API is present, of its Vector API subclass, loaded by name.
+     * The implementation of the dense kernels of the {@code nn} package (the dense package instantiates it).
+     *
+     * @throws IllegalStateException if {@value #DENSE_PROPERTY} names an unknown or unavailable implementation
      */
-    public static <T> T dense(Class<T> plain) {
-        boolean vector = ChoiceHolder.CHOICE.dense == Implementation.VECTOR_API;
-        try {
-            Class<?> type = vector ? Class.forName(VECTOR_GEMM) : plain;
-            return plain.cast(type.getDeclaredConstructor().newInstance());
-        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            // the choice loaded the class already, so this is a bug in stn4j, not something a user can fix
-            throw new IllegalStateException("the dense kernels failed to load: " + e, e);
-        }
+    public static Implementation dense() {
+        Choice c = ChoiceHolder.CHOICE;
+        if (c.denseError != null) throw new IllegalStateException(c.denseError.getMessage(), c.denseError);
+        return c.dense;
     }
 
-    private record Choice(Implementation spatial, IllegalStateException error, Implementation dense) {}
+    private record Choice(Implementation spatial, IllegalStateException error, Implementation dense,
+                          IllegalStateException denseError) {}
 
     private static final class ChoiceHolder {
         static final Choice CHOICE = choose();
@@ -101,14 +102,33 @@ public final class Provider {
 
     private static Choice choose() {
         String vectorReason = unavailableReason(Implementation.VECTOR_API);
-        Implementation dense = vectorReason == null ? Implementation.VECTOR_API : Implementation.JAVA_SCALAR;
+        String cap = System.getenv(MAX_ISA_VARIABLE);
+        Implementation dense = null;
+        IllegalStateException denseError = null;
+        String forcedDense = System.getProperty(DENSE_PROPERTY);
+        try {
+            if (forcedDense != null && !forcedDense.isBlank()) {
+                dense = parse(forcedDense, DENSE_PROPERTY);
+                String unavailable = unavailableReason(dense);
+                if (unavailable != null) {
+                    throw new IllegalStateException("dense kernels " + dense + " are not available: " + unavailable);
+                }
+            } else if (NativeLoader.isLoaded() && (NativeKernels.activeIsa() != Implementation.NATIVE_SCALAR.isa()
+                    || cap != null || vectorReason != null)) {
+                dense = ofIsa(NativeKernels.activeIsa());
+            } else {
+                dense = vectorReason == null ? Implementation.VECTOR_API : Implementation.JAVA_SCALAR;
+            }
+        } catch (IllegalStateException e) {
+            dense = null;
+            denseError = e;
+        }
         Implementation spatial = null;
         String why = null; // the INFO line's reason, if any
         IllegalStateException error = null;
         try {
             checkRequired();
             String forced = System.getProperty(BACKEND_PROPERTY);
-            String cap = System.getenv(MAX_ISA_VARIABLE);
             if (forced != null && !forced.isBlank()) {
                 spatial = parse(forced, BACKEND_PROPERTY);
                 String unavailable = unavailableReason(spatial); // a forced choice never falls back
@@ -139,16 +159,17 @@ public final class Provider {
             spatial = null;
             error = e;
         }
-        if (vectorReason != null) {
+        if (vectorReason != null && dense == Implementation.JAVA_SCALAR) {
             warn(spatial == Implementation.JAVA_SCALAR && why == null
                     ? "Vector API unavailable, falling back to JAVA_SCALAR (slowest), for the dense kernels of nn"
                             + " too: " + vectorReason
                     : "Vector API unavailable, the dense kernels of nn fall back to JAVA_SCALAR: " + vectorReason);
         }
-        String densePart = "dense kernels of nn: " + dense;
+        String densePart = "dense kernels of nn: " + (dense == null ? denseError.getMessage()
+                : dense + (forcedDense != null && !forcedDense.isBlank() ? " (forced by -D" + DENSE_PROPERTY + ")" : ""));
         log(System.Logger.Level.INFO, spatial == null ? densePart
                 : "using " + spatial + (why == null ? "" : " (" + why + ")") + "; " + densePart);
-        return new Choice(spatial, error, dense);
+        return new Choice(spatial, error, dense, denseError);
     }
 
     /** Fails when an implementation that {@value #REQUIRE_PROPERTY} lists is unavailable (or unknown). */

@@ -2,7 +2,6 @@ package io.github.stn4j.nn;
 
 import io.github.stn4j.Interpolation;
 import io.github.stn4j.Padding;
-import io.github.stn4j.Parallel;
 import io.github.stn4j.SpatialOps;
 import io.github.stn4j.Tensor;
 import io.github.stn4j.internal.dense.Gemm;
@@ -11,8 +10,9 @@ import java.util.Arrays;
 
 /**
  * The differentiable operations of the autograd tape. Each computes its value and records how to send gradients back
- * to its inputs (only to those that need one). Dense products run on the dense kernels that stn4j chose for this JVM
- * (the Vector API when present, split over {@link Parallel}'s threads); affine grid and grid sample run on the
+ * to its inputs (only to those that need one). Products and convolutions run on the dense kernels that stn4j chose
+ * for this JVM (the native library's where it loads, else the Vector API's, else plain Java; {@code -Dstn4j.dense}
+ * forces one), split over {@link io.github.stn4j.Parallel}'s threads; affine grid and grid sample run on the
  * {@link SpatialOps} they are given, {@link SpatialOps#best()} by default (the native kernels where they load).
  */
 public final class F {
@@ -39,23 +39,6 @@ public final class F {
         if (!ok) throw new IllegalArgumentException(message);
     }
 
-    /** aᵀ for a row-major [rows, cols] matrix. */
-    static float[] transpose(float[] a, int rows, int cols) {
-        float[] t = new float[a.length];
-        // blocks of 32 x 32 keep both sides in cache; column blocks split over the threads
-        int blocks = (cols + 31) / 32;
-        Parallel.forRange(blocks, Math.max(1, 4096 / Math.max(1, rows)), (from, to) -> {
-            for (int jb = from * 32; jb < Math.min(cols, to * 32); jb += 32) {
-                for (int ib = 0; ib < rows; ib += 32) {
-                    for (int i = ib; i < Math.min(rows, ib + 32); i++) {
-                        for (int j = jb; j < Math.min(cols, jb + 32); j++) t[j * rows + i] = a[i * cols + j];
-                    }
-                }
-            }
-        });
-        return t;
-    }
-
     /**
      * y = x · wᵀ + b, as torch.nn.functional.linear.
      *
@@ -70,17 +53,17 @@ public final class F {
                         + Arrays.toString(b.shape) + " do not fit [B, in], [out, in], [out]");
         int bs = n(x.size(0)), in = n(x.size(1)), out = n(w.size(0));
         float[] y = new float[bs * out];
-        G.nt(bs, out, in, x.data, 0, w.data, 0, y, 0, false);
+        G.gemm(false, true, bs, out, in, x.data, w.data, y, false);
         for (int i = 0; i < bs; i++) for (int o = 0; o < out; o++) y[i * out + o] += b.data[o];
         return new Var(y, new long[] {bs, out}, false, new Var[] {x, w, b}, g -> {
             if (x.needsGrad) {
                 float[] dx = new float[bs * in];
-                G.nn(bs, in, out, g, 0, w.data, 0, dx, 0, false);
+                G.gemm(false, false, bs, in, out, g, w.data, dx, false);
                 x.addGrad(dx);
             }
             if (w.needsGrad) {
                 float[] dw = new float[out * in];
-                G.nn(out, in, bs, transpose(g, bs, out), 0, x.data, 0, dw, 0, false);
+                G.gemm(true, false, out, in, bs, g, x.data, dw, false);
                 w.addGrad(dw);
             }
             if (b.needsGrad) {
@@ -93,7 +76,7 @@ public final class F {
 
     /**
      * 2-D convolution, stride 1, zero padding {@code pad}: x [B, C, H, W], w [O, C, k, k], b [O] → [B, O, H', W'] with
-     * H' = H + 2·pad - k + 1. Lowered to one matrix product per pass over an im2col matrix of the whole batch.
+     * H' = H + 2·pad - k + 1, on the dense kernels stn4j chose (native: per-sample im2col and packed products).
      *
      * @param x the input, [B, C, H, W]
      * @param w the kernels, [O, C, k, k]
@@ -102,102 +85,51 @@ public final class F {
      * @return the output, [B, O, H + 2·pad - k + 1, W + 2·pad - k + 1]
      */
     public static Var conv2d(Var x, Var w, Var b, int pad) {
+        return conv2d(x, w, b, pad, false);
+    }
+
+    /**
+     * {@code relu(conv2d(x, w, b, pad))} in one pass: the same values as the two operations, one array and one pass
+     * over the output fewer ({@link Sequential} fuses a {@link Conv2d} followed by a {@link ReLU} into this).
+     *
+     * @param x the input, [B, C, H, W]
+     * @param w the kernels, [O, C, k, k]
+     * @param b the bias, [O]
+     * @param pad zeros added on each side of H and W
+     * @return max(conv2d(x, w, b, pad), 0)
+     */
+    public static Var conv2dRelu(Var x, Var w, Var b, int pad) {
+        return conv2d(x, w, b, pad, true);
+    }
+
+    private static Var conv2d(Var x, Var w, Var b, int pad, boolean relu) {
         require(x.rank() == 4 && w.rank() == 4 && w.size(2) == w.size(3) && x.size(1) == w.size(1) && b.rank() == 1
                 && b.size(0) == w.size(0), "conv2d: x " + Arrays.toString(x.shape) + ", w " + Arrays.toString(w.shape)
                 + ", b " + Arrays.toString(b.shape) + " do not fit [B, C, H, W], [O, C, k, k], [O]");
+        require(pad >= 0, "conv2d: padding " + pad + " < 0");
         int bs = n(x.size(0)), c = n(x.size(1)), h = n(x.size(2)), wd = n(x.size(3));
         int o = n(w.size(0)), k = n(w.size(2));
         int oh = h + 2 * pad - k + 1, ow = wd + 2 * pad - k + 1;
         require(oh > 0 && ow > 0, "conv2d: kernel " + k + " larger than the padded input " + h + "x" + wd);
-        int ckk = c * k * k, hw = oh * ow, cols = bs * hw;
-        // im2col, transposed: row (b, y, x) holds that output pixel's patch (ci, ki, kj). With this layout all three
-        // products below are plain row-major products with a short inner dimension for the register-blocked kernel.
-        float[] colT = new float[cols * ckk];
-        Parallel.forRange(bs, 1, (from, to) -> {
-            for (int s = from; s < to; s++) {
-                for (int yy = 0; yy < oh; yy++) {
-                    for (int xx = 0; xx < ow; xx++) {
-                        int row = ((s * oh + yy) * ow + xx) * ckk;
-                        for (int ci = 0; ci < c; ci++) {
-                            int src = (s * c + ci) * h * wd;
-                            for (int ki = 0; ki < k; ki++) {
-                                int iy = yy + ki - pad;
-                                if (iy < 0 || iy >= h) continue;
-                                int dst = row + (ci * k + ki) * k;
-                                for (int kj = 0; kj < k; kj++) {
-                                    int ix = xx + kj - pad;
-                                    if (ix >= 0 && ix < wd) colT[dst + kj] = x.data[src + iy * wd + ix];
-                                }
-                            }
-                        }
-                    }
-                }
+        n((long) c * k * k * oh * ow * Math.max(1, bs)); // every index below fits an int
+        float[] y = new float[bs * o * oh * ow];
+        G.conv2dForward(x.data, w.data, b.data, y, bs, c, h, wd, o, k, pad, relu);
+        return new Var(y, new long[] {bs, o, oh, ow}, false, new Var[] {x, w, b}, gradOut -> {
+            float[] g = gradOut;
+            if (relu) { // through the ReLU: the gradient where the output is positive (g itself may be shared)
+                float[] masked = new float[g.length];
+                for (int i = 0; i < g.length; i++) masked[i] = y[i] > 0f ? g[i] : 0f;
+                g = masked;
             }
-        });
-        float[] yt = new float[cols * o]; // [B*H'*W', O] = colT · wᵀ
-        G.nn(cols, o, ckk, colT, 0, transpose(w.data, o, ckk), 0, yt, 0, false);
-        float[] y = new float[bs * o * hw];
-        Parallel.forRange(bs, 1, (from, to) -> {
-            for (int s = from; s < to; s++) {
-                for (int p = 0; p < hw; p++) {
-                    int src = (s * hw + p) * o;
-                    for (int oc = 0; oc < o; oc++) y[(s * o + oc) * hw + p] = yt[src + oc] + b.data[oc];
-                }
-            }
-        });
-        return new Var(y, new long[] {bs, o, oh, ow}, false, new Var[] {x, w, b}, g -> {
             if (w.needsGrad || b.needsGrad) {
-                float[] go = new float[o * cols]; // g as [O, B*H'*W']
-                for (int s = 0; s < bs; s++) {
-                    for (int oc = 0; oc < o; oc++) System.arraycopy(g, (s * o + oc) * hw, go, oc * cols + s * hw, hw);
-                }
-                if (w.needsGrad) {
-                    float[] dw = new float[o * ckk]; // go · colT
-                    G.nn(o, ckk, cols, go, 0, colT, 0, dw, 0, false);
-                    w.addGrad(dw);
-                }
-                if (b.needsGrad) {
-                    float[] db = new float[o];
-                    for (int oc = 0; oc < o; oc++) {
-                        float sum = 0f;
-                        for (int p = 0; p < cols; p++) sum += go[oc * cols + p];
-                        db[oc] = sum;
-                    }
-                    b.addGrad(db);
-                }
+                float[] dw = new float[o * c * k * k], db = new float[o];
+                G.conv2dBackwardWeight(g, x.data, dw, db, bs, c, h, wd, o, k, pad);
+                if (w.needsGrad) w.addGrad(dw);
+                if (b.needsGrad) b.addGrad(db);
             }
             if (x.needsGrad) {
-                float[] gt = new float[cols * o]; // g as [B*H'*W', O]
-                for (int s = 0; s < bs; s++) {
-                    for (int oc = 0; oc < o; oc++) {
-                        for (int p = 0; p < hw; p++) gt[(s * hw + p) * o + oc] = g[(s * o + oc) * hw + p];
-                    }
-                }
-                float[] dcolT = new float[cols * ckk];
-                G.nn(cols, ckk, o, gt, 0, w.data, 0, dcolT, 0, false);
                 float[] dx = new float[bs * c * h * wd];
-                // col2im, split by sample: each sample's dx is written by one thread, in a fixed order
-                Parallel.forRange(bs, 1, (from, to) -> {
-                    for (int s = from; s < to; s++) {
-                        for (int yy = 0; yy < oh; yy++) {
-                            for (int xx = 0; xx < ow; xx++) {
-                                int row = ((s * oh + yy) * ow + xx) * ckk;
-                                for (int ci = 0; ci < c; ci++) {
-                                    int dst = (s * c + ci) * h * wd;
-                                    for (int ki = 0; ki < k; ki++) {
-                                        int iy = yy + ki - pad;
-                                        if (iy < 0 || iy >= h) continue;
-                                        int src = row + (ci * k + ki) * k;
-                                        for (int kj = 0; kj < k; kj++) {
-                                            int ix = xx + kj - pad;
-                                            if (ix >= 0 && ix < wd) dx[dst + iy * wd + ix] += dcolT[src + kj];
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                });
+                G.conv2dBackwardInput(g, w.data, dx, bs, c, h, wd, o, k, pad);
                 x.addGrad(dx);
             }
         });

@@ -3,7 +3,10 @@ package io.github.stn4j.nn;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Layers applied one after the other, as torch.nn.Sequential. */
+/**
+ * Layers applied one after the other, as torch.nn.Sequential. A {@link Conv2d} directly followed by a {@link ReLU} runs
+ * as one fused operation ({@link F#conv2dRelu}): the same values, one pass fewer.
+ */
 public final class Sequential implements Layer {
     private final List<Layer> modules;
 
@@ -27,7 +30,15 @@ public final class Sequential implements Layer {
 
     @Override
     public Var forward(Var x) {
-        for (Layer m : modules) x = m.forward(x);
+        for (int i = 0; i < modules.size(); i++) {
+            Layer m = modules.get(i);
+            if (m instanceof Conv2d conv && i + 1 < modules.size() && modules.get(i + 1) instanceof ReLU) {
+                x = F.conv2dRelu(x, conv.weight, conv.bias, conv.padding);
+                i++;
+            } else {
+                x = m.forward(x);
+            }
+        }
         return x;
     }
 

@@ -1161,4 +1161,291 @@ public class stn_h {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class stn_sgemm {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_sgemm");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_sgemm(int32_t isa, int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc, int32_t accumulate)
+     * }
+     */
+    public static FunctionDescriptor stn_sgemm$descriptor() {
+        return stn_sgemm.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_sgemm(int32_t isa, int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc, int32_t accumulate)
+     * }
+     */
+    public static MethodHandle stn_sgemm$handle() {
+        return stn_sgemm.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_sgemm(int32_t isa, int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc, int32_t accumulate)
+     * }
+     */
+    public static MemorySegment stn_sgemm$address() {
+        return stn_sgemm.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_sgemm(int32_t isa, int32_t trans_a, int32_t trans_b, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc, int32_t accumulate)
+     * }
+     */
+    public static int stn_sgemm(int isa, int trans_a, int trans_b, long m, long n, long k, MemorySegment a, long lda, MemorySegment b, long ldb, MemorySegment c, long ldc, int accumulate) {
+        var mh$ = stn_sgemm.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_sgemm", isa, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            }
+            return (int)mh$.invokeExact(isa, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_conv2d_forward {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_INT,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_conv2d_forward");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_conv2d_forward(int32_t isa, const float *x, const float *weight, const float *bias, float *y, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t relu, int64_t n_begin, int64_t n_end)
+     * }
+     */
+    public static FunctionDescriptor stn_conv2d_forward$descriptor() {
+        return stn_conv2d_forward.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_conv2d_forward(int32_t isa, const float *x, const float *weight, const float *bias, float *y, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t relu, int64_t n_begin, int64_t n_end)
+     * }
+     */
+    public static MethodHandle stn_conv2d_forward$handle() {
+        return stn_conv2d_forward.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_conv2d_forward(int32_t isa, const float *x, const float *weight, const float *bias, float *y, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t relu, int64_t n_begin, int64_t n_end)
+     * }
+     */
+    public static MemorySegment stn_conv2d_forward$address() {
+        return stn_conv2d_forward.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_conv2d_forward(int32_t isa, const float *x, const float *weight, const float *bias, float *y, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t relu, int64_t n_begin, int64_t n_end)
+     * }
+     */
+    public static int stn_conv2d_forward(int isa, MemorySegment x, MemorySegment weight, MemorySegment bias, MemorySegment y, MemorySegment col, long n, long c, long h, long w, long o, long k, long pad, int relu, long n_begin, long n_end) {
+        var mh$ = stn_conv2d_forward.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_conv2d_forward", isa, x, weight, bias, y, col, n, c, h, w, o, k, pad, relu, n_begin, n_end);
+            }
+            return (int)mh$.invokeExact(isa, x, weight, bias, y, col, n, c, h, w, o, k, pad, relu, n_begin, n_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_conv2d_backward_input {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_conv2d_backward_input");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *weight, float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int64_t n_begin, int64_t n_end)
+     * }
+     */
+    public static FunctionDescriptor stn_conv2d_backward_input$descriptor() {
+        return stn_conv2d_backward_input.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *weight, float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int64_t n_begin, int64_t n_end)
+     * }
+     */
+    public static MethodHandle stn_conv2d_backward_input$handle() {
+        return stn_conv2d_backward_input.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *weight, float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int64_t n_begin, int64_t n_end)
+     * }
+     */
+    public static MemorySegment stn_conv2d_backward_input$address() {
+        return stn_conv2d_backward_input.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *weight, float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int64_t n_begin, int64_t n_end)
+     * }
+     */
+    public static int stn_conv2d_backward_input(int isa, MemorySegment grad_y, MemorySegment weight, MemorySegment grad_x, MemorySegment col, long n, long c, long h, long w, long o, long k, long pad, long n_begin, long n_end) {
+        var mh$ = stn_conv2d_backward_input.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_conv2d_backward_input", isa, grad_y, weight, grad_x, col, n, c, h, w, o, k, pad, n_begin, n_end);
+            }
+            return (int)mh$.invokeExact(isa, grad_y, weight, grad_x, col, n, c, h, w, o, k, pad, n_begin, n_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_conv2d_backward_weight {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_INT,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_conv2d_backward_weight");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *x, float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin, int64_t n_end)
+     * }
+     */
+    public static FunctionDescriptor stn_conv2d_backward_weight$descriptor() {
+        return stn_conv2d_backward_weight.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *x, float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin, int64_t n_end)
+     * }
+     */
+    public static MethodHandle stn_conv2d_backward_weight$handle() {
+        return stn_conv2d_backward_weight.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *x, float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin, int64_t n_end)
+     * }
+     */
+    public static MemorySegment stn_conv2d_backward_weight$address() {
+        return stn_conv2d_backward_weight.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *x, float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin, int64_t n_end)
+     * }
+     */
+    public static int stn_conv2d_backward_weight(int isa, MemorySegment grad_y, MemorySegment x, MemorySegment grad_weight, MemorySegment grad_bias, MemorySegment col, long n, long c, long h, long w, long o, long k, long pad, int accumulate, long n_begin, long n_end) {
+        var mh$ = stn_conv2d_backward_weight.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_conv2d_backward_weight", isa, grad_y, x, grad_weight, grad_bias, col, n, c, h, w, o, k, pad, accumulate, n_begin, n_end);
+            }
+            return (int)mh$.invokeExact(isa, grad_y, x, grad_weight, grad_bias, col, n, c, h, w, o, k, pad, accumulate, n_begin, n_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }

@@ -1,0 +1,180 @@
+package io.github.stn4j.internal.dense;
+
+import io.github.stn4j.internal.Implementation;
+import io.github.stn4j.internal.Threads;
+import io.github.stn4j.internal.bindings.stn_h;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * {@link Gemm}'s products and convolutions in the native library, on one ISA (native/src/dense_simd.inc, dense.c).
+ * The layers' arrays are passed as they are: the downcalls are critical ones with heap access (no copy, no
+ * safepoint inside; each call is one product or a few samples' convolution, well under the time a collection may
+ * wait). Work is split over {@link Threads} by rows or columns of C (each element computed by one call), by samples
+ * (forward, input gradient), or by fixed chunks of {@value #CHUNK} samples whose weight-gradient partials are added in
+ * chunk order: the bits do not depend on the thread count.
+ */
+final class NativeGemm extends Gemm {
+    /** Samples per weight-gradient partial: fixed, so that the sum's order is too. */
+    static final int CHUNK = 8;
+    /** Multiply-adds below which a product runs on the calling thread alone. */
+    private static final long SERIAL_MACS = 1L << 17;
+
+    private static final Linker.Option CRITICAL = Linker.Option.critical(true);
+    private static final MethodHandle SGEMM = critical(stn_h.stn_sgemm$address(), stn_h.stn_sgemm$descriptor());
+    private static final MethodHandle FORWARD =
+            critical(stn_h.stn_conv2d_forward$address(), stn_h.stn_conv2d_forward$descriptor());
+    private static final MethodHandle BACKWARD_INPUT =
+            critical(stn_h.stn_conv2d_backward_input$address(), stn_h.stn_conv2d_backward_input$descriptor());
+    private static final MethodHandle BACKWARD_WEIGHT =
+            critical(stn_h.stn_conv2d_backward_weight$address(), stn_h.stn_conv2d_backward_weight$descriptor());
+
+    private static MethodHandle critical(MemorySegment address, FunctionDescriptor descriptor) {
+        return Linker.nativeLinker().downcallHandle(address, descriptor, CRITICAL);
+    }
+
+    /** Per-thread im2col scratch, grown on demand (one per thread that runs a convolution). */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private final Implementation impl;
+    private final int isa;
+
+    NativeGemm(Implementation impl) {
+        this.impl = impl;
+        this.isa = impl.isa();
+    }
+
+    private static MemorySegment seg(float[] a) {
+        return a == null ? MemorySegment.NULL : MemorySegment.ofArray(a);
+    }
+
+    private static MemorySegment seg(float[] a, long offset) {
+        return MemorySegment.ofArray(a).asSlice(offset * Float.BYTES);
+    }
+
+    private static float[] scratch(long floats) {
+        float[][] holder = SCRATCH.get();
+        if (holder[0].length < floats) holder[0] = new float[Math.toIntExact(floats)];
+        return holder[0];
+    }
+
+    private static void check(int rc, String function) {
+        if (rc != 0) throw new IllegalStateException(function + " failed with " + rc + " (a bug in stn4j's checks)");
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, float[] b, float[] c,
+                     boolean accumulate) {
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        long macs = (long) m * n * k;
+        if (macs < SERIAL_MACS || Threads.threads() == 1) {
+            sgemm(transA, transB, m, n, k, seg(a), lda, seg(b), ldb, seg(c), n, accumulate);
+        } else if (m >= n) { // rows of C in blocks of 48 (the kernel's row block)
+            int blocks = (m + 47) / 48;
+            Threads.forRange(blocks, 1, (from, to) -> {
+                int r0 = from * 48, r1 = Math.min(m, to * 48);
+                sgemm(transA, transB, r1 - r0, n, k, seg(a, transA ? r0 : (long) r0 * k), lda, seg(b), ldb,
+                        seg(c, (long) r0 * n), n, accumulate);
+            });
+        } else { // columns of C in blocks of 64 (whole micro-panels on every ISA)
+            int blocks = (n + 63) / 64;
+            Threads.forRange(blocks, 1, (from, to) -> {
+                int j0 = from * 64, j1 = Math.min(n, to * 64);
+                sgemm(transA, transB, m, j1 - j0, k, seg(a), lda, seg(b, transB ? (long) j0 * k : j0), ldb,
+                        seg(c, j0), n, accumulate);
+            });
+        }
+    }
+
+    private void sgemm(boolean transA, boolean transB, long m, long n, long k, MemorySegment a, long lda,
+                       MemorySegment b, long ldb, MemorySegment c, long ldc, boolean accumulate) {
+        try {
+            check((int) SGEMM.invokeExact(isa, transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc,
+                    accumulate ? 1 : 0), "stn_sgemm");
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public void nn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                   boolean accumulate) {
+        sgemm(false, false, m, n, k, seg(a, aOff), k, seg(b, bOff), n, seg(c, cOff), n, accumulate);
+    }
+
+    @Override
+    public void conv2dForward(float[] x, float[] w, float[] b, float[] y, int n, int c, int h, int wd, int o, int k,
+                              int pad, boolean relu) {
+        long cols = (long) c * k * k * (h + 2L * pad - k + 1) * (wd + 2L * pad - k + 1);
+        Threads.forRange(n, 1, (from, to) -> {
+            try {
+                check((int) FORWARD.invokeExact(isa, seg(x), seg(w), seg(b), seg(y), seg(scratch(cols)), (long) n,
+                        (long) c, (long) h, (long) wd, (long) o, (long) k, (long) pad, relu ? 1 : 0, (long) from,
+                        (long) to), "stn_conv2d_forward");
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+        });
+    }
+
+    @Override
+    public void conv2dBackwardInput(float[] gy, float[] w, float[] gx, int n, int c, int h, int wd, int o, int k,
+                                    int pad) {
+        long cols = (long) c * k * k * (h + 2L * pad - k + 1) * (wd + 2L * pad - k + 1);
+        Threads.forRange(n, 1, (from, to) -> {
+            try {
+                check((int) BACKWARD_INPUT.invokeExact(isa, seg(gy), seg(w), seg(gx), seg(scratch(cols)), (long) n,
+                        (long) c, (long) h, (long) wd, (long) o, (long) k, (long) pad, (long) from, (long) to),
+                        "stn_conv2d_backward_input");
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+        });
+    }
+
+    @Override
+    public void conv2dBackwardWeight(float[] gy, float[] x, float[] gw, float[] gb, int n, int c, int h, int wd, int o,
+                                     int k, int pad) {
+        long cols = (long) c * k * k * (h + 2L * pad - k + 1) * (wd + 2L * pad - k + 1);
+        int chunks = Math.max(1, (n + CHUNK - 1) / CHUNK), wn = o * c * k * k;
+        // chunk 0 sums into gw / gb, every later chunk into its own partial; then the partials are added in order
+        float[][] pw = new float[chunks][], pb = new float[chunks][];
+        pw[0] = gw;
+        pb[0] = gb;
+        for (int i = 1; i < chunks; i++) {
+            pw[i] = new float[wn];
+            pb[i] = gb == null ? null : new float[o];
+        }
+        Threads.forRange(chunks, 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                try {
+                    check((int) BACKWARD_WEIGHT.invokeExact(isa, seg(gy), seg(x), seg(pw[i]), seg(pb[i]),
+                            seg(scratch(cols)), (long) n, (long) c, (long) h, (long) wd, (long) o, (long) k,
+                            (long) pad, 0, (long) Math.min(n, i * CHUNK), (long) Math.min(n, (i + 1) * CHUNK)),
+                            "stn_conv2d_backward_weight");
+                } catch (RuntimeException | Error e) {
+                    throw e;
+                } catch (Throwable t) {
+                    throw new AssertionError(t);
+                }
+            }
+        });
+        for (int i = 1; i < chunks; i++) {
+            for (int j = 0; j < wn; j++) gw[j] += pw[i][j];
+            if (gb != null) for (int j = 0; j < o; j++) gb[j] += pb[i][j];
+        }
+    }
+
+    @Override
+    public String name() {
+        return "native(" + impl + ")";
+    }
+}

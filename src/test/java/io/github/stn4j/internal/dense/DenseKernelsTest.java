@@ -1,0 +1,128 @@
+package io.github.stn4j.internal.dense;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.stn4j.internal.Implementation;
+import io.github.stn4j.internal.Provider;
+import io.github.stn4j.internal.Threads;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every dense implementation available here against the plain-Java specification ({@link Gemm}), on awkward sizes
+ * (edges of every micro-kernel tile and block), and each against itself on 1 and 2 threads, bit for bit.
+ */
+class DenseKernelsTest {
+    private static List<Gemm> available() {
+        List<Gemm> out = new ArrayList<>();
+        for (Implementation impl : Implementation.values()) {
+            if (impl != Implementation.JAVA_SCALAR && Provider.unavailableReason(impl) == null) out.add(Gemm.of(impl));
+        }
+        return out;
+    }
+
+    private static float[] random(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = r.nextFloat() * 2 - 1;
+        return a;
+    }
+
+    /** |a - b| within tol times the largest |b| (at least 1). */
+    private static void assertClose(float[] expected, float[] actual, float tol, String what) {
+        float scale = 1f;
+        for (float v : expected) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < expected.length; i++) {
+            float e = expected[i], a = actual[i];
+            assertTrue(Math.abs(e - a) <= tol * scale, what + ": element " + i + " " + a + " vs " + e);
+        }
+    }
+
+    private static <T> T onThreads(int threads, java.util.function.Supplier<T> body) {
+        int before = Threads.threads();
+        Threads.setThreads(threads);
+        try {
+            return body.get();
+        } finally {
+            Threads.setThreads(before);
+        }
+    }
+
+    @Test
+    void productsMatchTheSpecification() {
+        Gemm spec = new Gemm();
+        Random r = new Random(1);
+        int[][] shapes = {{1, 1, 1}, {5, 33, 12}, {13, 7, 31}, {49, 65, 3}, {64, 100, 257}, {97, 41, 300}};
+        for (Gemm g : available()) {
+            for (int[] s : shapes) {
+                for (int t = 0; t < 8; t++) {
+                    boolean ta = (t & 1) != 0, tb = (t & 2) != 0, acc = (t & 4) != 0;
+                    int m = s[0], n = s[1], k = s[2];
+                    float[] a = random(r, m * k), b = random(r, k * n), c0 = random(r, m * n);
+                    float[] want = c0.clone(), got = c0.clone();
+                    spec.gemm(ta, tb, m, n, k, a, b, want, acc);
+                    g.gemm(ta, tb, m, n, k, a, b, got, acc);
+                    String what = g.name() + " " + m + "x" + n + "x" + k + " ta " + ta + " tb " + tb + " acc " + acc;
+                    assertClose(want, got, 1e-5f * Math.max(8, k), what);
+                    float[] one = onThreads(1, () -> {
+                        float[] c = c0.clone();
+                        g.gemm(ta, tb, m, n, k, a, b, c, acc);
+                        return c;
+                    });
+                    float[] two = onThreads(2, () -> {
+                        float[] c = c0.clone();
+                        g.gemm(ta, tb, m, n, k, a, b, c, acc);
+                        return c;
+                    });
+                    assertArrayEquals(one, two, what + ": 1 and 2 threads");
+                }
+            }
+        }
+    }
+
+    @Test
+    void convolutionsMatchTheSpecification() {
+        Gemm spec = new Gemm();
+        Random r = new Random(2);
+        // {n, c, h, w, o, k, pad}: 1x1 kernels, no padding, channel counts off every tile, the experiments' layers
+        int[][] shapes = {{1, 1, 1, 1, 1, 1, 0}, {3, 2, 7, 5, 3, 3, 1}, {2, 3, 6, 9, 13, 5, 2}, {17, 1, 12, 12, 16, 5, 2},
+                {9, 16, 11, 10, 31, 5, 2}, {2, 4, 5, 5, 2, 5, 0}};
+        for (Gemm g : available()) {
+            for (int[] s : shapes) {
+                int n = s[0], c = s[1], h = s[2], w = s[3], o = s[4], k = s[5], pad = s[6];
+                int oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1;
+                float[] x = random(r, n * c * h * w), wt = random(r, o * c * k * k), b = random(r, o);
+                float[] gy = random(r, n * o * oh * ow);
+                String what = g.name() + " " + java.util.Arrays.toString(s);
+                for (boolean relu : new boolean[] {false, true}) {
+                    float[] want = new float[n * o * oh * ow], got = new float[want.length];
+                    spec.conv2dForward(x, wt, b, want, n, c, h, w, o, k, pad, relu);
+                    g.conv2dForward(x, wt, b, got, n, c, h, w, o, k, pad, relu);
+                    assertClose(want, got, 1e-5f * c * k * k, what + " forward relu " + relu);
+                }
+                float[] gxWant = new float[n * c * h * w], gxGot = new float[gxWant.length];
+                spec.conv2dBackwardInput(gy, wt, gxWant, n, c, h, w, o, k, pad);
+                java.util.Arrays.fill(gxGot, Float.NaN); // overwritten, never read
+                g.conv2dBackwardInput(gy, wt, gxGot, n, c, h, w, o, k, pad);
+                assertClose(gxWant, gxGot, 1e-5f * o * k * k, what + " input gradient");
+                float[] gwWant = new float[o * c * k * k], gbWant = new float[o];
+                spec.conv2dBackwardWeight(gy, x, gwWant, gbWant, n, c, h, w, o, k, pad);
+                float[][] byThreads = new float[2][];
+                for (int threads = 1; threads <= 2; threads++) {
+                    float[] gw = new float[gwWant.length], gb = new float[o];
+                    java.util.Arrays.fill(gw, Float.NaN);
+                    onThreads(threads, () -> {
+                        g.conv2dBackwardWeight(gy, x, gw, gb, n, c, h, w, o, k, pad);
+                        return null;
+                    });
+                    assertClose(gwWant, gw, 1e-5f * n * oh * ow, what + " weight gradient");
+                    assertClose(gbWant, gb, 1e-5f * n * oh * ow, what + " bias gradient");
+                    byThreads[threads - 1] = gw;
+                }
+                assertArrayEquals(byThreads[0], byThreads[1], what + ": weight gradient on 1 and 2 threads");
+            }
+        }
+    }
+}
