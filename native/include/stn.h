@@ -159,6 +159,17 @@ STN_API int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, con
                                            int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin,
                                            int64_t n_end);
 
+/* Max pooling, k x k windows with stride k, for planes [p_begin, p_end) of x [planes, h, w]: y [planes, h/k, w/k]
+ * (floor) and arg, the index within its plane of the element each output took (the first maximum in row-major
+ * order; a NaN wins only as a window's first element). */
+STN_API int32_t stn_max_pool2d(int32_t isa, const float *x, float *y, int32_t *arg, int64_t planes, int64_t h,
+                               int64_t w, int64_t k, int64_t p_begin, int64_t p_end);
+
+/* grad_x [planes, h, w] of stn_max_pool2d for planes [p_begin, p_end) (overwritten): grad_y added where arg points. */
+STN_API int32_t stn_max_pool2d_backward(int32_t isa, const float *grad_y, const int32_t *arg, float *grad_x,
+                                        int64_t planes, int64_t h, int64_t w, int64_t k, int64_t p_begin,
+                                        int64_t p_end);
+
 #ifdef __cplusplus
 }
 #endif

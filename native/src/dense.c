@@ -29,28 +29,58 @@ void stn_sgemm_scalar(const stn_gemm *g) {
     }
 }
 
-/* col[(ci*k + ki)*k + kj][yy*ow + xx] = x[ci][yy + ki - pad][xx + kj - pad], 0 outside. */
+/* The columns xx of an output row whose tap kj reads inside the input: [*lo, *hi). */
+static void tap_columns(const stn_conv *a, int64_t kj, int64_t *lo, int64_t *hi) {
+    int64_t l = a->pad - kj, h = a->wd + a->pad - kj;
+    if (l < 0) l = 0;
+    if (h > a->ow) h = a->ow;
+    if (h < l) h = l;
+    *lo = l;
+    *hi = h;
+}
+
+/* col[(ci*k + ki)*k + kj][yy*ow + xx] = x[ci][yy + ki - pad][xx + kj - pad], 0 outside.
+ * When ow == w (a "same" convolution, the layers' case), a col row is the input plane shifted by
+ * (ki - pad) * w + (kj - pad): one copy of the rows that exist, then zeros over the columns that wrapped to the
+ * neighbouring row; otherwise row by row. */
 static void im2col(const stn_conv *a, const float *x, float *col) {
     const int64_t hw = a->oh * a->ow;
     for (int64_t ci = 0; ci < a->c; ci++) {
+        const float *plane = x + ci * a->h * a->wd;
         for (int64_t ki = 0; ki < a->k; ki++) {
+            /* output rows yy whose tap row iy = yy + ki - pad exists: [ylo, yhi) */
+            int64_t ylo = a->pad - ki, yhi = a->h + a->pad - ki;
+            if (ylo < 0) ylo = 0;
+            if (yhi > a->oh) yhi = a->oh;
+            if (yhi < ylo) yhi = ylo;
             for (int64_t kj = 0; kj < a->k; kj++) {
                 float *dst = col + ((ci * a->k + ki) * a->k + kj) * hw;
-                /* columns xx with 0 <= xx + kj - pad < wd */
-                int64_t lo = a->pad - kj, hi = a->wd + a->pad - kj;
-                if (lo < 0) lo = 0;
-                if (hi > a->ow) hi = a->ow;
-                if (hi < lo) hi = lo;
-                for (int64_t yy = 0; yy < a->oh; yy++) {
-                    float *d = dst + yy * a->ow;
-                    const int64_t iy = yy + ki - a->pad;
-                    if (iy < 0 || iy >= a->h) {
-                        memset(d, 0, (size_t)a->ow * sizeof(float));
-                        continue;
+                int64_t lo, hi;
+                tap_columns(a, kj, &lo, &hi);
+                memset(dst, 0, (size_t)(ylo * a->ow) * sizeof(float));
+                memset(dst + yhi * a->ow, 0, (size_t)((a->oh - yhi) * a->ow) * sizeof(float));
+                if (a->ow == a->wd && yhi > ylo) {
+                    /* dst[i] = plane[i + shift] for the rows that exist, clipped to the plane's ends */
+                    const int64_t shift = (ki - a->pad) * a->wd + (kj - a->pad);
+                    int64_t from = ylo * a->ow, to = yhi * a->ow;
+                    if (from + shift < 0) from = -shift;
+                    if (to + shift > a->h * a->wd) to = a->h * a->wd - shift;
+                    if (to > from) memcpy(dst + from, plane + from + shift, (size_t)(to - from) * sizeof(float));
+                    for (int64_t i = ylo * a->ow; i < from; i++) dst[i] = 0.0f;
+                    for (int64_t i = to > from ? to : from; i < yhi * a->ow; i++) dst[i] = 0.0f;
+                    if (lo > 0 || hi < a->ow) {
+                        for (int64_t yy = ylo; yy < yhi; yy++) {
+                            for (int64_t xx = 0; xx < lo; xx++) dst[yy * a->ow + xx] = 0.0f;
+                            for (int64_t xx = hi; xx < a->ow; xx++) dst[yy * a->ow + xx] = 0.0f;
+                        }
                     }
-                    const float *s = x + (ci * a->h + iy) * a->wd + kj - a->pad;
+                    continue;
+                }
+                for (int64_t yy = ylo; yy < yhi; yy++) {
+                    float *d = dst + yy * a->ow;
+                    const float *src = plane + (yy + ki - a->pad) * a->wd + kj - a->pad;
                     for (int64_t xx = 0; xx < lo; xx++) d[xx] = 0.0f;
-                    if (hi > lo) memcpy(d + lo, s + lo, (size_t)(hi - lo) * sizeof(float));
+                    if (hi > lo) memcpy(d + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
                     for (int64_t xx = hi; xx < a->ow; xx++) d[xx] = 0.0f;
                 }
             }
@@ -58,21 +88,40 @@ static void im2col(const stn_conv *a, const float *x, float *col) {
     }
 }
 
-/* gx = col2im(col): every col entry added to the input pixel it was read from, rows in order. */
-static void col2im(const stn_conv *a, const float *col, float *gx) {
+/* gx = col2im(col): every col entry added to the input pixel it was read from, col rows in order. When ow == w the
+ * entries that im2col zeroed for wrapped columns are zeroed here too (col is scratch), so each col row is one
+ * shifted add over its existing rows; otherwise row by row. */
+static void col2im(const stn_conv *a, float *col, float *gx) {
     const int64_t hw = a->oh * a->ow;
     memset(gx, 0, (size_t)(a->c * a->h * a->wd) * sizeof(float));
     for (int64_t ci = 0; ci < a->c; ci++) {
+        float *plane = gx + ci * a->h * a->wd;
         for (int64_t ki = 0; ki < a->k; ki++) {
+            int64_t ylo = a->pad - ki, yhi = a->h + a->pad - ki;
+            if (ylo < 0) ylo = 0;
+            if (yhi > a->oh) yhi = a->oh;
+            if (yhi <= ylo) continue;
             for (int64_t kj = 0; kj < a->k; kj++) {
-                const float *src = col + ((ci * a->k + ki) * a->k + kj) * hw;
-                int64_t lo = a->pad - kj, hi = a->wd + a->pad - kj;
-                if (lo < 0) lo = 0;
-                if (hi > a->ow) hi = a->ow;
-                for (int64_t yy = 0; yy < a->oh; yy++) {
-                    const int64_t iy = yy + ki - a->pad;
-                    if (iy < 0 || iy >= a->h) continue;
-                    float *d = gx + (ci * a->h + iy) * a->wd + kj - a->pad;
+                float *src = col + ((ci * a->k + ki) * a->k + kj) * hw;
+                int64_t lo, hi;
+                tap_columns(a, kj, &lo, &hi);
+                if (a->ow == a->wd) {
+                    if (lo > 0 || hi < a->ow) {
+                        for (int64_t yy = ylo; yy < yhi; yy++) {
+                            for (int64_t xx = 0; xx < lo; xx++) src[yy * a->ow + xx] = 0.0f;
+                            for (int64_t xx = hi; xx < a->ow; xx++) src[yy * a->ow + xx] = 0.0f;
+                        }
+                    }
+                    const int64_t shift = (ki - a->pad) * a->wd + (kj - a->pad);
+                    int64_t from = ylo * a->ow, to = yhi * a->ow;
+                    if (from + shift < 0) from = -shift;
+                    if (to + shift > a->h * a->wd) to = a->h * a->wd - shift;
+                    float *d = plane + shift;
+                    for (int64_t i = from; i < to; i++) d[i] += src[i];
+                    continue;
+                }
+                for (int64_t yy = ylo; yy < yhi; yy++) {
+                    float *d = plane + (yy + ki - a->pad) * a->wd + kj - a->pad;
                     const float *s = src + yy * a->ow;
                     for (int64_t xx = lo; xx < hi; xx++) d[xx] += s[xx];
                 }
@@ -129,5 +178,43 @@ void stn_conv2d_backward_weight_impl(const stn_kernels *k, const stn_conv *a) {
                 a->gb[o] = s;
             }
         }
+    }
+}
+
+void stn_max_pool2d_impl(const float *x, float *y, int32_t *arg, int64_t h, int64_t w, int64_t k, int64_t p_begin,
+                         int64_t p_end) {
+    const int64_t oh = h / k, ow = w / k;
+    for (int64_t p = p_begin; p < p_end; p++) {
+        const float *plane = x + p * h * w;
+        for (int64_t i = 0; i < oh; i++) {
+            for (int64_t j = 0; j < ow; j++) {
+                /* selects, not branches: on real activations the winner is a coin toss, and mispredicted branches
+                 * cost more than the comparisons */
+                int64_t best = i * k * w + j * k;
+                float bv = plane[best];
+                for (int64_t a = 0; a < k; a++) {
+                    for (int64_t c = 0; c < k; c++) {
+                        const int64_t at = (i * k + a) * w + j * k + c;
+                        const float v = plane[at];
+                        const int gt = v > bv;
+                        bv = gt ? v : bv;
+                        best = gt ? at : best;
+                    }
+                }
+                const int64_t o = (p * oh + i) * ow + j;
+                y[o] = bv;
+                arg[o] = (int32_t)best;
+            }
+        }
+    }
+}
+
+void stn_max_pool2d_backward_impl(const float *gy, const int32_t *arg, float *gx, int64_t h, int64_t w, int64_t k,
+                                  int64_t p_begin, int64_t p_end) {
+    const int64_t out = (h / k) * (w / k);
+    for (int64_t p = p_begin; p < p_end; p++) {
+        float *plane = gx + p * h * w;
+        memset(plane, 0, (size_t)(h * w) * sizeof(float));
+        for (int64_t o = p * out; o < (p + 1) * out; o++) plane[arg[o]] += gy[o];
     }
 }

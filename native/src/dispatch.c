@@ -400,3 +400,29 @@ int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float
     stn_conv2d_backward_weight_impl(kt, &a);
     return STN_OK;
 }
+
+static int pool_ok(int64_t planes, int64_t h, int64_t w, int64_t k, int64_t p_begin, int64_t p_end) {
+    const int64_t dims[] = {planes, h, w};
+    return dims_ok(3, dims) && k >= 1 && h < INT32_MAX && w < INT32_MAX && h * w <= INT32_MAX && p_begin >= 0 &&
+           p_begin <= p_end && p_end <= planes;
+}
+
+int32_t stn_max_pool2d(int32_t isa, const float *x, float *y, int32_t *arg, int64_t planes, int64_t h, int64_t w,
+                       int64_t k, int64_t p_begin, int64_t p_end) {
+    if (!pool_ok(planes, h, w, k, p_begin, p_end)) return STN_E_ARG;
+    if (kernels_of(isa) == NULL) return STN_E_ISA;
+    if (p_begin == p_end || h / k == 0 || w / k == 0) return STN_OK;
+    if (x == NULL || y == NULL || arg == NULL) return STN_E_ARG;
+    stn_max_pool2d_impl(x, y, arg, h, w, k, p_begin, p_end);
+    return STN_OK;
+}
+
+int32_t stn_max_pool2d_backward(int32_t isa, const float *grad_y, const int32_t *arg, float *grad_x, int64_t planes,
+                                int64_t h, int64_t w, int64_t k, int64_t p_begin, int64_t p_end) {
+    if (!pool_ok(planes, h, w, k, p_begin, p_end)) return STN_E_ARG;
+    if (kernels_of(isa) == NULL) return STN_E_ISA;
+    if (p_begin == p_end || h == 0 || w == 0) return STN_OK;
+    if (grad_x == NULL || (h / k > 0 && w / k > 0 && (grad_y == NULL || arg == NULL))) return STN_E_ARG;
+    stn_max_pool2d_backward_impl(grad_y, arg, grad_x, h, w, k, p_begin, p_end);
+    return STN_OK;
+}

@@ -117,6 +117,10 @@ typedef struct stn_conv {
 void stn_conv2d_forward_impl(const stn_kernels *k, const stn_conv *a);
 void stn_conv2d_backward_input_impl(const stn_kernels *k, const stn_conv *a);
 void stn_conv2d_backward_weight_impl(const stn_kernels *k, const stn_conv *a);
+void stn_max_pool2d_impl(const float *x, float *y, int32_t *arg, int64_t h, int64_t w, int64_t k, int64_t p_begin,
+                         int64_t p_end);
+void stn_max_pool2d_backward_impl(const float *gy, const int32_t *arg, float *gx, int64_t h, int64_t w, int64_t k,
+                                  int64_t p_begin, int64_t p_end);
 
 /* ---- helpers shared by every ISA (the vector kernels use them for their scalar tails) ---- */
 

@@ -426,7 +426,38 @@ static void test_conv(int64_t n, int64_t c, int64_t h, int64_t wd, int64_t o, in
     free(ry), free(rgx), free(rgw), free(rgb);
 }
 
+static void test_pool(int64_t planes, int64_t h, int64_t w, int64_t k) {
+    const int64_t oh = h / k, ow = w / k, xs = planes * h * w, ys = planes * oh * ow;
+    float *x = alloc_f(xs), *y = alloc_f(ys), *gy = alloc_f(ys), *gx = alloc_f(xs), *rgx = alloc_f(xs);
+    int32_t *arg = calloc((size_t)(ys > 0 ? ys : 1), sizeof(int32_t));
+    for (int64_t i = 0; i < xs; i++) x[i] = (float)(int)frand(-3, 3); /* ties: the first maximum wins */
+    for (int64_t i = 0; i < ys; i++) gy[i] = frand(-1, 1);
+    CHECK(stn_max_pool2d(STN_ISA_AUTO, x, y, arg, planes, h, w, k, 0, planes) == STN_OK, "pool ok");
+    int ok = 1;
+    for (int64_t p = 0; p < planes; p++)
+        for (int64_t i = 0; i < oh; i++)
+            for (int64_t j = 0; j < ow; j++) {
+                int64_t best = i * k * w + j * k;
+                for (int64_t a = 0; a < k; a++)
+                    for (int64_t c = 0; c < k; c++)
+                        if (x[p * h * w + (i * k + a) * w + j * k + c] > x[p * h * w + best]) best = (i * k + a) * w + j * k + c;
+                const int64_t o = (p * oh + i) * ow + j;
+                ok &= arg[o] == best && y[o] == x[p * h * w + best];
+                rgx[p * h * w + best] += gy[o];
+            }
+    CHECK(ok, "pool %lldx%lldx%lld k%lld: first maximum", (long long)planes, (long long)h, (long long)w, (long long)k);
+    for (int64_t i = 0; i < xs; i++) gx[i] = NAN;
+    CHECK(stn_max_pool2d_backward(STN_ISA_AUTO, gy, arg, gx, planes, h, w, k, 0, planes) == STN_OK, "pool bw ok");
+    CHECK(memcmp(gx, rgx, (size_t)xs * sizeof(float)) == 0, "pool backward");
+    CHECK(stn_max_pool2d(STN_ISA_AUTO, x, y, arg, planes, h, w, 0, 0, planes) == STN_E_ARG, "pool k = 0");
+    free(x), free(y), free(gy), free(gx), free(rgx), free(arg);
+}
+
 static void test_dense(void) {
+    test_pool(3, 5, 7, 2);
+    test_pool(2, 6, 6, 3);
+    test_pool(1, 1, 1, 1);
+    test_pool(4, 42, 42, 2);
     static const int64_t dims[] = {1, 5, 12, 13, 31, 33, 50};
     for (size_t i = 0; i < 7; i++)
         for (size_t j = 0; j < 7; j += 2)

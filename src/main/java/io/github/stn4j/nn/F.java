@@ -31,6 +31,12 @@ public final class F {
         return SpatialOps.best();
     }
 
+    private static float[] scalar(float v) {
+        float[] a = Workspace.floats(1, false);
+        a[0] = v;
+        return a;
+    }
+
     static int n(long v) {
         return Math.toIntExact(v);
     }
@@ -52,22 +58,22 @@ public final class F {
                 "linear: x " + Arrays.toString(x.shape) + ", w " + Arrays.toString(w.shape) + ", b "
                         + Arrays.toString(b.shape) + " do not fit [B, in], [out, in], [out]");
         int bs = n(x.size(0)), in = n(x.size(1)), out = n(w.size(0));
-        float[] y = new float[bs * out];
+        float[] y = Workspace.floats(bs * out, false);
         G.gemm(false, true, bs, out, in, x.data, w.data, y, false);
         for (int i = 0; i < bs; i++) for (int o = 0; o < out; o++) y[i * out + o] += b.data[o];
         return new Var(y, new long[] {bs, out}, false, new Var[] {x, w, b}, g -> {
             if (x.needsGrad) {
-                float[] dx = new float[bs * in];
+                float[] dx = Workspace.floats(bs * in, false);
                 G.gemm(false, false, bs, in, out, g, w.data, dx, false);
                 x.addGrad(dx);
             }
             if (w.needsGrad) {
-                float[] dw = new float[out * in];
+                float[] dw = Workspace.floats(out * in, false);
                 G.gemm(true, false, out, in, bs, g, x.data, dw, false);
                 w.addGrad(dw);
             }
             if (b.needsGrad) {
-                float[] db = new float[out];
+                float[] db = Workspace.floats(out, true);
                 for (int i = 0; i < bs; i++) for (int o = 0; o < out; o++) db[o] += g[i * out + o];
                 b.addGrad(db);
             }
@@ -112,23 +118,26 @@ public final class F {
         int oh = h + 2 * pad - k + 1, ow = wd + 2 * pad - k + 1;
         require(oh > 0 && ow > 0, "conv2d: kernel " + k + " larger than the padded input " + h + "x" + wd);
         n((long) c * k * k * oh * ow * Math.max(1, bs)); // every index below fits an int
-        float[] y = new float[bs * o * oh * ow];
+        float[] y = Workspace.floats(bs * o * oh * ow, false);
         G.conv2dForward(x.data, w.data, b.data, y, bs, c, h, wd, o, k, pad, relu);
         return new Var(y, new long[] {bs, o, oh, ow}, false, new Var[] {x, w, b}, gradOut -> {
             float[] g = gradOut;
             if (relu) { // through the ReLU: the gradient where the output is positive (g itself may be shared)
-                float[] masked = new float[g.length];
-                for (int i = 0; i < g.length; i++) masked[i] = y[i] > 0f ? g[i] : 0f;
+                float[] masked = Workspace.floats(g.length, false);
+                float[] in = g;
+                io.github.stn4j.Parallel.forRange(g.length, 1 << 15, (from, to) -> {
+                    for (int i = from; i < to; i++) masked[i] = y[i] > 0f ? in[i] : 0f;
+                });
                 g = masked;
             }
             if (w.needsGrad || b.needsGrad) {
-                float[] dw = new float[o * c * k * k], db = new float[o];
+                float[] dw = Workspace.floats(o * c * k * k, false), db = Workspace.floats(o, false);
                 G.conv2dBackwardWeight(g, x.data, dw, db, bs, c, h, wd, o, k, pad);
                 if (w.needsGrad) w.addGrad(dw);
                 if (b.needsGrad) b.addGrad(db);
             }
             if (x.needsGrad) {
-                float[] dx = new float[bs * c * h * wd];
+                float[] dx = Workspace.floats(bs * c * h * wd, false);
                 G.conv2dBackwardInput(g, w.data, dx, bs, c, h, wd, o, k, pad);
                 x.addGrad(dx);
             }
@@ -146,27 +155,12 @@ public final class F {
         require(x.rank() == 4 && k >= 1, "maxPool2d: x must be [B, C, H, W], got " + Arrays.toString(x.shape));
         int planes = n(x.size(0) * x.size(1)), h = n(x.size(2)), w = n(x.size(3)), oh = h / k, ow = w / k;
         require(oh > 0 && ow > 0, "maxPool2d: window " + k + " larger than " + h + "x" + w);
-        float[] y = new float[planes * oh * ow];
-        int[] arg = new int[y.length];
-        for (int p = 0; p < planes; p++) {
-            for (int i = 0; i < oh; i++) {
-                for (int j = 0; j < ow; j++) {
-                    int best = p * h * w + (i * k) * w + j * k;
-                    for (int a = 0; a < k; a++) {
-                        for (int c = 0; c < k; c++) {
-                            int at = p * h * w + (i * k + a) * w + j * k + c;
-                            if (x.data[at] > x.data[best]) best = at;
-                        }
-                    }
-                    int o = (p * oh + i) * ow + j;
-                    y[o] = x.data[best];
-                    arg[o] = best;
-                }
-            }
-        }
+        float[] y = Workspace.floats(planes * oh * ow, false);
+        int[] arg = Workspace.ints(y.length);
+        G.maxPool2d(x.data, y, arg, planes, h, w, k);
         return new Var(y, new long[] {x.size(0), x.size(1), oh, ow}, false, new Var[] {x}, g -> {
-            float[] dx = new float[x.data.length];
-            for (int o = 0; o < g.length; o++) dx[arg[o]] += g[o];
+            float[] dx = Workspace.floats(x.data.length, false);
+            G.maxPool2dBackward(g, arg, dx, planes, h, w, k);
             x.addGrad(dx);
         });
     }
@@ -178,10 +172,10 @@ public final class F {
      * @return the output, the same shape
      */
     public static Var relu(Var x) {
-        float[] y = new float[x.data.length];
+        float[] y = Workspace.floats(x.data.length, false);
         for (int i = 0; i < y.length; i++) y[i] = Math.max(0f, x.data[i]);
         return new Var(y, x.shape, false, new Var[] {x}, g -> {
-            float[] dx = new float[g.length];
+            float[] dx = Workspace.floats(g.length, false);
             for (int i = 0; i < g.length; i++) dx[i] = x.data[i] > 0f ? g[i] : 0f;
             x.addGrad(dx);
         });
@@ -219,7 +213,7 @@ public final class F {
         require(logits.rank() == 2 && logits.size(0) == labels.length, "crossEntropy: logits "
                 + Arrays.toString(logits.shape) + " and " + labels.length + " labels");
         int bs = labels.length, k = n(logits.size(1));
-        float[] prob = new float[bs * k];
+        float[] prob = Workspace.floats(bs * k, false);
         double loss = 0;
         for (int i = 0; i < bs; i++) {
             require(labels[i] >= 0 && labels[i] < k, "crossEntropy: label " + labels[i] + " outside [0, " + k + ")");
@@ -230,8 +224,8 @@ public final class F {
             for (int j = 0; j < k; j++) prob[i * k + j] = (float) (Math.exp(logits.data[i * k + j] - max) / sum);
             loss += -(logits.data[i * k + labels[i]] - max - Math.log(sum));
         }
-        return new Var(new float[] {(float) (loss / bs)}, new long[] {}, false, new Var[] {logits}, g -> {
-            float[] dx = new float[bs * k];
+        return new Var(scalar((float) (loss / bs)), new long[] {}, false, new Var[] {logits}, g -> {
+            float[] dx = Workspace.floats(bs * k, false);
             float scale = g[0] / bs;
             for (int i = 0; i < bs; i++) {
                 for (int j = 0; j < k; j++) dx[i * k + j] = (prob[i * k + j] - (j == labels[i] ? 1f : 0f)) * scale;
@@ -250,8 +244,8 @@ public final class F {
         double s = 0;
         for (float v : x.data) s += v;
         int count = x.data.length;
-        return new Var(new float[] {(float) (s / count)}, new long[] {}, false, new Var[] {x}, g -> {
-            float[] dx = new float[count];
+        return new Var(scalar((float) (s / count)), new long[] {}, false, new Var[] {x}, g -> {
+            float[] dx = Workspace.floats(count, false);
             Arrays.fill(dx, g[0] / count);
             x.addGrad(dx);
         });
@@ -268,8 +262,8 @@ public final class F {
         require(r.length == x.data.length, "weightedSum: " + r.length + " weights for " + x.data.length + " values");
         double s = 0;
         for (int i = 0; i < r.length; i++) s += (double) x.data[i] * r[i];
-        return new Var(new float[] {(float) s}, new long[] {}, false, new Var[] {x}, g -> {
-            float[] dx = new float[r.length];
+        return new Var(scalar((float) s), new long[] {}, false, new Var[] {x}, g -> {
+            float[] dx = Workspace.floats(r.length, false);
             for (int i = 0; i < r.length; i++) dx[i] = r[i] * g[0];
             x.addGrad(dx);
         });
@@ -302,10 +296,10 @@ public final class F {
      */
     public static Var affineGrid(SpatialOps ops, Var theta, long[] size, boolean alignCorners) {
         long[] gridShape = {size[0], size[2], size[3], 2};
-        float[] grid = new float[n(size[0] * size[2] * size[3] * 2)];
+        float[] grid = Workspace.floats(n(size[0] * size[2] * size[3] * 2), false);
         ops.affineGrid(view(theta.data, theta.shape), size, alignCorners, view(grid, gridShape));
         return new Var(grid, gridShape, false, new Var[] {theta}, g -> {
-            float[] dt = new float[theta.data.length];
+            float[] dt = Workspace.floats(theta.data.length, false);
             ops.affineGridBackward(view(g, gridShape), size, alignCorners, view(dt, theta.shape));
             theta.addGrad(dt);
         });
@@ -340,12 +334,12 @@ public final class F {
     public static Var gridSample(SpatialOps ops, Var x, Var grid, Interpolation mode, Padding padding,
                                  boolean alignCorners) {
         long[] outShape = {x.size(0), x.size(1), grid.size(1), grid.size(2)};
-        float[] out = new float[n(outShape[0] * outShape[1] * outShape[2] * outShape[3])];
+        float[] out = Workspace.floats(n(outShape[0] * outShape[1] * outShape[2] * outShape[3]), false);
         ops.gridSample(view(x.data, x.shape), view(grid.data, grid.shape), mode, padding, alignCorners,
                 view(out, outShape));
         return new Var(out, outShape, false, new Var[] {x, grid}, g -> {
-            float[] dx = x.needsGrad ? new float[x.data.length] : null;
-            float[] dg = grid.needsGrad ? new float[grid.data.length] : null;
+            float[] dx = x.needsGrad ? Workspace.floats(x.data.length, false) : null;
+            float[] dg = grid.needsGrad ? Workspace.floats(grid.data.length, false) : null;
             if (dx == null && dg == null) return;
             ops.gridSampleBackward(view(g, outShape), view(x.data, x.shape),
                     view(grid.data, grid.shape), mode, padding, alignCorners, dx == null ? null : view(dx, x.shape),

@@ -44,6 +44,18 @@ public final class Var {
         boolean needs = requiresGrad;
         for (Var in : inputs) needs |= in.needsGrad;
         this.needsGrad = needs && (inputs.length == 0 || backward != null);
+        for (Var in : inputs) in.requireLive();
+        if (!requiresGrad) Workspace.made(this);
+    }
+
+    /** Set when the {@link Workspace} scope that made this variable closed: its arrays may be reused since. */
+    boolean released;
+
+    void requireLive() {
+        if (released) {
+            throw new IllegalStateException(this + " was made in a Workspace scope that has closed since; its values"
+                    + " may belong to a later step (read what you need before closing the scope)");
+        }
     }
 
     /**
@@ -139,12 +151,22 @@ public final class Var {
 
     /** Drops the gradient (optimisers call this between steps). */
     public void zeroGrad() {
+        if (grad != null) spare = grad;
         grad = null;
     }
 
+    // The gradient array of the last step, reused by the next (zeroGrad() keeps it here rather than dropping it).
+    private float[] spare;
+
     void accumulate(float[] g) {
         if (grad == null) {
-            grad = g.clone();
+            if (spare != null && spare.length == g.length) {
+                System.arraycopy(g, 0, spare, 0, g.length);
+                grad = spare;
+                spare = null;
+            } else {
+                grad = g.clone();
+            }
         } else {
             for (int i = 0; i < g.length; i++) grad[i] += g[i];
         }
@@ -156,8 +178,10 @@ public final class Var {
             throw new IllegalStateException("backward() starts from a scalar, got shape " + Arrays.toString(shape));
         }
         if (!needsGrad) return;
+        requireLive();
         List<Var> order = topologicalOrder();
-        gradIn = new float[] {1f};
+        gradIn = Workspace.floats(1, false);
+        gradIn[0] = 1f;
         // reverse topological order: every consumer of v has added its contribution before v runs
         for (int i = order.size() - 1; i >= 0; i--) {
             Var v = order.get(i);

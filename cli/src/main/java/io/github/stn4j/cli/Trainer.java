@@ -5,6 +5,7 @@ import io.github.stn4j.nn.F;
 import io.github.stn4j.nn.Layer;
 import io.github.stn4j.nn.Optimizer;
 import io.github.stn4j.nn.Var;
+import io.github.stn4j.nn.Workspace;
 import java.util.Random;
 
 /**
@@ -35,6 +36,9 @@ final class Trainer {
         this.rnd = new Random(seed);
     }
 
+    private final Workspace workspace = new Workspace();
+
+    @SuppressWarnings("try") // the scopes are opened for their close
     Epoch train(int epoch, Dataset train, Dataset test, Progress progress) {
         optimizer.setLearningRate(lr * (epoch >= 0.8 * epochs ? 0.25f : epoch >= 0.6 * epochs ? 0.5f : 1f));
         int n = train.size();
@@ -52,14 +56,16 @@ final class Trainer {
             int m = Math.min(batch, n - b);
             int[] idx = java.util.Arrays.copyOfRange(order, b, b + m);
             Dataset part = train.select(idx);
-            Var x = Var.constant(part.images(), m, 1, train.h(), train.w());
-            Var logits = model.forward(x);
-            Var loss = F.crossEntropy(logits, part.labels());
-            loss.backward();
-            optimizer.step();
-            optimizer.zeroGrad();
-            lossSum += loss.item() * m;
-            correct += countCorrect(logits.data(), part.labels());
+            try (Workspace.Scope step = workspace.open()) { // the step's arrays are reused by the next one
+                Var x = Var.constant(part.images(), m, 1, train.h(), train.w());
+                Var logits = model.forward(x);
+                Var loss = F.crossEntropy(logits, part.labels());
+                loss.backward();
+                optimizer.step();
+                optimizer.zeroGrad();
+                lossSum += loss.item() * m;
+                correct += countCorrect(logits.data(), part.labels());
+            }
             seen += m;
             double secs = (System.nanoTime() - start) / 1e9;
             if (progress != null) progress.batch(seen, n, lossSum / seen, (double) correct / seen, seen / secs);
@@ -69,6 +75,7 @@ final class Trainer {
     }
 
     /** Classification error on {@code d}. */
+    @SuppressWarnings("try")
     double error(Dataset d) {
         int correct = 0;
         for (int b = 0; b < d.size(); b += 256) {
@@ -76,8 +83,10 @@ final class Trainer {
             int[] idx = new int[m];
             for (int i = 0; i < m; i++) idx[i] = b + i;
             Dataset part = d.select(idx);
-            Var logits = model.forward(Var.constant(part.images(), m, 1, d.h(), d.w()));
-            correct += countCorrect(logits.data(), part.labels());
+            try (Workspace.Scope batch = workspace.open()) {
+                Var logits = model.forward(Var.constant(part.images(), m, 1, d.h(), d.w()));
+                correct += countCorrect(logits.data(), part.labels());
+            }
         }
         return 1 - (double) correct / d.size();
     }

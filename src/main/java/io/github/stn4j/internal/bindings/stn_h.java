@@ -1448,4 +1448,138 @@ public class stn_h {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class stn_max_pool2d {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_max_pool2d");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_max_pool2d(int32_t isa, const float *x, float *y, int32_t *arg, int64_t planes, int64_t h, int64_t w, int64_t k, int64_t p_begin, int64_t p_end)
+     * }
+     */
+    public static FunctionDescriptor stn_max_pool2d$descriptor() {
+        return stn_max_pool2d.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_max_pool2d(int32_t isa, const float *x, float *y, int32_t *arg, int64_t planes, int64_t h, int64_t w, int64_t k, int64_t p_begin, int64_t p_end)
+     * }
+     */
+    public static MethodHandle stn_max_pool2d$handle() {
+        return stn_max_pool2d.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_max_pool2d(int32_t isa, const float *x, float *y, int32_t *arg, int64_t planes, int64_t h, int64_t w, int64_t k, int64_t p_begin, int64_t p_end)
+     * }
+     */
+    public static MemorySegment stn_max_pool2d$address() {
+        return stn_max_pool2d.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_max_pool2d(int32_t isa, const float *x, float *y, int32_t *arg, int64_t planes, int64_t h, int64_t w, int64_t k, int64_t p_begin, int64_t p_end)
+     * }
+     */
+    public static int stn_max_pool2d(int isa, MemorySegment x, MemorySegment y, MemorySegment arg, long planes, long h, long w, long k, long p_begin, long p_end) {
+        var mh$ = stn_max_pool2d.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_max_pool2d", isa, x, y, arg, planes, h, w, k, p_begin, p_end);
+            }
+            return (int)mh$.invokeExact(isa, x, y, arg, planes, h, w, k, p_begin, p_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_max_pool2d_backward {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_max_pool2d_backward");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_max_pool2d_backward(int32_t isa, const float *grad_y, const int32_t *arg, float *grad_x, int64_t planes, int64_t h, int64_t w, int64_t k, int64_t p_begin, int64_t p_end)
+     * }
+     */
+    public static FunctionDescriptor stn_max_pool2d_backward$descriptor() {
+        return stn_max_pool2d_backward.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_max_pool2d_backward(int32_t isa, const float *grad_y, const int32_t *arg, float *grad_x, int64_t planes, int64_t h, int64_t w, int64_t k, int64_t p_begin, int64_t p_end)
+     * }
+     */
+    public static MethodHandle stn_max_pool2d_backward$handle() {
+        return stn_max_pool2d_backward.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_max_pool2d_backward(int32_t isa, const float *grad_y, const int32_t *arg, float *grad_x, int64_t planes, int64_t h, int64_t w, int64_t k, int64_t p_begin, int64_t p_end)
+     * }
+     */
+    public static MemorySegment stn_max_pool2d_backward$address() {
+        return stn_max_pool2d_backward.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_max_pool2d_backward(int32_t isa, const float *grad_y, const int32_t *arg, float *grad_x, int64_t planes, int64_t h, int64_t w, int64_t k, int64_t p_begin, int64_t p_end)
+     * }
+     */
+    public static int stn_max_pool2d_backward(int isa, MemorySegment grad_y, MemorySegment arg, MemorySegment grad_x, long planes, long h, long w, long k, long p_begin, long p_end) {
+        var mh$ = stn_max_pool2d_backward.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_max_pool2d_backward", isa, grad_y, arg, grad_x, planes, h, w, k, p_begin, p_end);
+            }
+            return (int)mh$.invokeExact(isa, grad_y, arg, grad_x, planes, h, w, k, p_begin, p_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }

@@ -163,6 +163,46 @@ public class Gemm {
         }
     }
 
+    /**
+     * Max pooling, k × k windows with stride k, of x [planes, h, w]: y [planes, h/k, w/k] (floor) and arg, the index
+     * within its plane of the element each output took (the first maximum in row-major order; a NaN wins only as a
+     * window's first element). y and arg are overwritten.
+     */
+    public void maxPool2d(float[] x, float[] y, int[] arg, int planes, int h, int w, int k) {
+        int oh = h / k, ow = w / k;
+        Threads.forRange(planes, Math.max(1, 8192 / Math.max(1, h * w)), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int base = p * h * w;
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        int best = i * k * w + j * k;
+                        for (int a = 0; a < k; a++) {
+                            for (int c = 0; c < k; c++) {
+                                int at = (i * k + a) * w + j * k + c;
+                                if (x[base + at] > x[base + best]) best = at;
+                            }
+                        }
+                        int o = (p * oh + i) * ow + j;
+                        y[o] = x[base + best];
+                        arg[o] = best;
+                    }
+                }
+            }
+        });
+    }
+
+    /** gx [planes, h, w] (overwritten) of {@link #maxPool2d}: each gy added to the element its arg names. */
+    public void maxPool2dBackward(float[] gy, int[] arg, float[] gx, int planes, int h, int w, int k) {
+        int out = (h / k) * (w / k);
+        // each plane's windows lie in its own plane of gx: split by plane, no two threads write one element
+        Threads.forRange(planes, Math.max(1, 8192 / Math.max(1, h * w)), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                java.util.Arrays.fill(gx, p * h * w, (p + 1) * h * w, 0f);
+                for (int o = p * out; o < (p + 1) * out; o++) gx[p * h * w + arg[o]] += gy[o];
+            }
+        });
+    }
+
     /** The im2col matrix of the whole batch, transposed: [N*Ho*Wo, C*k*k]. */
     private static float[] im2colT(float[] x, int n, int c, int h, int wd, int k, int pad) {
         int oh = h + 2 * pad - k + 1, ow = wd + 2 * pad - k + 1, ckk = c * k * k;

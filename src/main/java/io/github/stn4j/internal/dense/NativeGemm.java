@@ -31,12 +31,20 @@ final class NativeGemm extends Gemm {
     private static final MethodHandle BACKWARD_WEIGHT =
             critical(stn_h.stn_conv2d_backward_weight$address(), stn_h.stn_conv2d_backward_weight$descriptor());
 
+    private static final MethodHandle POOL =
+            critical(stn_h.stn_max_pool2d$address(), stn_h.stn_max_pool2d$descriptor());
+    private static final MethodHandle POOL_BACKWARD =
+            critical(stn_h.stn_max_pool2d_backward$address(), stn_h.stn_max_pool2d_backward$descriptor());
+
     private static MethodHandle critical(MemorySegment address, FunctionDescriptor descriptor) {
         return Linker.nativeLinker().downcallHandle(address, descriptor, CRITICAL);
     }
 
     /** Per-thread im2col scratch, grown on demand (one per thread that runs a convolution). */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** Per-thread weight-gradient partials (see conv2dBackwardWeight). */
+    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
 
     private final Implementation impl;
     private final int isa;
@@ -144,21 +152,24 @@ final class NativeGemm extends Gemm {
     public void conv2dBackwardWeight(float[] gy, float[] x, float[] gw, float[] gb, int n, int c, int h, int wd, int o,
                                      int k, int pad) {
         long cols = (long) c * k * k * (h + 2L * pad - k + 1) * (wd + 2L * pad - k + 1);
-        int chunks = Math.max(1, (n + CHUNK - 1) / CHUNK), wn = o * c * k * k;
-        // chunk 0 sums into gw / gb, every later chunk into its own partial; then the partials are added in order
-        float[][] pw = new float[chunks][], pb = new float[chunks][];
-        pw[0] = gw;
-        pb[0] = gb;
-        for (int i = 1; i < chunks; i++) {
-            pw[i] = new float[wn];
-            pb[i] = gb == null ? null : new float[o];
+        int chunks = Math.max(1, (n + CHUNK - 1) / CHUNK), wn = o * c * k * k, stride = wn + o;
+        // chunk 0 sums into gw / gb, every later chunk into its own slice of one partials array (kept per thread,
+        // so a training loop allocates none); then the partials are added in chunk order
+        float[] partials = chunks == 1 ? null : PARTIALS.get();
+        if (partials != null && partials.length < (long) (chunks - 1) * stride) {
+            partials = new float[Math.toIntExact((long) (chunks - 1) * stride)];
+            PARTIALS.set(partials);
         }
+        float[] part = partials;
         Threads.forRange(chunks, 1, (from, to) -> {
             for (int i = from; i < to; i++) {
+                MemorySegment w = i == 0 ? seg(gw) : seg(part, (long) (i - 1) * stride);
+                MemorySegment b = gb == null ? MemorySegment.NULL
+                        : i == 0 ? seg(gb) : seg(part, (long) (i - 1) * stride + wn);
                 try {
-                    check((int) BACKWARD_WEIGHT.invokeExact(isa, seg(gy), seg(x), seg(pw[i]), seg(pb[i]),
-                            seg(scratch(cols)), (long) n, (long) c, (long) h, (long) wd, (long) o, (long) k,
-                            (long) pad, 0, (long) Math.min(n, i * CHUNK), (long) Math.min(n, (i + 1) * CHUNK)),
+                    check((int) BACKWARD_WEIGHT.invokeExact(isa, seg(gy), seg(x), w, b, seg(scratch(cols)), (long) n,
+                            (long) c, (long) h, (long) wd, (long) o, (long) k, (long) pad, 0,
+                            (long) Math.min(n, i * CHUNK), (long) Math.min(n, (i + 1) * CHUNK)),
                             "stn_conv2d_backward_weight");
                 } catch (RuntimeException | Error e) {
                     throw e;
@@ -168,9 +179,39 @@ final class NativeGemm extends Gemm {
             }
         });
         for (int i = 1; i < chunks; i++) {
-            for (int j = 0; j < wn; j++) gw[j] += pw[i][j];
-            if (gb != null) for (int j = 0; j < o; j++) gb[j] += pb[i][j];
+            int base = (i - 1) * stride;
+            for (int j = 0; j < wn; j++) gw[j] += part[base + j];
+            if (gb != null) for (int j = 0; j < o; j++) gb[j] += part[base + wn + j];
         }
+    }
+
+    @Override
+    public void maxPool2d(float[] x, float[] y, int[] arg, int planes, int h, int w, int k) {
+        Threads.forRange(planes, Math.max(1, 8192 / Math.max(1, h * w)), (from, to) -> {
+            try {
+                check((int) POOL.invokeExact(isa, seg(x), seg(y), MemorySegment.ofArray(arg), (long) planes, (long) h,
+                        (long) w, (long) k, (long) from, (long) to), "stn_max_pool2d");
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+        });
+    }
+
+    @Override
+    public void maxPool2dBackward(float[] gy, int[] arg, float[] gx, int planes, int h, int w, int k) {
+        Threads.forRange(planes, Math.max(1, 8192 / Math.max(1, h * w)), (from, to) -> {
+            try {
+                check((int) POOL_BACKWARD.invokeExact(isa, seg(gy), MemorySegment.ofArray(arg), seg(gx),
+                        (long) planes, (long) h, (long) w, (long) k, (long) from, (long) to),
+                        "stn_max_pool2d_backward");
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+        });
     }
 
     @Override

@@ -125,4 +125,30 @@ class DenseKernelsTest {
             }
         }
     }
+
+    @Test
+    void poolingMatchesTheSpecification() {
+        Gemm spec = new Gemm();
+        Random r = new Random(3);
+        int[][] shapes = {{1, 1, 1, 1}, {3, 5, 7, 2}, {2, 6, 6, 3}, {64, 42, 42, 2}};
+        for (Gemm g : available()) {
+            for (int[] s : shapes) {
+                int planes = s[0], h = s[1], w = s[2], k = s[3], out = planes * (h / k) * (w / k);
+                float[] x = new float[planes * h * w];
+                for (int i = 0; i < x.length; i++) x[i] = r.nextInt(5) - 2; // ties: the first maximum wins
+                float[] y1 = new float[out], y2 = new float[out], gy = random(r, out);
+                int[] a1 = new int[out], a2 = new int[out];
+                spec.maxPool2d(x, y1, a1, planes, h, w, k);
+                g.maxPool2d(x, y2, a2, planes, h, w, k);
+                String what = g.name() + " " + java.util.Arrays.toString(s);
+                assertArrayEquals(y1, y2, what);
+                assertArrayEquals(a1, a2, what);
+                float[] gx1 = new float[x.length], gx2 = new float[x.length];
+                java.util.Arrays.fill(gx2, Float.NaN);
+                spec.maxPool2dBackward(gy, a1, gx1, planes, h, w, k);
+                g.maxPool2dBackward(gy, a2, gx2, planes, h, w, k);
+                assertArrayEquals(gx1, gx2, what);
+            }
+        }
+    }
 }
