@@ -140,14 +140,18 @@ STN_API int32_t stn_sgemm(int32_t isa, int32_t trans_a, int32_t trans_b, int64_t
                           const float *a, int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
                           int32_t accumulate);
 
+/* Floats of scratch (`col` below) that the convolutions of these sizes need, one per concurrent call; -1 for sizes
+ * that are not a convolution. */
+STN_API int64_t stn_conv2d_scratch(int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad);
+
 /* 2-D convolution, stride 1, zero padding pad, for samples [n_begin, n_end): x [n, c, h, w], weight [o, c, k, k],
- * bias [o] (may be NULL), y [n, o, ho, wo] with ho = h + 2 pad - k + 1 (wo likewise), then max(y, 0) if relu.
- * col is scratch of c*k*k*ho*wo floats, one per concurrent call. */
+ * bias [o] (may be NULL), y [n, o, ho, wo] with ho = h + 2 pad - k + 1 (wo likewise), then max(y, 0) if relu. */
 STN_API int32_t stn_conv2d_forward(int32_t isa, const float *x, const float *weight, const float *bias, float *y,
                                    float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k,
                                    int64_t pad, int32_t relu, int64_t n_begin, int64_t n_end);
 
-/* grad_x [n, c, h, w] of the convolution for samples [n_begin, n_end) (overwritten), from grad_y [n, o, ho, wo]. */
+/* grad_x [n, c, h, w] of the convolution for samples [n_begin, n_end) (overwritten), from grad_y [n, o, ho, wo].
+ * Requires pad < k (STN_E_ARG otherwise). */
 STN_API int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *weight, float *grad_x,
                                           float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o,
                                           int64_t k, int64_t pad, int64_t n_begin, int64_t n_end);

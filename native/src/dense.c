@@ -2,12 +2,18 @@
  * The nn layers' dense kernels that are the same in every ISA: the portable product (the reference of
  * dense_simd.inc) and the 2-D convolutions, which lower each sample to one product of its own ISA.
  *
- * NOTE: a convolution (stride 1, zero padding `pad`, square kernel k) runs sample by sample, so the im2col matrix of
- * one sample ([C*k*k, Ho*Wo], ~0.7 MB for the experiments' second layer) stays in L2 between its writing and its use:
- *   forward          y[n]  = W [O, Ck²] . col(x[n]) + b        (ReLU fused when asked)
- *   input gradient   gx[n] = col2im(Wᵀ . gy[n])                (each sample's gx written by one call)
- *   weight gradient  gw   += gy[n] . col(x[n])ᵀ, gb += Σ gy[n]  (samples n_begin .. n_end-1 in order)
- * The caller gives the scratch `col` (C*k*k*Ho*Wo floats) and splits the batch; the weight gradient's caller keeps
+ * NOTE: a convolution (stride 1, zero padding `pad`, square kernel k) runs sample by sample as an implicit product:
+ * the sample's planes are copied once with their zero border (hp x wp, hp = h + 2 pad), and row (ci, ki, kj) of the
+ * matrix that im2col would write is the padded planes read from ci*hp*wp + ki*wp + kj, over the output rows at the
+ * padded width wp (the last k - 1 columns of each row are computed and dropped). The product packs its panels
+ * straight from there (stn_gemm.b_rows), so no im2col matrix is written or read: that copy cost a third of the
+ * forward, and col2im a third of the input gradient.
+ *   forward          y[n]  = W [O, Ck²] . X(x[n]) + b          (ReLU fused when asked)
+ *   input gradient   gx[n] = the forward of gy[n] with W flipped in space and transposed in channels, padding
+ *                            k - 1 - pad (so pad < k is required)
+ *   weight gradient  gw   += gy'[n] . X(x[n])ᵀ, gb += Σ gy[n]  (samples n_begin .. n_end-1 in order; gy' is gy at
+ *                            the padded width, zeros in the dropped columns)
+ * The caller gives the scratch (stn_conv2d_scratch floats) and splits the batch; the weight gradient's caller keeps
  * one partial per fixed range of samples and adds the partials in order, so no sum depends on the thread count.
  */
 #include "stn_internal.h"
@@ -20,13 +26,105 @@ void stn_sgemm_scalar(const stn_gemm *g) {
         for (int64_t p = 0; p < g->k; p++) {
             const float a = g->trans_a ? g->a[p * g->lda + i] : g->a[i * g->lda + p];
             if (g->trans_b) {
-                for (int64_t j = 0; j < g->n; j++) c[j] += a * g->b[j * g->ldb + p];
+                for (int64_t j = 0; j < g->n; j++) c[j] += a * stn_b_row(g, j)[p];
             } else {
-                const float *b = g->b + p * g->ldb;
+                const float *b = stn_b_row(g, p);
                 for (int64_t j = 0; j < g->n; j++) c[j] += a * b[j];
             }
         }
     }
+}
+
+/* Rows of the implicit matrix per product call: the row table lives on the stack. A multiple of every GEMM_KC, so
+ * that cutting K at it sums every element in the order of one call. */
+#define STN_CONV_ROWS 4096
+
+/* One sample's zero-padded planes: pad[ci] is (h + 2 pad) x (w + 2 pad), then k zeros past the last plane (the
+ * implicit matrix's last rows read up to k - 2 floats beyond it). */
+static void pad_planes(const float *x, int64_t c, int64_t h, int64_t w, int64_t pad, int64_t k, float *out) {
+    const int64_t wp = w + 2 * pad, hp = h + 2 * pad;
+    for (int64_t ci = 0; ci < c; ci++) {
+        float *d = out + ci * hp * wp;
+        memset(d, 0, (size_t)(pad * wp) * sizeof(float));
+        for (int64_t y = 0; y < h; y++) {
+            float *row = d + (pad + y) * wp;
+            for (int64_t i = 0; i < pad; i++) row[i] = 0.0f, row[pad + w + i] = 0.0f;
+            memcpy(row + pad, x + (ci * h + y) * w, (size_t)w * sizeof(float));
+        }
+        memset(d + (pad + h) * wp, 0, (size_t)(pad * wp) * sizeof(float));
+    }
+    memset(out + c * hp * wp, 0, (size_t)k * sizeof(float));
+}
+
+/* out [o, oh * wp] = wt [o, c*k*k] . X, X's row (ci, ki, kj) being the padded planes read from ci*hp*wp + ki*wp + kj:
+ * the convolution over the padded width (columns ow .. wp-1 of each output row are scratch). With trans_x the product
+ * is out [o, c*k*k] (+)= wt [o, oh * wp] . Xᵀ instead (the weight gradient). No im2col matrix is written. */
+static void implicit_product(const stn_kernels *kt, const float *wt, const float *xpad, float *out, int64_t o,
+                             int64_t c, int64_t k, int64_t hp, int64_t wp, int64_t oh, int trans_x, int accumulate) {
+    int64_t rows[STN_CONV_ROWS];
+    const int64_t ckk = c * k * k, cols = oh * wp;
+    for (int64_t r0 = 0; r0 < ckk; r0 += STN_CONV_ROWS) {
+        const int64_t nr = ckk - r0 < STN_CONV_ROWS ? ckk - r0 : STN_CONV_ROWS;
+        for (int64_t r = 0; r < nr; r++) {
+            const int64_t q = r0 + r, ci = q / (k * k), ki = q / k % k, kj = q % k;
+            rows[r] = ci * hp * wp + ki * wp + kj;
+        }
+        if (!trans_x) {
+            const stn_gemm g = {wt + r0, xpad, out, o, cols, nr, ckk, 0, cols, 0, 0, accumulate || r0 > 0, rows};
+            stn_run_gemm(kt, &g);
+        } else {
+            const stn_gemm g = {wt, xpad, out + r0, o, nr, cols, cols, 0, ckk, 0, 1, accumulate, rows};
+            stn_run_gemm(kt, &g);
+        }
+    }
+}
+
+/* Input channels below which the input gradient goes through a patch matrix (see below). */
+#define STN_CONV_FEW 4
+
+int64_t stn_conv2d_scratch_impl(int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad) {
+    const int64_t oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1;
+    /* forward and weight gradient: padded input + output (or padded-width gradient) */
+    const int64_t fwd = c * (h + 2 * pad) * (w + 2 * pad) + k + o * oh * (w + 2 * pad);
+    /* input gradient: the forward of grad_y (o channels, padding k-1-pad) with flipped weights, or with few input
+     * channels the patch matrix */
+    const int64_t q = k - 1 - pad;
+    const int64_t bwd = c < STN_CONV_FEW ? c * k * k * oh * ow
+                                         : o * (oh + 2 * q) * (ow + 2 * q) + k + c * h * (ow + 2 * q) + c * o * k * k;
+    return fwd > bwd ? fwd : bwd;
+}
+
+/* y[n] = epilogue(wt . X(x[n])) for samples [n_begin, n_end): the shared body of the forward and the input gradient. */
+static void conv_samples(const stn_kernels *kt, const float *x, const float *wt, const float *bias, float *y,
+                         float *scratch, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad,
+                         int32_t relu, int64_t n_begin, int64_t n_end) {
+    const int64_t hp = h + 2 * pad, wp = w + 2 * pad, oh = hp - k + 1, ow = wp - k + 1;
+    float *xpad = scratch, *out = scratch + c * hp * wp + k;
+    for (int64_t n = n_begin; n < n_end; n++) {
+        pad_planes(x + n * c * h * w, c, h, w, pad, k, xpad);
+        implicit_product(kt, wt, xpad, out, o, c, k, hp, wp, oh, 0, 0);
+        float *yn = y + n * o * oh * ow;
+        for (int64_t oc = 0; oc < o; oc++) {
+            const float b = bias ? bias[oc] : 0.0f;
+            for (int64_t yy = 0; yy < oh; yy++) {
+                const float *src = out + (oc * oh + yy) * wp;
+                float *dst = yn + (oc * oh + yy) * ow;
+                if (relu) {
+                    for (int64_t xx = 0; xx < ow; xx++) {
+                        const float v = src[xx] + b;
+                        dst[xx] = v > 0.0f ? v : 0.0f;
+                    }
+                } else {
+                    for (int64_t xx = 0; xx < ow; xx++) dst[xx] = src[xx] + b;
+                }
+            }
+        }
+    }
+}
+
+void stn_conv2d_forward_impl(const stn_kernels *kt, const stn_conv *a) {
+    conv_samples(kt, a->x, a->w, a->b, a->y, a->col, a->c, a->h, a->wd, a->o, a->k, a->pad, a->relu, a->n_begin,
+                 a->n_end);
 }
 
 /* The columns xx of an output row whose tap kj reads inside the input: [*lo, *hi). */
@@ -37,55 +135,6 @@ static void tap_columns(const stn_conv *a, int64_t kj, int64_t *lo, int64_t *hi)
     if (h < l) h = l;
     *lo = l;
     *hi = h;
-}
-
-/* col[(ci*k + ki)*k + kj][yy*ow + xx] = x[ci][yy + ki - pad][xx + kj - pad], 0 outside.
- * When ow == w (a "same" convolution, the layers' case), a col row is the input plane shifted by
- * (ki - pad) * w + (kj - pad): one copy of the rows that exist, then zeros over the columns that wrapped to the
- * neighbouring row; otherwise row by row. */
-static void im2col(const stn_conv *a, const float *x, float *col) {
-    const int64_t hw = a->oh * a->ow;
-    for (int64_t ci = 0; ci < a->c; ci++) {
-        const float *plane = x + ci * a->h * a->wd;
-        for (int64_t ki = 0; ki < a->k; ki++) {
-            /* output rows yy whose tap row iy = yy + ki - pad exists: [ylo, yhi) */
-            int64_t ylo = a->pad - ki, yhi = a->h + a->pad - ki;
-            if (ylo < 0) ylo = 0;
-            if (yhi > a->oh) yhi = a->oh;
-            if (yhi < ylo) yhi = ylo;
-            for (int64_t kj = 0; kj < a->k; kj++) {
-                float *dst = col + ((ci * a->k + ki) * a->k + kj) * hw;
-                int64_t lo, hi;
-                tap_columns(a, kj, &lo, &hi);
-                memset(dst, 0, (size_t)(ylo * a->ow) * sizeof(float));
-                memset(dst + yhi * a->ow, 0, (size_t)((a->oh - yhi) * a->ow) * sizeof(float));
-                if (a->ow == a->wd && yhi > ylo) {
-                    /* dst[i] = plane[i + shift] for the rows that exist, clipped to the plane's ends */
-                    const int64_t shift = (ki - a->pad) * a->wd + (kj - a->pad);
-                    int64_t from = ylo * a->ow, to = yhi * a->ow;
-                    if (from + shift < 0) from = -shift;
-                    if (to + shift > a->h * a->wd) to = a->h * a->wd - shift;
-                    if (to > from) memcpy(dst + from, plane + from + shift, (size_t)(to - from) * sizeof(float));
-                    for (int64_t i = ylo * a->ow; i < from; i++) dst[i] = 0.0f;
-                    for (int64_t i = to > from ? to : from; i < yhi * a->ow; i++) dst[i] = 0.0f;
-                    if (lo > 0 || hi < a->ow) {
-                        for (int64_t yy = ylo; yy < yhi; yy++) {
-                            for (int64_t xx = 0; xx < lo; xx++) dst[yy * a->ow + xx] = 0.0f;
-                            for (int64_t xx = hi; xx < a->ow; xx++) dst[yy * a->ow + xx] = 0.0f;
-                        }
-                    }
-                    continue;
-                }
-                for (int64_t yy = ylo; yy < yhi; yy++) {
-                    float *d = dst + yy * a->ow;
-                    const float *src = plane + (yy + ki - a->pad) * a->wd + kj - a->pad;
-                    for (int64_t xx = 0; xx < lo; xx++) d[xx] = 0.0f;
-                    if (hi > lo) memcpy(d + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
-                    for (int64_t xx = hi; xx < a->ow; xx++) d[xx] = 0.0f;
-                }
-            }
-        }
-    }
 }
 
 /* gx = col2im(col): every col entry added to the input pixel it was read from, col rows in order. When ow == w the
@@ -130,47 +179,46 @@ static void col2im(const stn_conv *a, float *col, float *gx) {
     }
 }
 
-void stn_conv2d_forward_impl(const stn_kernels *k, const stn_conv *a) {
-    const int64_t ckk = a->c * a->k * a->k, hw = a->oh * a->ow;
-    for (int64_t n = a->n_begin; n < a->n_end; n++) {
-        float *y = a->y + n * a->o * hw;
-        im2col(a, a->x + n * a->c * a->h * a->wd, a->col);
-        const stn_gemm g = {a->w, a->col, y, a->o, hw, ckk, ckk, hw, hw, 0, 0, 0};
-        stn_run_gemm(k, &g);
-        for (int64_t o = 0; o < a->o; o++) {
-            float *row = y + o * hw;
-            const float bias = a->b ? a->b[o] : 0.0f;
-            if (a->relu) {
-                for (int64_t i = 0; i < hw; i++) {
-                    const float v = row[i] + bias;
-                    row[i] = v > 0.0f ? v : 0.0f;
-                }
-            } else {
-                for (int64_t i = 0; i < hw; i++) row[i] += bias;
-            }
+/* The input gradient is the convolution of grad_y (o channels) with the weights flipped in space and transposed in
+ * channels, padding k - 1 - pad (the dispatcher requires pad < k): gx[ci] = sum over o of gy[o] * rot180(w[o][ci]). */
+void stn_conv2d_backward_input_impl(const stn_kernels *kt, const stn_conv *a) {
+    const int64_t q = a->k - 1 - a->pad, kk = a->k * a->k;
+    if (a->c < STN_CONV_FEW) {
+        /* few input channels (an image): that product would have a row or two, so go through the patch matrix:
+         * col = Wᵀ [Ck², O] . gy[n] [O, HoWo], then each entry added back where it was read */
+        const int64_t ckk = a->c * kk, hw = a->oh * a->ow;
+        for (int64_t n = a->n_begin; n < a->n_end; n++) {
+            const stn_gemm g = {a->w, a->gy + n * a->o * hw, a->col, ckk, hw, a->o, ckk, hw, hw, 1, 0, 0, NULL};
+            stn_run_gemm(kt, &g);
+            col2im(a, a->col, a->gx + n * a->c * a->h * a->wd);
         }
+        return;
     }
+    float *flipped = a->col, *scratch = a->col + a->c * a->o * kk;
+    for (int64_t ci = 0; ci < a->c; ci++)
+        for (int64_t oc = 0; oc < a->o; oc++)
+            for (int64_t t = 0; t < kk; t++)
+                flipped[(ci * a->o + oc) * kk + t] = a->w[(oc * a->c + ci) * kk + (kk - 1 - t)];
+    conv_samples(kt, a->gy, flipped, NULL, a->gx, scratch, a->o, a->oh, a->ow, a->c, a->k, q, 0, a->n_begin,
+                 a->n_end);
 }
 
-void stn_conv2d_backward_input_impl(const stn_kernels *k, const stn_conv *a) {
-    const int64_t ckk = a->c * a->k * a->k, hw = a->oh * a->ow;
-    for (int64_t n = a->n_begin; n < a->n_end; n++) {
-        /* col = Wᵀ [Ck², O] . gy[n] [O, HoWo] */
-        const stn_gemm g = {a->w, a->gy + n * a->o * hw, a->col, ckk, hw, a->o, ckk, hw, hw, 1, 0, 0};
-        stn_run_gemm(k, &g);
-        col2im(a, a->col, a->gx + n * a->c * a->h * a->wd);
-    }
-}
-
-void stn_conv2d_backward_weight_impl(const stn_kernels *k, const stn_conv *a) {
-    const int64_t ckk = a->c * a->k * a->k, hw = a->oh * a->ow;
+/* gw [o, c*k*k] (+)= gy' . Xᵀ per sample, gy' being grad_y over the padded width (zeros in the scratch columns). */
+void stn_conv2d_backward_weight_impl(const stn_kernels *kt, const stn_conv *a) {
+    const int64_t hp = a->h + 2 * a->pad, wp = a->wd + 2 * a->pad, hw = a->oh * a->ow;
+    float *xpad = a->col, *gyp = a->col + a->c * hp * wp + a->k;
     for (int64_t n = a->n_begin; n < a->n_end; n++) {
         const float *gy = a->gy + n * a->o * hw;
-        im2col(a, a->x + n * a->c * a->h * a->wd, a->col);
-        /* gw [O, Ck²] (+)= gy[n] [O, HoWo] . colᵀ */
         const int32_t acc = a->accumulate || n > a->n_begin;
-        const stn_gemm g = {gy, a->col, a->gw, a->o, ckk, hw, hw, hw, ckk, 0, 1, acc};
-        stn_run_gemm(k, &g);
+        pad_planes(a->x + n * a->c * a->h * a->wd, a->c, a->h, a->wd, a->pad, a->k, xpad);
+        for (int64_t oc = 0; oc < a->o; oc++) {
+            for (int64_t yy = 0; yy < a->oh; yy++) {
+                float *d = gyp + (oc * a->oh + yy) * wp;
+                memcpy(d, gy + (oc * a->oh + yy) * a->ow, (size_t)a->ow * sizeof(float));
+                for (int64_t xx = a->ow; xx < wp; xx++) d[xx] = 0.0f;
+            }
+        }
+        if (a->gw) implicit_product(kt, gyp, xpad, a->gw, a->o, a->c, a->k, hp, wp, a->oh, 1, acc);
         if (a->gb) {
             for (int64_t o = 0; o < a->o; o++) {
                 float s = acc ? a->gb[o] : 0.0f;

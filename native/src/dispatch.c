@@ -326,7 +326,7 @@ int32_t stn_sgemm(int32_t isa, int32_t trans_a, int32_t trans_b, int64_t m, int6
     if (kt == NULL) return STN_E_ISA;
     if (m == 0 || n == 0) return STN_OK;
     if (c == NULL || (k > 0 && (a == NULL || b == NULL))) return STN_E_ARG;
-    const stn_gemm g = {a, b, c, m, n, k, lda, ldb, ldc, trans_a, trans_b, accumulate};
+    const stn_gemm g = {a, b, c, m, n, k, lda, ldb, ldc, trans_a, trans_b, accumulate, NULL};
     stn_run_gemm(kt, &g);
     return STN_OK;
 }
@@ -341,8 +341,16 @@ static int conv_ok(stn_conv *a, int64_t n) {
     a->ow = a->wd + 2 * a->pad - a->k + 1;
     const int64_t out[] = {n, a->o, a->oh > 0 ? a->oh : 0, a->ow > 0 ? a->ow : 0};
     const int64_t col[] = {a->c, a->k, a->k, a->oh > 0 ? a->oh : 0, a->ow > 0 ? a->ow : 0};
-    return a->oh > 0 && a->ow > 0 && dims_ok(4, out) && dims_ok(5, col) && a->n_begin >= 0 &&
+    const int64_t hp = a->h + 2 * a->pad, wp = a->wd + 2 * a->pad;
+    const int64_t padded[] = {a->c + a->o + 1, hp + a->k, wp + a->k};
+    return a->oh > 0 && a->ow > 0 && dims_ok(4, out) && dims_ok(5, col) && dims_ok(3, padded) && a->n_begin >= 0 &&
            a->n_begin <= a->n_end && a->n_end <= n;
+}
+
+int64_t stn_conv2d_scratch(int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad) {
+    stn_conv a = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, c, h, w, o, k, pad, 0, 0, 0, 0, 0, 0};
+    if (!conv_ok(&a, 1)) return -1;
+    return stn_conv2d_scratch_impl(c, h, w, o, k, pad);
 }
 
 int32_t stn_conv2d_forward(int32_t isa, const float *x, const float *weight, const float *bias, float *y, float *col,
@@ -364,7 +372,7 @@ int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float 
                                   int64_t n_begin, int64_t n_end) {
     stn_conv a = {NULL, weight, NULL, grad_y, NULL, grad_x, NULL, NULL, col, c, h, w, o, k, pad, 0, 0, 0, 0,
                   n_begin, n_end};
-    if (!conv_ok(&a, n)) return STN_E_ARG;
+    if (!conv_ok(&a, n) || pad >= k) return STN_E_ARG;
     const stn_kernels *kt = kernels_of(isa);
     if (kt == NULL) return STN_E_ISA;
     if (n_begin == n_end || c == 0) return STN_OK;

@@ -60,7 +60,13 @@ typedef struct stn_gemm {
     float *c;
     int64_t m, n, k, lda, ldb, ldc;
     int32_t trans_a, trans_b, accumulate;
+    const int64_t *b_rows; /* if not NULL, stored row r of b starts at b + b_rows[r] (ldb unused): an implicit matrix */
 } stn_gemm;
+
+/* The start of stored row r of g's B. */
+STN_INLINE const float *stn_b_row(const stn_gemm *g, int64_t r) {
+    return g->b_rows ? g->b + g->b_rows[r] : g->b + r * g->ldb;
+}
 
 /* One ISA's kernels, every entry point the dispatcher calls (every mode of each); the 3-D entries are the portable
  * kernels in every ISA so far. */
@@ -114,6 +120,7 @@ typedef struct stn_conv {
     int32_t relu, accumulate;
     int64_t n_begin, n_end;
 } stn_conv;
+int64_t stn_conv2d_scratch_impl(int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad);
 void stn_conv2d_forward_impl(const stn_kernels *k, const stn_conv *a);
 void stn_conv2d_backward_input_impl(const stn_kernels *k, const stn_conv *a);
 void stn_conv2d_backward_weight_impl(const stn_kernels *k, const stn_conv *a);

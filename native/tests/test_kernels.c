@@ -379,7 +379,9 @@ static int close_d(const float *a, const double *ref, int64_t count, double tol,
 
 static void test_conv(int64_t n, int64_t c, int64_t h, int64_t wd, int64_t o, int64_t k, int64_t pad) {
     const int64_t oh = h + 2 * pad - k + 1, ow = wd + 2 * pad - k + 1;
-    const int64_t xs = n * c * h * wd, ws = o * c * k * k, ys = n * o * oh * ow, cols = c * k * k * oh * ow;
+    const int64_t xs = n * c * h * wd, ws = o * c * k * k, ys = n * o * oh * ow;
+    const int64_t cols = stn_conv2d_scratch(c, h, wd, o, k, pad);
+    CHECK(cols > 0, "scratch size");
     float *x = alloc_f(xs), *w = alloc_f(ws), *bias = alloc_f(o), *gy = alloc_f(ys), *col = alloc_f(cols);
     float *y = alloc_f(ys), *gx = alloc_f(xs), *gw = alloc_f(ws), *gb = alloc_f(o);
     double *ry = calloc((size_t)ys + 1, sizeof(double)), *rgx = calloc((size_t)xs + 1, sizeof(double));
@@ -474,6 +476,11 @@ static void test_dense(void) {
     test_conv(2, 3, 5, 5, 33, 5, 0);
     test_conv(1, 16, 21, 21, 31, 5, 2); /* the experiments' second layer */
     test_conv(2, 2, 3, 4, 2, 1, 0);
+    test_conv(2, 3, 4, 6, 5, 3, 2); /* pad = k - 1: the input gradient's padding is 0 */
+    CHECK(stn_conv2d_scratch(1, 4, 4, 1, 6, 0) == -1, "scratch of a kernel larger than the input");
+    float z[64] = {0};
+    CHECK(stn_conv2d_backward_input(STN_ISA_SCALAR, z, z, z, z, 1, 1, 2, 2, 1, 2, 2, 0, 1) == STN_E_ARG,
+          "input gradient with pad >= k");
 }
 
 int main(void) {

@@ -1232,6 +1232,69 @@ public class stn_h {
         }
     }
 
+    private static class stn_conv2d_scratch {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_conv2d_scratch");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t stn_conv2d_scratch(int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad)
+     * }
+     */
+    public static FunctionDescriptor stn_conv2d_scratch$descriptor() {
+        return stn_conv2d_scratch.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t stn_conv2d_scratch(int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad)
+     * }
+     */
+    public static MethodHandle stn_conv2d_scratch$handle() {
+        return stn_conv2d_scratch.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t stn_conv2d_scratch(int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad)
+     * }
+     */
+    public static MemorySegment stn_conv2d_scratch$address() {
+        return stn_conv2d_scratch.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t stn_conv2d_scratch(int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad)
+     * }
+     */
+    public static long stn_conv2d_scratch(long c, long h, long w, long o, long k, long pad) {
+        var mh$ = stn_conv2d_scratch.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_conv2d_scratch", c, h, w, o, k, pad);
+            }
+            return (long)mh$.invokeExact(c, h, w, o, k, pad);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class stn_conv2d_forward {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             stn_h.C_INT,

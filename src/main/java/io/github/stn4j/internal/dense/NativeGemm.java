@@ -68,6 +68,12 @@ final class NativeGemm extends Gemm {
         return holder[0];
     }
 
+    private static long scratchFloats(int c, int h, int w, int o, int k, int pad) {
+        long floats = stn_h.stn_conv2d_scratch(c, h, w, o, k, pad);
+        if (floats < 0) throw new IllegalStateException("stn_conv2d_scratch refused " + c + "x" + h + "x" + w + " k " + k);
+        return floats;
+    }
+
     private static void check(int rc, String function) {
         if (rc != 0) throw new IllegalStateException(function + " failed with " + rc + " (a bug in stn4j's checks)");
     }
@@ -117,7 +123,7 @@ final class NativeGemm extends Gemm {
     @Override
     public void conv2dForward(float[] x, float[] w, float[] b, float[] y, int n, int c, int h, int wd, int o, int k,
                               int pad, boolean relu) {
-        long cols = (long) c * k * k * (h + 2L * pad - k + 1) * (wd + 2L * pad - k + 1);
+        long cols = scratchFloats(c, h, wd, o, k, pad);
         Threads.forRange(n, 1, (from, to) -> {
             try {
                 check((int) FORWARD.invokeExact(isa, seg(x), seg(w), seg(b), seg(y), seg(scratch(cols)), (long) n,
@@ -134,7 +140,11 @@ final class NativeGemm extends Gemm {
     @Override
     public void conv2dBackwardInput(float[] gy, float[] w, float[] gx, int n, int c, int h, int wd, int o, int k,
                                     int pad) {
-        long cols = (long) c * k * k * (h + 2L * pad - k + 1) * (wd + 2L * pad - k + 1);
+        if (pad >= k) { // the native input gradient needs pad < k; such a layer is rare enough for the spec
+            super.conv2dBackwardInput(gy, w, gx, n, c, h, wd, o, k, pad);
+            return;
+        }
+        long cols = scratchFloats(c, h, wd, o, k, pad);
         Threads.forRange(n, 1, (from, to) -> {
             try {
                 check((int) BACKWARD_INPUT.invokeExact(isa, seg(gy), seg(w), seg(gx), seg(scratch(cols)), (long) n,
@@ -151,7 +161,7 @@ final class NativeGemm extends Gemm {
     @Override
     public void conv2dBackwardWeight(float[] gy, float[] x, float[] gw, float[] gb, int n, int c, int h, int wd, int o,
                                      int k, int pad) {
-        long cols = (long) c * k * k * (h + 2L * pad - k + 1) * (wd + 2L * pad - k + 1);
+        long cols = scratchFloats(c, h, wd, o, k, pad);
         int chunks = Math.max(1, (n + CHUNK - 1) / CHUNK), wn = o * c * k * k, stride = wn + o;
         // chunk 0 sums into gw / gb, every later chunk into its own slice of one partials array (kept per thread,
         // so a training loop allocates none); then the partials are added in chunk order

@@ -87,7 +87,7 @@ class DenseKernelsTest {
         Gemm spec = new Gemm();
         Random r = new Random(2);
         // {n, c, h, w, o, k, pad}: 1x1 kernels, no padding, channel counts off every tile, the experiments' layers
-        int[][] shapes = {{1, 1, 1, 1, 1, 1, 0}, {3, 2, 7, 5, 3, 3, 1}, {2, 3, 6, 9, 13, 5, 2}, {17, 1, 12, 12, 16, 5, 2},
+        int[][] shapes = {{1, 1, 1, 1, 1, 1, 0}, {2, 3, 4, 4, 2, 2, 3}, {3, 2, 7, 5, 3, 3, 1}, {2, 3, 6, 9, 13, 5, 2}, {17, 1, 12, 12, 16, 5, 2},
                 {9, 16, 11, 10, 31, 5, 2}, {2, 4, 5, 5, 2, 5, 0}};
         for (Gemm g : available()) {
             for (int[] s : shapes) {
