@@ -151,17 +151,18 @@ STN_API int32_t stn_conv2d_forward(int32_t isa, const float *x, const float *wei
                                    int64_t pad, int32_t relu, int64_t n_begin, int64_t n_end);
 
 /* grad_x [n, c, h, w] of the convolution for samples [n_begin, n_end) (overwritten), from grad_y [n, o, ho, wo].
- * Requires pad < k (STN_E_ARG otherwise). */
-STN_API int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *weight, float *grad_x,
-                                          float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o,
-                                          int64_t k, int64_t pad, int64_t n_begin, int64_t n_end);
+ * relu_y: NULL, or the output y of a forward with relu, and grad_y is then the gradient of max(y, 0): it counts only
+ * where y > 0. Requires pad < k (STN_E_ARG otherwise). */
+STN_API int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *relu_y, const float *weight,
+                                          float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w,
+                                          int64_t o, int64_t k, int64_t pad, int64_t n_begin, int64_t n_end);
 
 /* grad_weight [o, c, k, k] and grad_bias [o] (may be NULL) of samples [n_begin, n_end), summed in sample order onto
- * their old values if accumulate, else overwritten. */
-STN_API int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *x, float *grad_weight,
-                                           float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w,
-                                           int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin,
-                                           int64_t n_end);
+ * their old values if accumulate, else overwritten. relu_y as for stn_conv2d_backward_input. */
+STN_API int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *relu_y, const float *x,
+                                           float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c,
+                                           int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad,
+                                           int32_t accumulate, int64_t n_begin, int64_t n_end);
 
 /* Max pooling, k x k windows with stride k, for planes [p_begin, p_end) of x [planes, h, w]: y [planes, h/k, w/k]
  * (floor) and arg, the index within its plane of the element each output took (the first maximum in row-major

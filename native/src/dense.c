@@ -40,8 +40,10 @@ void stn_sgemm_scalar(const stn_gemm *g) {
 #define STN_CONV_ROWS 4096
 
 /* One sample's zero-padded planes: pad[ci] is (h + 2 pad) x (w + 2 pad), then k zeros past the last plane (the
- * implicit matrix's last rows read up to k - 2 floats beyond it). */
-static void pad_planes(const float *x, int64_t c, int64_t h, int64_t w, int64_t pad, int64_t k, float *out) {
+ * implicit matrix's last rows read up to k - 2 floats beyond it). With a mask, x counts only where mask > 0 (the
+ * gradient through a fused ReLU, mask being its output). */
+static void pad_planes(const float *x, const float *mask, int64_t c, int64_t h, int64_t w, int64_t pad, int64_t k,
+                       float *out) {
     const int64_t wp = w + 2 * pad, hp = h + 2 * pad;
     for (int64_t ci = 0; ci < c; ci++) {
         float *d = out + ci * hp * wp;
@@ -49,7 +51,13 @@ static void pad_planes(const float *x, int64_t c, int64_t h, int64_t w, int64_t 
         for (int64_t y = 0; y < h; y++) {
             float *row = d + (pad + y) * wp;
             for (int64_t i = 0; i < pad; i++) row[i] = 0.0f, row[pad + w + i] = 0.0f;
-            memcpy(row + pad, x + (ci * h + y) * w, (size_t)w * sizeof(float));
+            const float *src = x + (ci * h + y) * w;
+            if (mask) {
+                const float *m = mask + (ci * h + y) * w;
+                for (int64_t i = 0; i < w; i++) row[pad + i] = m[i] > 0.0f ? src[i] : 0.0f;
+            } else {
+                memcpy(row + pad, src, (size_t)w * sizeof(float));
+            }
         }
         memset(d + (pad + h) * wp, 0, (size_t)(pad * wp) * sizeof(float));
     }
@@ -89,19 +97,19 @@ int64_t stn_conv2d_scratch_impl(int64_t c, int64_t h, int64_t w, int64_t o, int6
     /* input gradient: the forward of grad_y (o channels, padding k-1-pad) with flipped weights, or with few input
      * channels the patch matrix */
     const int64_t q = k - 1 - pad;
-    const int64_t bwd = c < STN_CONV_FEW ? c * k * k * oh * ow
+    const int64_t bwd = c < STN_CONV_FEW ? (c * k * k + o) * oh * ow
                                          : o * (oh + 2 * q) * (ow + 2 * q) + k + c * h * (ow + 2 * q) + c * o * k * k;
     return fwd > bwd ? fwd : bwd;
 }
 
 /* y[n] = epilogue(wt . X(x[n])) for samples [n_begin, n_end): the shared body of the forward and the input gradient. */
-static void conv_samples(const stn_kernels *kt, const float *x, const float *wt, const float *bias, float *y,
-                         float *scratch, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad,
-                         int32_t relu, int64_t n_begin, int64_t n_end) {
+static void conv_samples(const stn_kernels *kt, const float *x, const float *mask, const float *wt,
+                         const float *bias, float *y, float *scratch, int64_t c, int64_t h, int64_t w, int64_t o,
+                         int64_t k, int64_t pad, int32_t relu, int64_t n_begin, int64_t n_end) {
     const int64_t hp = h + 2 * pad, wp = w + 2 * pad, oh = hp - k + 1, ow = wp - k + 1;
     float *xpad = scratch, *out = scratch + c * hp * wp + k;
     for (int64_t n = n_begin; n < n_end; n++) {
-        pad_planes(x + n * c * h * w, c, h, w, pad, k, xpad);
+        pad_planes(x + n * c * h * w, mask ? mask + n * c * h * w : NULL, c, h, w, pad, k, xpad);
         implicit_product(kt, wt, xpad, out, o, c, k, hp, wp, oh, 0, 0);
         float *yn = y + n * o * oh * ow;
         for (int64_t oc = 0; oc < o; oc++) {
@@ -123,8 +131,8 @@ static void conv_samples(const stn_kernels *kt, const float *x, const float *wt,
 }
 
 void stn_conv2d_forward_impl(const stn_kernels *kt, const stn_conv *a) {
-    conv_samples(kt, a->x, a->w, a->b, a->y, a->col, a->c, a->h, a->wd, a->o, a->k, a->pad, a->relu, a->n_begin,
-                 a->n_end);
+    conv_samples(kt, a->x, NULL, a->w, a->b, a->y, a->col, a->c, a->h, a->wd, a->o, a->k, a->pad, a->relu,
+                 a->n_begin, a->n_end);
 }
 
 /* The columns xx of an output row whose tap kj reads inside the input: [*lo, *hi). */
@@ -187,8 +195,15 @@ void stn_conv2d_backward_input_impl(const stn_kernels *kt, const stn_conv *a) {
         /* few input channels (an image): that product would have a row or two, so go through the patch matrix:
          * col = Wᵀ [Ck², O] . gy[n] [O, HoWo], then each entry added back where it was read */
         const int64_t ckk = a->c * kk, hw = a->oh * a->ow;
+        float *masked = a->col + ckk * hw;
         for (int64_t n = a->n_begin; n < a->n_end; n++) {
-            const stn_gemm g = {a->w, a->gy + n * a->o * hw, a->col, ckk, hw, a->o, ckk, hw, hw, 1, 0, 0, NULL};
+            const float *gy = a->gy + n * a->o * hw;
+            if (a->ry) {
+                const float *m = a->ry + n * a->o * hw;
+                for (int64_t i = 0; i < a->o * hw; i++) masked[i] = m[i] > 0.0f ? gy[i] : 0.0f;
+                gy = masked;
+            }
+            const stn_gemm g = {a->w, gy, a->col, ckk, hw, a->o, ckk, hw, hw, 1, 0, 0, NULL};
             stn_run_gemm(kt, &g);
             col2im(a, a->col, a->gx + n * a->c * a->h * a->wd);
         }
@@ -199,7 +214,7 @@ void stn_conv2d_backward_input_impl(const stn_kernels *kt, const stn_conv *a) {
         for (int64_t oc = 0; oc < a->o; oc++)
             for (int64_t t = 0; t < kk; t++)
                 flipped[(ci * a->o + oc) * kk + t] = a->w[(oc * a->c + ci) * kk + (kk - 1 - t)];
-    conv_samples(kt, a->gy, flipped, NULL, a->gx, scratch, a->o, a->oh, a->ow, a->c, a->k, q, 0, a->n_begin,
+    conv_samples(kt, a->gy, a->ry, flipped, NULL, a->gx, scratch, a->o, a->oh, a->ow, a->c, a->k, q, 0, a->n_begin,
                  a->n_end);
 }
 
@@ -208,24 +223,25 @@ void stn_conv2d_backward_weight_impl(const stn_kernels *kt, const stn_conv *a) {
     const int64_t hp = a->h + 2 * a->pad, wp = a->wd + 2 * a->pad, hw = a->oh * a->ow;
     float *xpad = a->col, *gyp = a->col + a->c * hp * wp + a->k;
     for (int64_t n = a->n_begin; n < a->n_end; n++) {
-        const float *gy = a->gy + n * a->o * hw;
+        const float *gy = a->gy + n * a->o * hw, *ry = a->ry ? a->ry + n * a->o * hw : NULL;
         const int32_t acc = a->accumulate || n > a->n_begin;
-        pad_planes(a->x + n * a->c * a->h * a->wd, a->c, a->h, a->wd, a->pad, a->k, xpad);
+        pad_planes(a->x + n * a->c * a->h * a->wd, NULL, a->c, a->h, a->wd, a->pad, a->k, xpad);
         for (int64_t oc = 0; oc < a->o; oc++) {
+            float s = acc && a->gb ? a->gb[oc] : 0.0f;
             for (int64_t yy = 0; yy < a->oh; yy++) {
                 float *d = gyp + (oc * a->oh + yy) * wp;
-                memcpy(d, gy + (oc * a->oh + yy) * a->ow, (size_t)a->ow * sizeof(float));
+                const int64_t at = (oc * a->oh + yy) * a->ow;
+                if (ry) {
+                    for (int64_t xx = 0; xx < a->ow; xx++) d[xx] = ry[at + xx] > 0.0f ? gy[at + xx] : 0.0f;
+                } else {
+                    memcpy(d, gy + at, (size_t)a->ow * sizeof(float));
+                }
                 for (int64_t xx = a->ow; xx < wp; xx++) d[xx] = 0.0f;
+                for (int64_t xx = 0; xx < a->ow; xx++) s += d[xx]; /* the bias gradient, in sample-row order */
             }
+            if (a->gb) a->gb[oc] = s;
         }
         if (a->gw) implicit_product(kt, gyp, xpad, a->gw, a->o, a->c, a->k, hp, wp, a->oh, 1, acc);
-        if (a->gb) {
-            for (int64_t o = 0; o < a->o; o++) {
-                float s = acc ? a->gb[o] : 0.0f;
-                for (int64_t i = 0; i < hw; i++) s += gy[o * hw + i];
-                a->gb[o] = s;
-            }
-        }
     }
 }
 

@@ -348,7 +348,7 @@ static int conv_ok(stn_conv *a, int64_t n) {
 }
 
 int64_t stn_conv2d_scratch(int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad) {
-    stn_conv a = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, c, h, w, o, k, pad, 0, 0, 0, 0, 0, 0};
+    stn_conv a = {.c = c, .h = h, .wd = w, .o = o, .k = k, .pad = pad};
     if (!conv_ok(&a, 1)) return -1;
     return stn_conv2d_scratch_impl(c, h, w, o, k, pad);
 }
@@ -356,8 +356,8 @@ int64_t stn_conv2d_scratch(int64_t c, int64_t h, int64_t w, int64_t o, int64_t k
 int32_t stn_conv2d_forward(int32_t isa, const float *x, const float *weight, const float *bias, float *y, float *col,
                            int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad,
                            int32_t relu, int64_t n_begin, int64_t n_end) {
-    stn_conv a = {x, weight, bias, NULL, y, NULL, NULL, NULL, col, c, h, w, o, k, pad, 0, 0, relu, 0,
-                  n_begin, n_end};
+    stn_conv a = {.x = x, .w = weight, .b = bias, .y = y, .col = col, .c = c, .h = h, .wd = w, .o = o, .k = k,
+                  .pad = pad, .relu = relu, .n_begin = n_begin, .n_end = n_end};
     if (!conv_ok(&a, n) || !bool_ok(relu)) return STN_E_ARG;
     const stn_kernels *kt = kernels_of(isa);
     if (kt == NULL) return STN_E_ISA;
@@ -367,11 +367,11 @@ int32_t stn_conv2d_forward(int32_t isa, const float *x, const float *weight, con
     return STN_OK;
 }
 
-int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *weight, float *grad_x, float *col,
-                                  int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad,
-                                  int64_t n_begin, int64_t n_end) {
-    stn_conv a = {NULL, weight, NULL, grad_y, NULL, grad_x, NULL, NULL, col, c, h, w, o, k, pad, 0, 0, 0, 0,
-                  n_begin, n_end};
+int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *relu_y, const float *weight,
+                                  float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o,
+                                  int64_t k, int64_t pad, int64_t n_begin, int64_t n_end) {
+    stn_conv a = {.w = weight, .gy = grad_y, .ry = relu_y, .gx = grad_x, .col = col, .c = c, .h = h, .wd = w,
+                  .o = o, .k = k, .pad = pad, .n_begin = n_begin, .n_end = n_end};
     if (!conv_ok(&a, n) || pad >= k) return STN_E_ARG;
     const stn_kernels *kt = kernels_of(isa);
     if (kt == NULL) return STN_E_ISA;
@@ -385,12 +385,13 @@ int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float 
     return STN_OK;
 }
 
-int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *x, float *grad_weight,
-                                   float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w,
-                                   int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin,
+int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *relu_y, const float *x,
+                                   float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c, int64_t h,
+                                   int64_t w, int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin,
                                    int64_t n_end) {
-    stn_conv a = {x, NULL, NULL, grad_y, NULL, NULL, grad_weight, grad_bias, col, c, h, w, o, k, pad, 0, 0, 0,
-                  accumulate, n_begin, n_end};
+    stn_conv a = {.x = x, .gy = grad_y, .ry = relu_y, .gw = grad_weight, .gb = grad_bias, .col = col, .c = c,
+                  .h = h, .wd = w, .o = o, .k = k, .pad = pad, .accumulate = accumulate, .n_begin = n_begin,
+                  .n_end = n_end};
     if (!conv_ok(&a, n) || !bool_ok(accumulate)) return STN_E_ARG;
     const stn_kernels *kt = kernels_of(isa);
     if (kt == NULL) return STN_E_ISA;

@@ -115,6 +115,7 @@ STN_INLINE void stn_run_gemm(const stn_kernels *kt, const stn_gemm *g) {
 /* The convolutions of dense.c, on one ISA's products (dispatch.c validates their arguments). */
 typedef struct stn_conv {
     const float *x, *w, *b, *gy;
+    const float *ry; /* backward of a fused ReLU: its output (grad_y counts where ry > 0), else NULL */
     float *y, *gx, *gw, *gb, *col;
     int64_t c, h, wd, o, k, pad, oh, ow;
     int32_t relu, accumulate;

@@ -391,6 +391,12 @@ static void test_conv(int64_t n, int64_t c, int64_t h, int64_t wd, int64_t o, in
     for (int64_t i = 0; i < o; i++) bias[i] = frand(-1, 1);
     for (int64_t i = 0; i < ys; i++) gy[i] = frand(-1, 1);
     conv_ref(x, w, bias, gy, ry, rgx, rgw, rgb, n, c, h, wd, o, k, pad);
+    /* the reference through a ReLU whose output is the forward's y: gy where y > 0 */
+    float *gym = alloc_f(ys), *mk = alloc_f(ys);
+    for (int64_t i = 0; i < ys; i++) mk[i] = (float)ry[i], gym[i] = mk[i] > 0.0f ? gy[i] : 0.0f;
+    double *mgx = calloc((size_t)xs + 1, sizeof(double)), *mgw = calloc((size_t)ws + 1, sizeof(double));
+    double *mgb = calloc((size_t)o + 1, sizeof(double)), *unused = calloc((size_t)ys + 1, sizeof(double));
+    conv_ref(x, w, bias, gym, unused, mgx, mgw, mgb, n, c, h, wd, o, k, pad);
     const int32_t all[] = {STN_ISA_SCALAR, STN_ISA_AVX2, STN_ISA_AVX512, STN_ISA_NEON};
     const double tol = 1e-5 * (double)(c * k * k + n * oh * ow);
     for (size_t t = 0; t < 4; t++) {
@@ -404,15 +410,29 @@ static void test_conv(int64_t n, int64_t c, int64_t h, int64_t wd, int64_t o, in
             CHECK(stn_conv2d_forward(all[t], x, w, bias, y, col, n, c, h, wd, o, k, pad, 0, s, s + 1) == STN_OK,
                   "forward ok");
         CHECK(close_d(y, ry, ys, tol, what), "%s forward", what);
-        CHECK(stn_conv2d_backward_input(all[t], gy, w, gx, col, n, c, h, wd, o, k, pad, 0, n) == STN_OK, "bi ok");
-        CHECK(close_d(gx, rgx, xs, tol, what), "%s input gradient", what);
+        const int backward_input = pad < k;
+        if (backward_input) {
+            CHECK(stn_conv2d_backward_input(all[t], gy, NULL, w, gx, col, n, c, h, wd, o, k, pad, 0, n) == STN_OK,
+                  "bi ok");
+            CHECK(close_d(gx, rgx, xs, tol, what), "%s input gradient", what);
+        }
         const int64_t half = n / 2;
-        CHECK(stn_conv2d_backward_weight(all[t], gy, x, gw, gb, col, n, c, h, wd, o, k, pad, 0, 0, half) == STN_OK,
-              "bw ok");
-        CHECK(stn_conv2d_backward_weight(all[t], gy, x, gw, gb, col, n, c, h, wd, o, k, pad, 1, half, n) == STN_OK,
-              "bw2 ok");
+        CHECK(stn_conv2d_backward_weight(all[t], gy, NULL, x, gw, gb, col, n, c, h, wd, o, k, pad, 0, 0, half) ==
+                  STN_OK, "bw ok");
+        CHECK(stn_conv2d_backward_weight(all[t], gy, NULL, x, gw, gb, col, n, c, h, wd, o, k, pad, 1, half, n) ==
+                  STN_OK, "bw2 ok");
         CHECK(close_d(gw, rgw, ws, tol, what), "%s weight gradient", what);
         CHECK(close_d(gb, rgb, o, tol, what), "%s bias gradient", what);
+        /* through a fused ReLU whose output is mk (mixed signs): the gradients of gy where mk > 0 */
+        if (backward_input) {
+            CHECK(stn_conv2d_backward_input(all[t], gy, mk, w, gx, col, n, c, h, wd, o, k, pad, 0, n) == STN_OK,
+                  "bi relu ok");
+            CHECK(close_d(gx, mgx, xs, tol, what), "%s input gradient through the ReLU", what);
+        }
+        CHECK(stn_conv2d_backward_weight(all[t], gy, mk, x, gw, gb, col, n, c, h, wd, o, k, pad, 0, 0, n) == STN_OK,
+              "bw relu ok");
+        CHECK(close_d(gw, mgw, ws, tol, what), "%s weight gradient through the ReLU", what);
+        CHECK(close_d(gb, mgb, o, tol, what), "%s bias gradient through the ReLU", what);
         /* fused ReLU: max(y, 0) of the same values */
         CHECK(stn_conv2d_forward(all[t], x, w, bias, y, col, n, c, h, wd, o, k, pad, 1, 0, n) ==
                   STN_OK, "relu ok");
@@ -425,7 +445,7 @@ static void test_conv(int64_t n, int64_t c, int64_t h, int64_t wd, int64_t o, in
     CHECK(stn_conv2d_forward(STN_ISA_SCALAR, x, w, bias, y, col, n, c, h, wd, o, k, pad, 0, 0, n + 1) == STN_E_ARG,
           "samples past n");
     free(x), free(w), free(bias), free(gy), free(col), free(y), free(gx), free(gw), free(gb);
-    free(ry), free(rgx), free(rgw), free(rgb);
+    free(ry), free(rgx), free(rgw), free(rgb), free(gym), free(mk), free(mgx), free(mgw), free(mgb), free(unused);
 }
 
 static void test_pool(int64_t planes, int64_t h, int64_t w, int64_t k) {
@@ -479,7 +499,7 @@ static void test_dense(void) {
     test_conv(2, 3, 4, 6, 5, 3, 2); /* pad = k - 1: the input gradient's padding is 0 */
     CHECK(stn_conv2d_scratch(1, 4, 4, 1, 6, 0) == -1, "scratch of a kernel larger than the input");
     float z[64] = {0};
-    CHECK(stn_conv2d_backward_input(STN_ISA_SCALAR, z, z, z, z, 1, 1, 2, 2, 1, 2, 2, 0, 1) == STN_E_ARG,
+    CHECK(stn_conv2d_backward_input(STN_ISA_SCALAR, z, NULL, z, z, z, 1, 1, 2, 2, 1, 2, 2, 0, 1) == STN_E_ARG,
           "input gradient with pad >= k");
 }
 

@@ -120,25 +120,17 @@ public final class F {
         n((long) c * k * k * oh * ow * Math.max(1, bs)); // every index below fits an int
         float[] y = Workspace.floats(bs * o * oh * ow, false);
         G.conv2dForward(x.data, w.data, b.data, y, bs, c, h, wd, o, k, pad, relu);
-        return new Var(y, new long[] {bs, o, oh, ow}, false, new Var[] {x, w, b}, gradOut -> {
-            float[] g = gradOut;
-            if (relu) { // through the ReLU: the gradient where the output is positive (g itself may be shared)
-                float[] masked = Workspace.floats(g.length, false);
-                float[] in = g;
-                io.github.stn4j.Parallel.forRange(g.length, 1 << 15, (from, to) -> {
-                    for (int i = from; i < to; i++) masked[i] = y[i] > 0f ? in[i] : 0f;
-                });
-                g = masked;
-            }
+        float[] reluY = relu ? y : null; // the kernels take the gradient through the ReLU themselves
+        return new Var(y, new long[] {bs, o, oh, ow}, false, new Var[] {x, w, b}, g -> {
             if (w.needsGrad || b.needsGrad) {
                 float[] dw = Workspace.floats(o * c * k * k, false), db = Workspace.floats(o, false);
-                G.conv2dBackwardWeight(g, x.data, dw, db, bs, c, h, wd, o, k, pad);
+                G.conv2dBackwardWeight(g, reluY, x.data, dw, db, bs, c, h, wd, o, k, pad);
                 if (w.needsGrad) w.addGrad(dw);
                 if (b.needsGrad) b.addGrad(db);
             }
             if (x.needsGrad) {
                 float[] dx = Workspace.floats(bs * c * h * wd, false);
-                G.conv2dBackwardInput(g, w.data, dx, bs, c, h, wd, o, k, pad);
+                G.conv2dBackwardInput(g, reluY, w.data, dx, bs, c, h, wd, o, k, pad);
                 x.addGrad(dx);
             }
         });

@@ -1376,6 +1376,7 @@ public class stn_h {
             stn_h.C_POINTER,
             stn_h.C_POINTER,
             stn_h.C_POINTER,
+            stn_h.C_POINTER,
             stn_h.C_LONG,
             stn_h.C_LONG,
             stn_h.C_LONG,
@@ -1395,7 +1396,7 @@ public class stn_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *weight, float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int64_t n_begin, int64_t n_end)
+     * int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *relu_y, const float *weight, float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int64_t n_begin, int64_t n_end)
      * }
      */
     public static FunctionDescriptor stn_conv2d_backward_input$descriptor() {
@@ -1405,7 +1406,7 @@ public class stn_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *weight, float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int64_t n_begin, int64_t n_end)
+     * int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *relu_y, const float *weight, float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int64_t n_begin, int64_t n_end)
      * }
      */
     public static MethodHandle stn_conv2d_backward_input$handle() {
@@ -1415,7 +1416,7 @@ public class stn_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *weight, float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int64_t n_begin, int64_t n_end)
+     * int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *relu_y, const float *weight, float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int64_t n_begin, int64_t n_end)
      * }
      */
     public static MemorySegment stn_conv2d_backward_input$address() {
@@ -1424,16 +1425,16 @@ public class stn_h {
 
     /**
      * {@snippet lang=c :
-     * int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *weight, float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int64_t n_begin, int64_t n_end)
+     * int32_t stn_conv2d_backward_input(int32_t isa, const float *grad_y, const float *relu_y, const float *weight, float *grad_x, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int64_t n_begin, int64_t n_end)
      * }
      */
-    public static int stn_conv2d_backward_input(int isa, MemorySegment grad_y, MemorySegment weight, MemorySegment grad_x, MemorySegment col, long n, long c, long h, long w, long o, long k, long pad, long n_begin, long n_end) {
+    public static int stn_conv2d_backward_input(int isa, MemorySegment grad_y, MemorySegment relu_y, MemorySegment weight, MemorySegment grad_x, MemorySegment col, long n, long c, long h, long w, long o, long k, long pad, long n_begin, long n_end) {
         var mh$ = stn_conv2d_backward_input.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("stn_conv2d_backward_input", isa, grad_y, weight, grad_x, col, n, c, h, w, o, k, pad, n_begin, n_end);
+                traceDowncall("stn_conv2d_backward_input", isa, grad_y, relu_y, weight, grad_x, col, n, c, h, w, o, k, pad, n_begin, n_end);
             }
-            return (int)mh$.invokeExact(isa, grad_y, weight, grad_x, col, n, c, h, w, o, k, pad, n_begin, n_end);
+            return (int)mh$.invokeExact(isa, grad_y, relu_y, weight, grad_x, col, n, c, h, w, o, k, pad, n_begin, n_end);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -1443,6 +1444,7 @@ public class stn_h {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             stn_h.C_INT,
             stn_h.C_INT,
+            stn_h.C_POINTER,
             stn_h.C_POINTER,
             stn_h.C_POINTER,
             stn_h.C_POINTER,
@@ -1468,7 +1470,7 @@ public class stn_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *x, float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin, int64_t n_end)
+     * int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *relu_y, const float *x, float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin, int64_t n_end)
      * }
      */
     public static FunctionDescriptor stn_conv2d_backward_weight$descriptor() {
@@ -1478,7 +1480,7 @@ public class stn_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *x, float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin, int64_t n_end)
+     * int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *relu_y, const float *x, float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin, int64_t n_end)
      * }
      */
     public static MethodHandle stn_conv2d_backward_weight$handle() {
@@ -1488,7 +1490,7 @@ public class stn_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *x, float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin, int64_t n_end)
+     * int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *relu_y, const float *x, float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin, int64_t n_end)
      * }
      */
     public static MemorySegment stn_conv2d_backward_weight$address() {
@@ -1497,16 +1499,16 @@ public class stn_h {
 
     /**
      * {@snippet lang=c :
-     * int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *x, float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin, int64_t n_end)
+     * int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float *relu_y, const float *x, float *grad_weight, float *grad_bias, float *col, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad, int32_t accumulate, int64_t n_begin, int64_t n_end)
      * }
      */
-    public static int stn_conv2d_backward_weight(int isa, MemorySegment grad_y, MemorySegment x, MemorySegment grad_weight, MemorySegment grad_bias, MemorySegment col, long n, long c, long h, long w, long o, long k, long pad, int accumulate, long n_begin, long n_end) {
+    public static int stn_conv2d_backward_weight(int isa, MemorySegment grad_y, MemorySegment relu_y, MemorySegment x, MemorySegment grad_weight, MemorySegment grad_bias, MemorySegment col, long n, long c, long h, long w, long o, long k, long pad, int accumulate, long n_begin, long n_end) {
         var mh$ = stn_conv2d_backward_weight.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("stn_conv2d_backward_weight", isa, grad_y, x, grad_weight, grad_bias, col, n, c, h, w, o, k, pad, accumulate, n_begin, n_end);
+                traceDowncall("stn_conv2d_backward_weight", isa, grad_y, relu_y, x, grad_weight, grad_bias, col, n, c, h, w, o, k, pad, accumulate, n_begin, n_end);
             }
-            return (int)mh$.invokeExact(isa, grad_y, x, grad_weight, grad_bias, col, n, c, h, w, o, k, pad, accumulate, n_begin, n_end);
+            return (int)mh$.invokeExact(isa, grad_y, relu_y, x, grad_weight, grad_bias, col, n, c, h, w, o, k, pad, accumulate, n_begin, n_end);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }

@@ -105,14 +105,29 @@ public class Gemm {
         });
     }
 
-    /** gx [N, C, H, W] (overwritten) of {@link #conv2dForward}'s convolution, from gy [N, O, Ho, Wo]. */
-    public void conv2dBackwardInput(float[] gy, float[] w, float[] gx, int n, int c, int h, int wd, int o, int k,
-                                    int pad) {
+    /** gy where the fused ReLU's output y is positive (a fresh array), or gy itself without a ReLU (y null). */
+    static float[] throughRelu(float[] gy, float[] y) {
+        if (y == null) return gy;
+        float[] masked = new float[gy.length];
+        Threads.forRange(gy.length, 1 << 15, (from, to) -> {
+            for (int i = from; i < to; i++) masked[i] = y[i] > 0f ? gy[i] : 0f;
+        });
+        return masked;
+    }
+
+    /**
+     * gx [N, C, H, W] (overwritten) of {@link #conv2dForward}'s convolution, from gy [N, O, Ho, Wo]; when
+     * {@code reluY} is not null, gy is the gradient of that forward's ReLU output {@code reluY} and counts only where
+     * it is positive.
+     */
+    public void conv2dBackwardInput(float[] gy, float[] reluY, float[] w, float[] gx, int n, int c, int h, int wd,
+                                    int o, int k, int pad) {
         int oh = h + 2 * pad - k + 1, ow = wd + 2 * pad - k + 1, ckk = c * k * k, hw = oh * ow, cols = n * hw;
+        float[] g = throughRelu(gy, reluY);
         float[] gt = new float[cols * o]; // gy as [N*Ho*Wo, O]
         for (int s = 0; s < n; s++) {
             for (int oc = 0; oc < o; oc++) {
-                for (int p = 0; p < hw; p++) gt[(s * hw + p) * o + oc] = gy[(s * o + oc) * hw + p];
+                for (int p = 0; p < hw; p++) gt[(s * hw + p) * o + oc] = g[(s * o + oc) * hw + p];
             }
         }
         float[] dcolT = new float[cols * ckk];
@@ -144,14 +159,15 @@ public class Gemm {
 
     /**
      * gw [O, C, k, k] and gb [O] (may be null) of {@link #conv2dForward}'s convolution over the whole batch, from
-     * gy [N, O, Ho, Wo] and x; both overwritten.
+     * gy [N, O, Ho, Wo] and x; both overwritten. {@code reluY} as for {@link #conv2dBackwardInput}.
      */
-    public void conv2dBackwardWeight(float[] gy, float[] x, float[] gw, float[] gb, int n, int c, int h, int wd, int o,
-                                     int k, int pad) {
+    public void conv2dBackwardWeight(float[] gy, float[] reluY, float[] x, float[] gw, float[] gb, int n, int c, int h,
+                                     int wd, int o, int k, int pad) {
         int oh = h + 2 * pad - k + 1, ow = wd + 2 * pad - k + 1, ckk = c * k * k, hw = oh * ow, cols = n * hw;
+        float[] g = throughRelu(gy, reluY);
         float[] go = new float[o * cols]; // gy as [O, N*Ho*Wo]
         for (int s = 0; s < n; s++) {
-            for (int oc = 0; oc < o; oc++) System.arraycopy(gy, (s * o + oc) * hw, go, oc * cols + s * hw, hw);
+            for (int oc = 0; oc < o; oc++) System.arraycopy(g, (s * o + oc) * hw, go, oc * cols + s * hw, hw);
         }
         nn(o, ckk, cols, go, 0, im2colT(x, n, c, h, wd, k, pad), 0, gw, 0, false); // go · colT
         if (gb != null) {

@@ -138,16 +138,16 @@ final class NativeGemm extends Gemm {
     }
 
     @Override
-    public void conv2dBackwardInput(float[] gy, float[] w, float[] gx, int n, int c, int h, int wd, int o, int k,
-                                    int pad) {
+    public void conv2dBackwardInput(float[] gy, float[] reluY, float[] w, float[] gx, int n, int c, int h, int wd,
+                                    int o, int k, int pad) {
         if (pad >= k) { // the native input gradient needs pad < k; such a layer is rare enough for the spec
-            super.conv2dBackwardInput(gy, w, gx, n, c, h, wd, o, k, pad);
+            super.conv2dBackwardInput(gy, reluY, w, gx, n, c, h, wd, o, k, pad);
             return;
         }
         long cols = scratchFloats(c, h, wd, o, k, pad);
         Threads.forRange(n, 1, (from, to) -> {
             try {
-                check((int) BACKWARD_INPUT.invokeExact(isa, seg(gy), seg(w), seg(gx), seg(scratch(cols)), (long) n,
+                check((int) BACKWARD_INPUT.invokeExact(isa, seg(gy), seg(reluY), seg(w), seg(gx), seg(scratch(cols)), (long) n,
                         (long) c, (long) h, (long) wd, (long) o, (long) k, (long) pad, (long) from, (long) to),
                         "stn_conv2d_backward_input");
             } catch (RuntimeException | Error e) {
@@ -159,8 +159,8 @@ final class NativeGemm extends Gemm {
     }
 
     @Override
-    public void conv2dBackwardWeight(float[] gy, float[] x, float[] gw, float[] gb, int n, int c, int h, int wd, int o,
-                                     int k, int pad) {
+    public void conv2dBackwardWeight(float[] gy, float[] reluY, float[] x, float[] gw, float[] gb, int n, int c, int h,
+                                     int wd, int o, int k, int pad) {
         long cols = scratchFloats(c, h, wd, o, k, pad);
         int chunks = Math.max(1, (n + CHUNK - 1) / CHUNK), wn = o * c * k * k, stride = wn + o;
         // chunk 0 sums into gw / gb, every later chunk into its own slice of one partials array (kept per thread,
@@ -177,7 +177,7 @@ final class NativeGemm extends Gemm {
                 MemorySegment b = gb == null ? MemorySegment.NULL
                         : i == 0 ? seg(gb) : seg(part, (long) (i - 1) * stride + wn);
                 try {
-                    check((int) BACKWARD_WEIGHT.invokeExact(isa, seg(gy), seg(x), w, b, seg(scratch(cols)), (long) n,
+                    check((int) BACKWARD_WEIGHT.invokeExact(isa, seg(gy), seg(reluY), seg(x), w, b, seg(scratch(cols)), (long) n,
                             (long) c, (long) h, (long) wd, (long) o, (long) k, (long) pad, 0,
                             (long) Math.min(n, i * CHUNK), (long) Math.min(n, (i + 1) * CHUNK)),
                             "stn_conv2d_backward_weight");

@@ -102,26 +102,30 @@ class DenseKernelsTest {
                     g.conv2dForward(x, wt, b, got, n, c, h, w, o, k, pad, relu);
                     assertClose(want, got, 1e-5f * c * k * k, what + " forward relu " + relu);
                 }
-                float[] gxWant = new float[n * c * h * w], gxGot = new float[gxWant.length];
-                spec.conv2dBackwardInput(gy, wt, gxWant, n, c, h, w, o, k, pad);
-                java.util.Arrays.fill(gxGot, Float.NaN); // overwritten, never read
-                g.conv2dBackwardInput(gy, wt, gxGot, n, c, h, w, o, k, pad);
-                assertClose(gxWant, gxGot, 1e-5f * o * k * k, what + " input gradient");
-                float[] gwWant = new float[o * c * k * k], gbWant = new float[o];
-                spec.conv2dBackwardWeight(gy, x, gwWant, gbWant, n, c, h, w, o, k, pad);
-                float[][] byThreads = new float[2][];
-                for (int threads = 1; threads <= 2; threads++) {
-                    float[] gw = new float[gwWant.length], gb = new float[o];
-                    java.util.Arrays.fill(gw, Float.NaN);
-                    onThreads(threads, () -> {
-                        g.conv2dBackwardWeight(gy, x, gw, gb, n, c, h, w, o, k, pad);
-                        return null;
-                    });
-                    assertClose(gwWant, gw, 1e-5f * n * oh * ow, what + " weight gradient");
-                    assertClose(gbWant, gb, 1e-5f * n * oh * ow, what + " bias gradient");
-                    byThreads[threads - 1] = gw;
+                float[] reluOut = random(r, gy.length); // a ReLU output's stand-in: the gradient counts where > 0
+                for (float[] reluY : new float[][] {null, reluOut}) {
+                    String w2 = what + (reluY == null ? "" : " through a ReLU");
+                    float[] gxWant = new float[n * c * h * w], gxGot = new float[gxWant.length];
+                    spec.conv2dBackwardInput(gy, reluY, wt, gxWant, n, c, h, w, o, k, pad);
+                    java.util.Arrays.fill(gxGot, Float.NaN); // overwritten, never read
+                    g.conv2dBackwardInput(gy, reluY, wt, gxGot, n, c, h, w, o, k, pad);
+                    assertClose(gxWant, gxGot, 1e-5f * o * k * k, w2 + " input gradient");
+                    float[] gwWant = new float[o * c * k * k], gbWant = new float[o];
+                    spec.conv2dBackwardWeight(gy, reluY, x, gwWant, gbWant, n, c, h, w, o, k, pad);
+                    float[][] byThreads = new float[2][];
+                    for (int threads = 1; threads <= 2; threads++) {
+                        float[] gw = new float[gwWant.length], gb = new float[o];
+                        java.util.Arrays.fill(gw, Float.NaN);
+                        onThreads(threads, () -> {
+                            g.conv2dBackwardWeight(gy, reluY, x, gw, gb, n, c, h, w, o, k, pad);
+                            return null;
+                        });
+                        assertClose(gwWant, gw, 1e-5f * n * oh * ow, w2 + " weight gradient");
+                        assertClose(gbWant, gb, 1e-5f * n * oh * ow, w2 + " bias gradient");
+                        byThreads[threads - 1] = gw;
+                    }
+                    assertArrayEquals(byThreads[0], byThreads[1], w2 + ": weight gradient on 1 and 2 threads");
                 }
-                assertArrayEquals(byThreads[0], byThreads[1], what + ": weight gradient on 1 and 2 threads");
             }
         }
     }
