@@ -23,7 +23,9 @@ public final class SpatialTransformer implements Layer {
     final Padding padding;
     final boolean alignCorners;
     private final SpatialOps ops;
-    private volatile float[] lastTheta;
+    // a copy of the last θ (the tape's own array may be reused by a Workspace), kept and overwritten while the batch
+    // size stays the same
+    private float[] lastTheta;
 
     /**
      * A Spatial Transformer on the given spatial operations.
@@ -84,7 +86,10 @@ public final class SpatialTransformer implements Layer {
     @Override
     public Var forward(Var x) {
         Var theta = F.reshape(regression.forward(F.flatten(localisation.forward(x))), x.size(0), 2, 3);
-        lastTheta = theta.data;
+        synchronized (this) {
+            if (lastTheta == null || lastTheta.length != theta.data.length) lastTheta = new float[theta.data.length];
+            System.arraycopy(theta.data, 0, lastTheta, 0, lastTheta.length);
+        }
         Var grid = F.affineGrid(ops, theta, new long[] {x.size(0), x.size(1), outH, outW}, alignCorners);
         return F.gridSample(ops, x, grid, mode, padding, alignCorners);
     }
@@ -94,7 +99,7 @@ public final class SpatialTransformer implements Layer {
      *
      * @return a copy of θ, [B, 2, 3] row-major, or null before the first forward pass
      */
-    public float[] lastTheta() {
+    public synchronized float[] lastTheta() {
         return lastTheta == null ? null : lastTheta.clone();
     }
 
