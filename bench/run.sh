@@ -3,6 +3,7 @@
 #   bench/run.sh quick   # under 5 minutes: the shapes, modes and thread counts the targets name (bilinear: every backend
 #                        # and peer; nearest, bicubic: AVX-512 and PyTorch)
 #   bench/run.sh full    # about 41 minutes (limit 45): every shape, the other modes, 2 threads, heap tensors
+#   bench/run.sh train   # about 6 minutes: one training step per model (TrainStepBench), native and Vector API
 #   bench/run.sh targets # 37 min 55 s at 4d9feda (machine idle): the allocating calls against the
 #                        # into-outputs ones (StnBench's call=OUTPUTS, CLOSED, GC), AVX-512 and the Vector API
 # Results: bench/target/results-<profile>/*.csv, the table: bench/target/results-<profile>/table.md (targets:
@@ -149,8 +150,16 @@ elif [ "$PROFILE" = targets ]; then
     done
     python3 pairs.py "$OUT"/targets-*.csv | tee "$OUT/pairs.md"
     exit 0
+elif [ "$PROFILE" = train ]; then
+    # one training step of each model (TrainStepBench), native dense kernels beside the Vector API fallback, 2 and
+    # 1 threads (about 6 minutes)
+    run train -f 1 -wi 5 -w 1s -i 5 -r 1s -bm sample -p threads=2,1 'TrainStepBench'
+    grep -E 'TrainStepBench.step.*p0.50' "$OUT/train.csv" \
+        | awk -F, '{printf "%-8s %-14s threads %s: %8.2f ms/step  %6.0f images/s\n", $9, $8, $10, $5, 64000 / $5}' \
+        | tr -d '"' | tee "$OUT/train.md"
+    exit 0
 else
-    echo "usage: bench/run.sh quick|full|targets" >&2
+    echo "usage: bench/run.sh quick|full|targets|train" >&2
     exit 2
 fi
 python3 table.py "$OUT"/*.csv | tee "$OUT/table.md"
