@@ -131,8 +131,8 @@ public final class Var {
     /**
      * The gradient accumulated by {@link #backward()}.
      *
-     * @return the gradient, row-major with this variable's shape; null before a backward pass or after
-     *         {@link #zeroGrad()}
+     * @return the gradient, row-major with this variable's shape (the live array, which the next backward pass after
+     *         {@link #zeroGrad()} reuses: copy it to keep it); null before a backward pass or after {@link #zeroGrad()}
      */
     public float[] grad() {
         return grad;

@@ -19,8 +19,11 @@ import java.lang.invoke.MethodHandle;
 final class NativeGemm extends Gemm {
     /** Samples per weight-gradient partial: fixed, so that the sum's order is too. */
     static final int CHUNK = 8;
-    /** Multiply-adds below which a product runs on the calling thread alone. */
-    private static final long SERIAL_MACS = 1L << 17;
+    /**
+     * Multiply-adds below which a product runs on the calling thread alone (~40 µs of work): below that the hand-off
+     * to the pool's thread cost more than it saved (the fully connected models trained slower on 2 threads than 1).
+     */
+    private static final long SERIAL_MACS = 1L << 21;
 
     private static final Linker.Option CRITICAL = Linker.Option.critical(true);
     private static final MethodHandle SGEMM = critical(stn_h.stn_sgemm$address(), stn_h.stn_sgemm$descriptor());
@@ -197,7 +200,7 @@ final class NativeGemm extends Gemm {
 
     @Override
     public void maxPool2d(float[] x, float[] y, int[] arg, int planes, int h, int w, int k) {
-        Threads.forRange(planes, Math.max(1, 8192 / Math.max(1, h * w)), (from, to) -> {
+        Threads.forRange(planes, Math.max(1, POOL_GRAIN / Math.max(1, h * w)), (from, to) -> {
             try {
                 check((int) POOL.invokeExact(isa, seg(x), seg(y), MemorySegment.ofArray(arg), (long) planes, (long) h,
                         (long) w, (long) k, (long) from, (long) to), "stn_max_pool2d");
@@ -211,7 +214,7 @@ final class NativeGemm extends Gemm {
 
     @Override
     public void maxPool2dBackward(float[] gy, int[] arg, float[] gx, int planes, int h, int w, int k) {
-        Threads.forRange(planes, Math.max(1, 8192 / Math.max(1, h * w)), (from, to) -> {
+        Threads.forRange(planes, Math.max(1, POOL_GRAIN / Math.max(1, h * w)), (from, to) -> {
             try {
                 check((int) POOL_BACKWARD.invokeExact(isa, seg(gy), MemorySegment.ofArray(arg), seg(gx),
                         (long) planes, (long) h, (long) w, (long) k, (long) from, (long) to),
