@@ -16,7 +16,7 @@ import java.util.Map;
  * {@snippet :
  * Workspace ws = new Workspace();
  * for (Batch b : batches) {
- *     try (Workspace.Scope step = ws.open()) {
+ *     try (Workspace.Scope _ = ws.open()) {
  *         Var loss = F.crossEntropy(model.forward(b.x()), b.labels());
  *         loss.backward();
  *         optimizer.step();

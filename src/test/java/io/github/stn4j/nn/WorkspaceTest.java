@@ -77,12 +77,11 @@ class WorkspaceTest {
     }
 
     @Test
-    @SuppressWarnings("try")
     void variablesOfAClosedScopeAreRefused() {
         Workspace ws = new Workspace();
         Var w = Var.parameter(new float[] {1, 2, 3, 4}, 2, 2), b = Var.parameter(new float[] {0, 0}, 2);
         Var y;
-        try (Workspace.Scope s = ws.open()) {
+        try (Workspace.Scope _ = ws.open()) {
             y = F.linear(Var.constant(new float[] {1, 1}, 1, 2), w, b);
             assertThrows(IllegalStateException.class, ws::open, "one scope per thread");
         }
@@ -90,7 +89,7 @@ class WorkspaceTest {
         assertTrue(e.getMessage().contains("Workspace scope"), e.getMessage());
         assertThrows(IllegalStateException.class, () -> F.mean(y).backward());
         // parameters outlive scopes, and a new scope works
-        try (Workspace.Scope s = ws.open()) {
+        try (Workspace.Scope _ = ws.open()) {
             F.mean(F.linear(Var.constant(new float[] {1, 1}, 1, 2), w, b)).backward();
         }
         assertArrayEquals(new float[] {0.5f, 0.5f}, b.grad());

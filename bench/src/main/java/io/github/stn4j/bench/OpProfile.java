@@ -30,7 +30,6 @@ public final class OpProfile {
         TIMES.computeIfAbsent(op, k -> new long[1])[0] += nanos;
     }
 
-    @SuppressWarnings("try")
     public static void main(String[] args) {
         Random r = new Random(1);
         int batch = 64, size = 42, warmup = 100, steps = 200;
@@ -47,7 +46,7 @@ public final class OpProfile {
         Workspace ws = new Workspace();
         for (int it = 0; it < warmup + steps; it++) {
             if (it == warmup) TIMES.clear();
-            try (Workspace.Scope s = ws.open()) {
+            try (Workspace.Scope _ = ws.open()) {
                 long t0 = System.nanoTime();
                 Var h1 = F.conv2dRelu(Var.constant(x, batch, 1, size, size), params.get(0), params.get(1), 2);
                 long t1 = System.nanoTime();

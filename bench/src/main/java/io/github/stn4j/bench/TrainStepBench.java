@@ -67,10 +67,9 @@ public class TrainStepBench {
     }
 
     @Benchmark
-    @SuppressWarnings("try")
     public float step() {
         float[] x = images[step++ & 3]; // a rotating set of batches
-        try (Workspace.Scope s = workspace.open()) {
+        try (Workspace.Scope _ = workspace.open()) {
             Var loss = F.crossEntropy(net.forward(Var.constant(x, BATCH, 1, SIZE, SIZE)), labels);
             loss.backward();
             optimizer.step();

@@ -38,7 +38,6 @@ final class Trainer {
 
     private final Workspace workspace = new Workspace();
 
-    @SuppressWarnings("try") // the scopes are opened for their close
     Epoch train(int epoch, Dataset train, Dataset test, Progress progress) {
         optimizer.setLearningRate(lr * (epoch >= 0.8 * epochs ? 0.25f : epoch >= 0.6 * epochs ? 0.5f : 1f));
         int n = train.size();
@@ -56,7 +55,7 @@ final class Trainer {
             int m = Math.min(batch, n - b);
             int[] idx = java.util.Arrays.copyOfRange(order, b, b + m);
             Dataset part = train.select(idx);
-            try (Workspace.Scope step = workspace.open()) { // the step's arrays are reused by the next one
+            try (Workspace.Scope _ = workspace.open()) { // the step's arrays are reused by the next one
                 Var x = Var.constant(part.images(), m, 1, train.h(), train.w());
                 Var logits = model.forward(x);
                 Var loss = F.crossEntropy(logits, part.labels());
@@ -75,7 +74,6 @@ final class Trainer {
     }
 
     /** Classification error on {@code d}. */
-    @SuppressWarnings("try")
     double error(Dataset d) {
         int correct = 0;
         for (int b = 0; b < d.size(); b += 256) {
@@ -83,7 +81,7 @@ final class Trainer {
             int[] idx = new int[m];
             for (int i = 0; i < m; i++) idx[i] = b + i;
             Dataset part = d.select(idx);
-            try (Workspace.Scope batch = workspace.open()) {
+            try (Workspace.Scope _ = workspace.open()) {
                 Var logits = model.forward(Var.constant(part.images(), m, 1, d.h(), d.w()));
                 correct += countCorrect(logits.data(), part.labels());
             }

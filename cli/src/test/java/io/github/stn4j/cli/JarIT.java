@@ -35,15 +35,14 @@ class JarIT {
      * the Vector API would run) names the missing --add-modules.
      */
     @Test
-    void infoWithoutFlagsRunsAndWarnsOnce() throws Exception {
+    void infoWithoutFlagsRunsAndWarnsOfNothing() throws Exception {
+        // the native library loads (the manifest grants its access) and runs the spatial and the dense kernels: no
+        // path falls back to a slower one for want of the Vector API, so stn4j prints no warning
         Cli.Run r = jar(List.of(), "info");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("native library: jar:/native/"), r.out());
         assertTrue(r.out().contains("Vector API:     absent"), r.out());
-        List<String> err = r.errLines();
-        assertEquals(1, err.size(), "stderr: " + r.err());
-        assertTrue(err.get(0).contains("stn4j") && err.get(0).contains("--add-modules jdk.incubator.vector"),
-                err.get(0));
+        assertEquals(List.of(), r.errLines(), "stderr: " + r.err());
     }
 
     @Test
