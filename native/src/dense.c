@@ -87,6 +87,9 @@ static void implicit_product(const stn_kernels *kt, const float *wt, const float
     }
 }
 
+/* Partial sums of the bias gradient (a fixed order: the same bits for any thread count). */
+#define STN_SUM_LANES 16
+
 /* Input channels below which the input gradient goes through a patch matrix (see below). */
 #define STN_CONV_FEW 4
 
@@ -227,7 +230,9 @@ void stn_conv2d_backward_weight_impl(const stn_kernels *kt, const stn_conv *a) {
         const int32_t acc = a->accumulate || n > a->n_begin;
         pad_planes(a->x + n * a->c * a->h * a->wd, NULL, a->c, a->h, a->wd, a->pad, a->k, xpad);
         for (int64_t oc = 0; oc < a->o; oc++) {
-            float s = acc && a->gb ? a->gb[oc] : 0.0f;
+            /* the bias gradient in STN_SUM_LANES interleaved partial sums added in lane order at the end: one
+             * running sum was a chain of dependent adds that cost more than the weight gradient's product */
+            float lanes[STN_SUM_LANES] = {0};
             for (int64_t yy = 0; yy < a->oh; yy++) {
                 float *d = gyp + (oc * a->oh + yy) * wp;
                 const int64_t at = (oc * a->oh + yy) * a->ow;
@@ -237,9 +242,13 @@ void stn_conv2d_backward_weight_impl(const stn_kernels *kt, const stn_conv *a) {
                     memcpy(d, gy + at, (size_t)a->ow * sizeof(float));
                 }
                 for (int64_t xx = a->ow; xx < wp; xx++) d[xx] = 0.0f;
-                for (int64_t xx = 0; xx < a->ow; xx++) s += d[xx]; /* the bias gradient, in sample-row order */
+                /* the padded row holds zeros past ow: sum whole groups of lanes */
+                for (int64_t xx = 0; xx < wp; xx += STN_SUM_LANES)
+                    for (int l = 0; l < STN_SUM_LANES && xx + l < wp; l++) lanes[l] += d[xx + l];
             }
-            if (a->gb) a->gb[oc] = s;
+            float s = acc && a->gb ? a->gb[oc] : 0.0f, t = 0.0f;
+            for (int l = 0; l < STN_SUM_LANES; l++) t += lanes[l];
+            if (a->gb) a->gb[oc] = s + t;
         }
         if (a->gw) implicit_product(kt, gyp, xpad, a->gw, a->o, a->c, a->k, hp, wp, a->oh, 1, acc);
     }

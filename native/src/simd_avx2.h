@@ -12,6 +12,13 @@ typedef __m256 VM;
 #define v_set1(f) _mm256_set1_ps(f)
 #define v_zero() _mm256_setzero_ps()
 #define v_load(p) _mm256_loadu_ps(p)
+/* the first n (0..8) floats at p, zeros in the other lanes; memory past them is not read */
+#define v_load_first(p, n)                                                                                      \
+    _mm256_maskload_ps((p), _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)))
+/* stores the first n (0..8) lanes of v at p; memory past them is not written */
+#define v_store_first(p, v, n)                                                                                  \
+    _mm256_maskstore_ps((p), _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), \
+                        (v))
 #define v_store(p, v) _mm256_storeu_ps((p), (v))
 #define v_add(a, b) _mm256_add_ps((a), (b))
 #define v_sub(a, b) _mm256_sub_ps((a), (b))

@@ -12,6 +12,10 @@ typedef __mmask16 VM;
 #define v_set1(f) _mm512_set1_ps(f)
 #define v_zero() _mm512_setzero_ps()
 #define v_load(p) _mm512_loadu_ps(p)
+/* the first n (0..16) floats at p, zeros in the other lanes; memory past them is not read */
+#define v_load_first(p, n) _mm512_maskz_loadu_ps((__mmask16)((1u << (n)) - 1u), (p))
+/* stores the first n (0..16) lanes of v at p; memory past them is not written */
+#define v_store_first(p, v, n) _mm512_mask_storeu_ps((p), (__mmask16)((1u << (n)) - 1u), (v))
 #define v_store(p, v) _mm512_storeu_ps((p), (v))
 #define v_add(a, b) _mm512_add_ps((a), (b))
 #define v_sub(a, b) _mm512_sub_ps((a), (b))

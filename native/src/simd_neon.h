@@ -16,6 +16,18 @@ typedef uint32x4_t VM;
 #define v_set1(f) vdupq_n_f32(f)
 #define v_zero() vdupq_n_f32(0.0f)
 #define v_load(p) vld1q_f32(p)
+/* the first n (0..4) floats at p, zeros in the other lanes; memory past them is not read */
+STN_INLINE float32x4_t v_load_first(const float *p, int64_t n) {
+    float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int64_t i = 0; i < n; i++) t[i] = p[i];
+    return vld1q_f32(t);
+}
+/* stores the first n (0..4) lanes of v at p; memory past them is not written */
+STN_INLINE void v_store_first(float *p, float32x4_t v, int64_t n) {
+    float t[4];
+    vst1q_f32(t, v);
+    for (int64_t i = 0; i < n; i++) p[i] = t[i];
+}
 #define v_store(p, v) vst1q_f32((p), (v))
 #define v_add(a, b) vaddq_f32((a), (b))
 #define v_sub(a, b) vsubq_f32((a), (b))
