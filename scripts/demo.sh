@@ -3,7 +3,7 @@
 # its Spatial Transformer counterpart on RTS-distorted Fashion-MNIST (the subset shipped in
 # cli/src/demo/fashion-mnist-subset), the same budget for both; prints the table of their test errors and writes the
 # pictures under out/demo/ (inputs beside what the transformer made of them, training curves). Then warps the shipped
-# test card. About 3 minutes on 2 cores. Extra arguments go to the demo command (./stn4j demo --help).
+# test card. About 30 s on 2 cores after the build. Extra arguments go to the demo command (./stn4j demo --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p out
