@@ -2,7 +2,10 @@
  * libFuzzer target for the C API: the fuzzer's bytes choose sizes (including 0 and 1), mode, padding, align_corners,
  * ISA, row range, and the grid's values (raw float bits: NaN, +-Inf, +-1e30, denormals, exact edges all occur), and
  * every 2-D / 3-D entry point runs forward and backward on buffers of exactly the needed size (so ASan catches any
- * access outside them). Each vector ISA's results are compared with the portable C path's; a mismatch aborts.
+ * access outside them). Each vector ISA's results are compared with the portable C path's; a mismatch aborts. One
+ * input in four exercises the dense kernels of nn instead: products (every transpose, leading dimensions past the
+ * width) and convolutions (forward, input and weight gradients, through a ReLU or not) on exact-size buffers and
+ * exact-size scratch, every ISA against the portable path.
  *
  *   clang -fsanitize=fuzzer,address,undefined -Inative/include -Inative/src ... (see scripts/fuzz.sh)
  */
@@ -50,8 +53,72 @@ static int same(const float *a, const float *b, int64_t count, float tol) {
     return 1;
 }
 
+/* The dense kernels: sizes from the fuzzer's bytes (0 and 1 included), values from them too. */
+static void fuzz_dense(bytes *b) {
+    /* a product */
+    const int32_t ta = (int32_t)(take(b, 1) & 1), tb = (int32_t)(take(b, 1) & 1), acc = (int32_t)(take(b, 1) & 1);
+    const int64_t m = take(b, 1) % 60, n = take(b, 1) % 110, k = take(b, 2) % 600;
+    const int64_t lda = (ta ? m : k) + take(b, 1) % 3, ldb = (tb ? k : n) + take(b, 1) % 3, ldc = n + take(b, 1) % 3;
+    const int64_t as = (ta ? k : m) * lda, bs = (tb ? n : k) * ldb, cs = m * ldc;
+    float *a = buf(as), *bm = buf(bs), *ref = buf(cs);
+    for (int64_t i = 0; i < as; i++) a[i] = (float)(i % 13) - 6.0f;
+    for (int64_t i = 0; i < bs; i++) bm[i] = (float)(i % 7) * 0.25f - 0.75f;
+    for (int64_t i = 0; i < cs; i++) ref[i] = (float)(i % 3);
+    const int64_t la = lda > 0 ? lda : 1, lb = ldb > 0 ? ldb : 1, lc = ldc > 0 ? ldc : 1;
+    if (stn_sgemm(STN_ISA_SCALAR, ta, tb, m, n, k, a, la, bm, lb, ref, lc, acc) != STN_OK) abort();
+    for (int32_t isa = STN_ISA_AVX2; isa <= STN_ISA_NEON; isa++) {
+        if (!stn_isa_supported(isa)) continue;
+        float *c = buf(cs);
+        for (int64_t i = 0; i < cs; i++) c[i] = (float)(i % 3);
+        if (stn_sgemm(isa, ta, tb, m, n, k, a, la, bm, lb, c, lc, acc) != STN_OK || !same(c, ref, cs, 1e-4f)) abort();
+        free(c);
+    }
+    free(a), free(bm), free(ref);
+
+    /* a convolution */
+    const int64_t cn = take(b, 1) % 4, cc = take(b, 1) % 6, h = 1 + take(b, 1) % 12, w = 1 + take(b, 1) % 12;
+    const int64_t co = take(b, 1) % 7, ck = 1 + take(b, 1) % 5, pad = take(b, 1) % 4;
+    const int32_t relu = (int32_t)(take(b, 1) & 1);
+    const int64_t oh = h + 2 * pad - ck + 1, ow = w + 2 * pad - ck + 1;
+    const int64_t scratch = stn_conv2d_scratch(cc, h, w, co, ck, pad);
+    if (oh < 1 || ow < 1) {
+        if (scratch != -1) abort();
+        return;
+    }
+    const int64_t xs = cn * cc * h * w, ws = co * cc * ck * ck, ys = cn * co * oh * ow;
+    float *x = buf(xs), *wt = buf(ws), *bias = buf(co), *gy = buf(ys);
+    /* finite values: sums of infinities in another order may differ (inf against NaN), which is not a defect */
+    for (int64_t i = 0; i < xs; i++) x[i] = (float)(int8_t)take(b, 1) / 32.0f;
+    for (int64_t i = 0; i < ws; i++) wt[i] = (float)(i % 5) * 0.5f - 1.0f;
+    for (int64_t i = 0; i < co; i++) bias[i] = (float)i - 1.0f;
+    for (int64_t i = 0; i < ys; i++) gy[i] = (float)(i % 9) - 4.0f;
+    float *y_ref = buf(ys), *gx_ref = buf(xs), *gw_ref = buf(ws), *gb_ref = buf(co);
+    for (int32_t isa = STN_ISA_SCALAR; isa <= STN_ISA_NEON; isa++) {
+        if (!stn_isa_supported(isa)) continue;
+        float *col = buf(scratch), *y = buf(ys), *gx = buf(xs), *gw = buf(ws), *gb = buf(co);
+        int rc = stn_conv2d_forward(isa, x, wt, bias, y, col, cn, cc, h, w, co, ck, pad, relu, 0, cn);
+        if (pad < ck)
+            rc |= stn_conv2d_backward_input(isa, gy, relu ? y : NULL, wt, gx, col, cn, cc, h, w, co, ck, pad, 0, cn);
+        rc |= stn_conv2d_backward_weight(isa, gy, relu ? y : NULL, x, gw, gb, col, cn, cc, h, w, co, ck, pad, 0, 0, cn);
+        if (rc != STN_OK) abort();
+        if (isa == STN_ISA_SCALAR) {
+            memcpy(y_ref, y, (size_t)ys * sizeof(float)), memcpy(gx_ref, gx, (size_t)xs * sizeof(float));
+            memcpy(gw_ref, gw, (size_t)ws * sizeof(float)), memcpy(gb_ref, gb, (size_t)co * sizeof(float));
+        } else if (!same(y, y_ref, ys, 1e-3f) || !same(gx, gx_ref, xs, 1e-3f) || !same(gw, gw_ref, ws, 1e-3f) ||
+                   !same(gb, gb_ref, co, 1e-3f)) {
+            abort();
+        }
+        free(col), free(y), free(gx), free(gw), free(gb);
+    }
+    free(x), free(wt), free(bias), free(gy), free(y_ref), free(gx_ref), free(gw_ref), free(gb_ref);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bytes b = {data, size};
+    if ((take(&b, 1) & 3) == 0) {
+        fuzz_dense(&b);
+        return 0;
+    }
     const int three_d = (int)(take(&b, 1) & 1);
     const int64_t n = take(&b, 1) % 3, c = take(&b, 1) % 10;
     const int64_t id = three_d ? 1 + take(&b, 1) % 4 : 1, ih = 1 + take(&b, 1) % 9, iw = 1 + take(&b, 1) % 19;
