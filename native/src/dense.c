@@ -71,6 +71,10 @@ static void implicit_product(const stn_kernels *kt, const float *wt, const float
                              int64_t c, int64_t k, int64_t hp, int64_t wp, int64_t oh, int trans_x, int accumulate) {
     int64_t rows[STN_CONV_ROWS];
     const int64_t ckk = c * k * k, cols = oh * wp;
+    if (ckk == 0 && !trans_x && !accumulate) { /* no input channel: an empty sum */
+        memset(out, 0, (size_t)(o * cols) * sizeof(float));
+        return;
+    }
     for (int64_t r0 = 0; r0 < ckk; r0 += STN_CONV_ROWS) {
         const int64_t nr = ckk - r0 < STN_CONV_ROWS ? ckk - r0 : STN_CONV_ROWS;
         for (int64_t r = 0; r < nr; r++) {
@@ -120,10 +124,10 @@ static void conv_samples(const stn_kernels *kt, const float *x, const float *mas
             for (int64_t yy = 0; yy < oh; yy++) {
                 const float *src = out + (oc * oh + yy) * wp;
                 float *dst = yn + (oc * oh + yy) * ow;
-                if (relu) {
+                if (relu) { /* max(v, 0) as Java's Math.max: NaN stays NaN, -0 becomes +0 */
                     for (int64_t xx = 0; xx < ow; xx++) {
                         const float v = src[xx] + b;
-                        dst[xx] = v > 0.0f ? v : 0.0f;
+                        dst[xx] = v > 0.0f || v != v ? v : 0.0f;
                     }
                 } else {
                     for (int64_t xx = 0; xx < ow; xx++) dst[xx] = src[xx] + b;

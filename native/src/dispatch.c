@@ -405,7 +405,7 @@ int32_t stn_conv2d_backward_weight(int32_t isa, const float *grad_y, const float
         }
         return STN_OK;
     }
-    if (grad_y == NULL || (c > 0 && (x == NULL || col == NULL))) return STN_E_ARG;
+    if (grad_y == NULL || col == NULL || (c > 0 && x == NULL)) return STN_E_ARG;
     stn_conv2d_backward_weight_impl(kt, &a);
     return STN_OK;
 }

@@ -497,6 +497,8 @@ static void test_dense(void) {
     test_conv(1, 16, 21, 21, 31, 5, 2); /* the experiments' second layer */
     test_conv(2, 2, 3, 4, 2, 1, 0);
     test_conv(2, 3, 4, 6, 5, 3, 2); /* pad = k - 1: the input gradient's padding is 0 */
+    test_conv(1, 170, 3, 4, 3, 5, 2); /* c*k*k = 4250 rows: the implicit products cut K at STN_CONV_ROWS */
+    test_conv(2, 0, 5, 5, 3, 3, 1);   /* no input channel: the output is the bias, the weight gradient empty */
     CHECK(stn_conv2d_scratch(1, 4, 4, 1, 6, 0) == -1, "scratch of a kernel larger than the input");
     float z[64] = {0};
     CHECK(stn_conv2d_backward_input(STN_ISA_SCALAR, z, NULL, z, z, z, 1, 1, 2, 2, 1, 2, 2, 0, 1) == STN_E_ARG,

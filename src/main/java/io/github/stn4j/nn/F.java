@@ -37,8 +37,13 @@ public final class F {
         return a;
     }
 
+    /** A size as an int: the tape's values are Java arrays. */
     static int n(long v) {
-        return Math.toIntExact(v);
+        if (v < 0 || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a tensor of " + v + " values does not fit a Java array (at most "
+                    + Integer.MAX_VALUE + ")");
+        }
+        return (int) v;
     }
 
     private static void require(boolean ok, String message) {
@@ -58,7 +63,7 @@ public final class F {
                 "linear: x " + Arrays.toString(x.shape) + ", w " + Arrays.toString(w.shape) + ", b "
                         + Arrays.toString(b.shape) + " do not fit [B, in], [out, in], [out]");
         int bs = n(x.size(0)), in = n(x.size(1)), out = n(w.size(0));
-        float[] y = Workspace.floats(bs * out, false);
+        float[] y = Workspace.floats(n((long) bs * out), false);
         G.gemm(false, true, bs, out, in, x.data, w.data, y, false);
         for (int i = 0; i < bs; i++) for (int o = 0; o < out; o++) y[i * out + o] += b.data[o];
         return new Var(y, new long[] {bs, out}, false, new Var[] {x, w, b}, g -> {
@@ -118,7 +123,7 @@ public final class F {
         int oh = h + 2 * pad - k + 1, ow = wd + 2 * pad - k + 1;
         require(oh > 0 && ow > 0, "conv2d: kernel " + k + " larger than the padded input " + h + "x" + wd);
         n((long) c * k * k * oh * ow * Math.max(1, bs)); // every index below fits an int
-        float[] y = Workspace.floats(bs * o * oh * ow, false);
+        float[] y = Workspace.floats(n((long) bs * o * oh * ow), false);
         G.conv2dForward(x.data, w.data, b.data, y, bs, c, h, wd, o, k, pad, relu);
         float[] reluY = relu ? y : null; // the kernels take the gradient through the ReLU themselves
         return new Var(y, new long[] {bs, o, oh, ow}, false, new Var[] {x, w, b}, g -> {

@@ -142,9 +142,11 @@ public final class Var {
      * The value of a one-element variable (a loss, say).
      *
      * @return the only element
-     * @throws IllegalStateException if the variable has more than one element
+     * @throws IllegalStateException if the variable has more than one element, or was made in a {@link Workspace}
+     *         scope that has closed
      */
     public float item() {
+        requireLive();
         if (data.length != 1) throw new IllegalStateException("item() of a variable of shape " + Arrays.toString(shape));
         return data[0];
     }

@@ -82,4 +82,13 @@ class TrainingTest {
         Files.writeString(file, "garbage");
         assertThrows(IOException.class, () -> Checkpoint.load(b, file));
     }
+
+    /** A layer whose output would not fit a Java array is refused before any kernel runs (no wrapped size). */
+    @Test
+    void outputsBeyondAnArrayAreRefused() {
+        Var x = Var.constant(new float[65536], 65536, 1);
+        Var w = Var.parameter(new float[65537], 65537, 1), b = Var.parameter(new float[65537], 65537);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> F.linear(x, w, b));
+        assertTrue(e.getMessage().contains("does not fit a Java array"), e.getMessage());
+    }
 }

@@ -9,12 +9,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
- * {@link Gemm}'s products and convolutions in the native library, on one ISA (native/src/dense_simd.inc, dense.c).
- * The layers' arrays are passed as they are: the downcalls are critical ones with heap access (no copy, no
- * safepoint inside; each call is one product or a few samples' convolution, well under the time a collection may
- * wait). Work is split over {@link Threads} by rows or columns of C (each element computed by one call), by samples
- * (forward, input gradient), or by fixed chunks of {@value #CHUNK} samples whose weight-gradient partials are added in
- * chunk order: the bits do not depend on the thread count.
+ * {@link Gemm}'s products, convolutions and max-pooling in the native library, on one ISA (native/src/dense_simd.inc,
+ * dense.c). The layers' arrays are passed as they are: the downcalls are critical ones with heap access (no copy),
+ * which hold off safepoints while they run, so each call is kept short: one block of 48 rows or 64 columns of a
+ * product, or at most {@value #CHUNK} samples of a convolution. Array lengths are checked here (C trusts the sizes it
+ * is given). Work is split over {@link Threads} by rows or columns of C (each element computed by one call), by
+ * samples (forward, input gradient), or by fixed chunks of {@value #CHUNK} samples whose weight-gradient partials are
+ * added in chunk order: the bits do not depend on the thread count.
  */
 final class NativeGemm extends Gemm {
     /** Samples per weight-gradient partial: fixed, so that the sum's order is too. */
@@ -77,30 +78,63 @@ final class NativeGemm extends Gemm {
         return floats;
     }
 
+    /** Input, weights and output (or their gradients) hold what a convolution of these sizes reads and writes. */
+    private static void convFits(float[] x, float[] w, float[] y, int n, int c, int h, int wd, int o, int k, int pad) {
+        fits("input", x, (long) n * c * h * wd);
+        fits("weights", w, (long) o * c * k * k);
+        fits("output", y, (long) n * o * (h + 2L * pad - k + 1) * (wd + 2L * pad - k + 1));
+    }
+
+    /**
+     * Runs body over [0, n) samples split over the threads, at most {@value #CHUNK} samples per call: a critical
+     * downcall holds off safepoints (and so the garbage collector), so none may run for long, even when a whole batch
+     * runs on one thread.
+     */
+    private static void forSamples(int n, Threads.RangeTask body) {
+        Threads.forRange(n, 1, (from, to) -> {
+            for (int s = from; s < to; s += CHUNK) body.run(s, Math.min(to, s + CHUNK));
+        });
+    }
+
     private static void check(int rc, String function) {
         if (rc != 0) throw new IllegalStateException(function + " failed with " + rc + " (a bug in stn4j's checks)");
+    }
+
+    /** Throws unless each array holds at least the floats the call reads or writes (C trusts these sizes). */
+    private static void fits(String what, float[] a, long needed) {
+        if (a.length < needed) {
+            throw new IllegalArgumentException(what + " holds " + a.length + " floats, the call needs " + needed);
+        }
     }
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, float[] b, float[] c,
                      boolean accumulate) {
-        int lda = transA ? m : k, ldb = transB ? k : n;
+        fits("A", a, (long) m * k);
+        fits("B", b, (long) k * n);
+        fits("C", c, (long) m * n);
+        // leading dimensions of at least 1 (the C API's rule; an empty matrix's is never used)
+        int lda = Math.max(1, transA ? m : k), ldb = Math.max(1, transB ? k : n), ldc = Math.max(1, n);
         long macs = (long) m * n * k;
-        if (macs < SERIAL_MACS || Threads.threads() == 1) {
-            sgemm(transA, transB, m, n, k, seg(a), lda, seg(b), ldb, seg(c), n, accumulate);
-        } else if (m >= n) { // rows of C in blocks of 48 (the kernel's row block)
-            int blocks = (m + 47) / 48;
-            Threads.forRange(blocks, 1, (from, to) -> {
-                int r0 = from * 48, r1 = Math.min(m, to * 48);
-                sgemm(transA, transB, r1 - r0, n, k, seg(a, transA ? r0 : (long) r0 * k), lda, seg(b), ldb,
-                        seg(c, (long) r0 * n), n, accumulate);
+        if (m >= n || macs < SERIAL_MACS) {
+            // rows of C in blocks of 48 (the kernel's row block), one downcall per block: a critical downcall holds
+            // off safepoints, so none may run for long even when the whole product runs on this thread
+            int blocks = (m + 47) / 48, grain = macs < SERIAL_MACS ? Math.max(1, blocks) : 1;
+            Threads.forRange(blocks, grain, (from, to) -> {
+                for (int blk = from; blk < to; blk++) {
+                    int r0 = blk * 48, r1 = Math.min(m, r0 + 48);
+                    sgemm(transA, transB, r1 - r0, n, k, seg(a, transA ? r0 : (long) r0 * k), lda, seg(b), ldb,
+                            seg(c, (long) r0 * n), ldc, accumulate);
+                }
             });
         } else { // columns of C in blocks of 64 (whole micro-panels on every ISA)
             int blocks = (n + 63) / 64;
             Threads.forRange(blocks, 1, (from, to) -> {
-                int j0 = from * 64, j1 = Math.min(n, to * 64);
-                sgemm(transA, transB, m, j1 - j0, k, seg(a), lda, seg(b, transB ? (long) j0 * k : j0), ldb,
-                        seg(c, j0), n, accumulate);
+                for (int blk = from; blk < to; blk++) {
+                    int j0 = blk * 64, j1 = Math.min(n, j0 + 64);
+                    sgemm(transA, transB, m, j1 - j0, k, seg(a), lda, seg(b, transB ? (long) j0 * k : j0), ldb,
+                            seg(c, j0), ldc, accumulate);
+                }
             });
         }
     }
@@ -120,14 +154,20 @@ final class NativeGemm extends Gemm {
     @Override
     public void nn(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
                    boolean accumulate) {
-        sgemm(false, false, m, n, k, seg(a, aOff), k, seg(b, bOff), n, seg(c, cOff), n, accumulate);
+        fits("A", a, aOff + (long) m * k);
+        fits("B", b, bOff + (long) k * n);
+        fits("C", c, cOff + (long) m * n);
+        sgemm(false, false, m, n, k, seg(a, aOff), Math.max(1, k), seg(b, bOff), Math.max(1, n), seg(c, cOff),
+                Math.max(1, n), accumulate);
     }
 
     @Override
     public void conv2dForward(float[] x, float[] w, float[] b, float[] y, int n, int c, int h, int wd, int o, int k,
                               int pad, boolean relu) {
         long cols = scratchFloats(c, h, wd, o, k, pad);
-        Threads.forRange(n, 1, (from, to) -> {
+        convFits(x, w, y, n, c, h, wd, o, k, pad);
+        fits("bias", b, o);
+        forSamples(n, (from, to) -> {
             try {
                 check((int) FORWARD.invokeExact(isa, seg(x), seg(w), seg(b), seg(y), seg(scratch(cols)), (long) n,
                         (long) c, (long) h, (long) wd, (long) o, (long) k, (long) pad, relu ? 1 : 0, (long) from,
@@ -148,7 +188,9 @@ final class NativeGemm extends Gemm {
             return;
         }
         long cols = scratchFloats(c, h, wd, o, k, pad);
-        Threads.forRange(n, 1, (from, to) -> {
+        convFits(gx, w, gy, n, c, h, wd, o, k, pad);
+        if (reluY != null) fits("relu output", reluY, gy.length);
+        forSamples(n, (from, to) -> {
             try {
                 check((int) BACKWARD_INPUT.invokeExact(isa, seg(gy), seg(reluY), seg(w), seg(gx), seg(scratch(cols)), (long) n,
                         (long) c, (long) h, (long) wd, (long) o, (long) k, (long) pad, (long) from, (long) to),
@@ -165,6 +207,9 @@ final class NativeGemm extends Gemm {
     public void conv2dBackwardWeight(float[] gy, float[] reluY, float[] x, float[] gw, float[] gb, int n, int c, int h,
                                      int wd, int o, int k, int pad) {
         long cols = scratchFloats(c, h, wd, o, k, pad);
+        convFits(x, gw, gy, n, c, h, wd, o, k, pad);
+        if (reluY != null) fits("relu output", reluY, gy.length);
+        if (gb != null) fits("bias gradient", gb, o);
         int chunks = Math.max(1, (n + CHUNK - 1) / CHUNK), wn = o * c * k * k, stride = wn + o;
         // chunk 0 sums into gw / gb, every later chunk into its own slice of one partials array (kept per thread,
         // so a training loop allocates none); then the partials are added in chunk order

@@ -1,6 +1,8 @@
 package io.github.stn4j.internal.dense;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.stn4j.internal.Implementation;
@@ -153,6 +155,42 @@ class DenseKernelsTest {
                 g.maxPool2dBackward(gy, a2, gx2, planes, h, w, k);
                 assertArrayEquals(gx1, gx2, what);
             }
+        }
+    }
+
+    /** The fused ReLU is Math.max(v, 0) on every implementation: a NaN stays NaN (a diverging run must show). */
+    @Test
+    void fusedReluKeepsNaN() {
+        Gemm spec = new Gemm();
+        float[] x = new float[2 * 1 * 6 * 6], w = new float[3 * 1 * 3 * 3], b = {0.5f, -0.5f, 0f};
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+        for (int i = 0; i < w.length; i++) w[i] = (float) Math.cos(i);
+        x[7] = Float.NaN;
+        float[] want = new float[2 * 3 * 6 * 6];
+        spec.conv2dForward(x, w, b, want, 2, 1, 6, 6, 3, 3, 1, true);
+        int nans = 0;
+        for (float v : want) if (Float.isNaN(v)) nans++;
+        assertTrue(nans > 0, "the specification keeps NaN");
+        for (Gemm g : available()) {
+            float[] got = new float[want.length];
+            g.conv2dForward(x, w, b, got, 2, 1, 6, 6, 3, 3, 1, true);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(Float.isNaN(want[i]), Float.isNaN(got[i]), g.name() + ": NaN at " + i);
+            }
+        }
+    }
+
+    /** Arrays too short for the sizes given are refused before any native code runs (Java's own bounds checks do
+     * it for the Java implementations). */
+    @Test
+    void shortArraysAreRefused() {
+        for (Gemm g : available()) {
+            if (!(g instanceof NativeGemm)) continue;
+            assertThrows(IllegalArgumentException.class,
+                    () -> g.gemm(false, false, 4, 4, 4, new float[16], new float[15], new float[16], false), g.name());
+            assertThrows(IllegalArgumentException.class,
+                    () -> g.conv2dForward(new float[24], new float[9], new float[1], new float[10], 1, 1, 5, 5, 1, 3, 1,
+                            false), g.name());
         }
     }
 }
