@@ -451,6 +451,9 @@ public final class Pool {
         }
     }
 
+    /** Held by the trimmer thread while it decays: a test holding it runs its own periods undisturbed. */
+    static final Object DECAY_LOCK = new Object();
+
     /** The daemon thread that releases idle blocks every {@value #DECAY_MILLIS} ms, started at the first allocation. */
     private static final class Decay {
         static {
@@ -458,7 +461,9 @@ public final class Pool {
                 while (true) {
                     try {
                         Thread.sleep(DECAY_MILLIS);
-                        decay();
+                        synchronized (DECAY_LOCK) {
+                            decay();
+                        }
                     } catch (InterruptedException e) {
                         return;
                     } catch (RuntimeException | Error e) { // never let the trimmer die silently
