@@ -113,8 +113,7 @@ public final class Provider {
                 if (unavailable != null) {
                     throw new IllegalStateException("dense kernels " + dense + " are not available: " + unavailable);
                 }
-            } else if (NativeLoader.isLoaded() && (NativeKernels.activeIsa() != Implementation.NATIVE_SCALAR.isa()
-                    || cap != null || vectorReason != null)) {
+            } else if (nativePreferred(cap, vectorReason)) {
                 dense = ofIsa(NativeKernels.activeIsa());
             } else {
                 dense = vectorReason == null ? Implementation.VECTOR_API : Implementation.JAVA_SCALAR;
@@ -136,10 +135,7 @@ public final class Provider {
                     throw new IllegalStateException("backend " + spatial + " is not available: " + unavailable);
                 }
                 why = "forced by -D" + BACKEND_PROPERTY;
-            } else if (NativeLoader.isLoaded()
-                    // the portable C path is preferred to the Vector API only when the user capped the ISA to it
-                    && (NativeKernels.activeIsa() != Implementation.NATIVE_SCALAR.isa() || cap != null
-                        || vectorReason != null)) {
+            } else if (nativePreferred(cap, vectorReason)) {
                 spatial = ofIsa(NativeKernels.activeIsa());
                 why = "native library " + NativeLoader.load() + (cap == null ? ", best ISA of this CPU"
                         : ", ISA capped by " + MAX_ISA_VARIABLE + "=" + cap);
@@ -170,6 +166,15 @@ public final class Provider {
         log(System.Logger.Level.INFO, spatial == null ? densePart
                 : "using " + spatial + (why == null ? "" : " (" + why + ")") + "; " + densePart);
         return new Choice(spatial, error, dense, denseError);
+    }
+
+    /**
+     * Whether the automatic choice (spatial and dense alike) takes the native library's active ISA: when it loaded,
+     * except that its portable C path gives way to the Vector API unless the user capped the ISA to it.
+     */
+    private static boolean nativePreferred(String cap, String vectorReason) {
+        return NativeLoader.isLoaded() && (NativeKernels.activeIsa() != Implementation.NATIVE_SCALAR.isa()
+                || cap != null || vectorReason != null);
     }
 
     /** Fails when an implementation that {@value #REQUIRE_PROPERTY} lists is unavailable (or unknown). */

@@ -20,6 +20,11 @@ public class Gemm {
      */
     static final int POOL_GRAIN = 1 << 17;
 
+    /** Planes per max-pooling task for h × w planes (see {@link #POOL_GRAIN}). */
+    static int poolGrain(int h, int w) {
+        return Math.max(1, POOL_GRAIN / Math.max(1, h * w));
+    }
+
     /** For the {@link Provider}, which instantiates the chosen implementation. */
     public Gemm() {}
 
@@ -192,7 +197,7 @@ public class Gemm {
      */
     public void maxPool2d(float[] x, float[] y, int[] arg, int planes, int h, int w, int k) {
         int oh = h / k, ow = w / k;
-        Threads.forRange(planes, Math.max(1, POOL_GRAIN / Math.max(1, h * w)), (from, to) -> {
+        Threads.forRange(planes, poolGrain(h, w), (from, to) -> {
             for (int p = from; p < to; p++) {
                 int base = p * h * w;
                 for (int i = 0; i < oh; i++) {
@@ -217,7 +222,7 @@ public class Gemm {
     public void maxPool2dBackward(float[] gy, int[] arg, float[] gx, int planes, int h, int w, int k) {
         int out = (h / k) * (w / k);
         // each plane's windows lie in its own plane of gx: split by plane, no two threads write one element
-        Threads.forRange(planes, Math.max(1, POOL_GRAIN / Math.max(1, h * w)), (from, to) -> {
+        Threads.forRange(planes, poolGrain(h, w), (from, to) -> {
             for (int p = from; p < to; p++) {
                 java.util.Arrays.fill(gx, p * h * w, (p + 1) * h * w, 0f);
                 for (int o = p * out; o < (p + 1) * out; o++) gx[p * h * w + arg[o]] += gy[o];

@@ -245,7 +245,7 @@ final class NativeGemm extends Gemm {
 
     @Override
     public void maxPool2d(float[] x, float[] y, int[] arg, int planes, int h, int w, int k) {
-        Threads.forRange(planes, Math.max(1, POOL_GRAIN / Math.max(1, h * w)), (from, to) -> {
+        Threads.forRange(planes, poolGrain(h, w), (from, to) -> {
             try {
                 check((int) POOL.invokeExact(isa, seg(x), seg(y), MemorySegment.ofArray(arg), (long) planes, (long) h,
                         (long) w, (long) k, (long) from, (long) to), "stn_max_pool2d");
@@ -259,7 +259,7 @@ final class NativeGemm extends Gemm {
 
     @Override
     public void maxPool2dBackward(float[] gy, int[] arg, float[] gx, int planes, int h, int w, int k) {
-        Threads.forRange(planes, Math.max(1, POOL_GRAIN / Math.max(1, h * w)), (from, to) -> {
+        Threads.forRange(planes, poolGrain(h, w), (from, to) -> {
             try {
                 check((int) POOL_BACKWARD.invokeExact(isa, seg(gy), MemorySegment.ofArray(arg), seg(gx),
                         (long) planes, (long) h, (long) w, (long) k, (long) from, (long) to),
