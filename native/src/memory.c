@@ -86,3 +86,49 @@ int32_t stn_debug_poison(void *p, int64_t bytes, int32_t poison) {
     return 0;
 #endif
 }
+
+/*
+ * Workspace for kernels that need more than a tile (stn_scratch_take / stn_scratch_give): up to STN_SCRATCH_SLOTS
+ * buffers are kept between calls, so that a kernel called in a loop does not map and fault in fresh pages each time
+ * (an 800 KB buffer is ~200 page faults per call). A buffer is taken and given back with atomic exchanges, so
+ * concurrent callers each get their own; with no slot free, or on a compiler without the GCC atomics, it is plain
+ * malloc/free. What is kept is bounded: STN_SCRATCH_SLOTS buffers of at most the largest size a kernel asked for.
+ */
+#include <stdlib.h>
+#include "stn_internal.h"
+
+#define STN_SCRATCH_SLOTS 2
+#define STN_SCRATCH_HEAD 64 /* the header (size, malloc's pointer); keeps the buffer 64-byte aligned */
+#if defined(__GNUC__)
+static void *scratch_slot[STN_SCRATCH_SLOTS];
+#endif
+
+void *stn_scratch_take(int64_t bytes) {
+#if defined(__GNUC__)
+    for (int s = 0; s < STN_SCRATCH_SLOTS; s++) {
+        char *h = __atomic_exchange_n(&scratch_slot[s], NULL, __ATOMIC_ACQ_REL);
+        if (!h) continue;
+        if (*(int64_t *)(void *)h >= bytes) return h + STN_SCRATCH_HEAD;
+        free(*(char **)(void *)(h + 8));
+    }
+#endif
+    /* malloc, aligned by hand (mingw has no aligned_alloc); the header keeps the size and what malloc returned */
+    char *m = malloc((size_t)bytes + 2 * STN_SCRATCH_HEAD);
+    if (!m) return NULL;
+    char *h = m + (STN_SCRATCH_HEAD - (uintptr_t)m % STN_SCRATCH_HEAD) % STN_SCRATCH_HEAD;
+    *(int64_t *)(void *)h = bytes;
+    *(char **)(void *)(h + 8) = m;
+    return h + STN_SCRATCH_HEAD;
+}
+
+void stn_scratch_give(void *p) {
+    if (!p) return;
+    char *h = (char *)p - STN_SCRATCH_HEAD;
+#if defined(__GNUC__)
+    for (int s = 0; s < STN_SCRATCH_SLOTS; s++) {
+        void *expected = NULL;
+        if (__atomic_compare_exchange_n(&scratch_slot[s], &expected, h, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return;
+    }
+#endif
+    free(*(char **)(void *)(h + 8));
+}

@@ -121,5 +121,13 @@ STN_INLINE float q_sum2(QF v) { return vgetq_lane_f32(v, 0) + vgetq_lane_f32(v, 
 STN_INLINE float q_sum4(QF v) {
     return (vgetq_lane_f32(v, 0) + vgetq_lane_f32(v, 2)) + (vgetq_lane_f32(v, 1) + vgetq_lane_f32(v, 3));
 }
+/* rows a, b, c, d of a 4 x 4 block become its columns */
+STN_INLINE void q_transpose4(QF *a, QF *b, QF *c, QF *d) {
+    const float32x4x2_t ab = vtrnq_f32(*a, *b), cd = vtrnq_f32(*c, *d);
+    *a = vcombine_f32(vget_low_f32(ab.val[0]), vget_low_f32(cd.val[0]));
+    *b = vcombine_f32(vget_low_f32(ab.val[1]), vget_low_f32(cd.val[1]));
+    *c = vcombine_f32(vget_high_f32(ab.val[0]), vget_high_f32(cd.val[0]));
+    *d = vcombine_f32(vget_high_f32(ab.val[1]), vget_high_f32(cd.val[1]));
+}
 
 #endif

@@ -24,4 +24,10 @@ STN_INLINE float q_sum4(QF v) {
     const QF s = _mm_add_ps(v, _mm_movehl_ps(v, v));
     return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
 }
+/* rows a, b, c, d of a 4 x 4 block become its columns */
+STN_INLINE void q_transpose4(QF *a, QF *b, QF *c, QF *d) {
+    __m128 r0 = *a, r1 = *b, r2 = *c, r3 = *d;
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    *a = r0, *b = r1, *c = r2, *d = r3;
+}
 #endif

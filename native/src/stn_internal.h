@@ -100,6 +100,9 @@ void stn_affine_grid_3d_backward_scalar(const stn_ag *a);
 void stn_grid_sample_3d_scalar(const stn_gs *a);
 void stn_grid_sample_3d_backward_scalar(const stn_gs *a);
 void stn_sgemm_scalar(const stn_gemm *g);
+/* A kernel's workspace, 64-byte aligned, kept between calls (memory.c); NULL when there is no memory. */
+void *stn_scratch_take(int64_t bytes);
+void stn_scratch_give(void *p);
 
 /* Runs g on kernels kt, including the empty cases the kernels leave out (m, n or k zero). */
 STN_INLINE void stn_run_gemm(const stn_kernels *kt, const stn_gemm *g) {
