@@ -3,7 +3,7 @@
  * The README's figures come from JMH (bench/run.sh), not from this tool; it exists because a JMH round trip takes
  * minutes and a perf/callgrind profile of the bare kernel is easier to read without a JVM around it.
  *
- *   stn4j_kbench OP SHAPE MODE ISA [REPS]   (env: KBENCH_THETA, KBENCH_SKEW, KBENCH_GRADS=input|grid, KBENCH_N,
+ *   stn4j_kbench OP SHAPE MODE ISA [REPS]   (env: KBENCH_THETA, KBENCH_SKEW, KBENCH_GRADS=input|grid, KBENCH_N, KBENCH_FRESH,
  *                                            KBENCH_HUGE: buffers on transparent huge pages)
  *     OP    fwd | bwd | affine
  *     SHAPE mnist | imagenet | featmap | large | tiny
@@ -97,6 +97,7 @@ int main(int argc, char **argv) {
     const char *op = argv[1];
     /* KBENCH_GRADS=input or grid: the backward computes only that gradient (to time the kernel's passes apart) */
     const char *grads = getenv("KBENCH_GRADS");
+    const int fresh = getenv("KBENCH_FRESH") != NULL; /* the backward overwrites grad_input (STN_BACKWARD_FRESH) */
     const int only_input = grads && !strcmp(grads, "input"), only_grid = grads && !strcmp(grads, "grid");
     double *t = malloc(reps * sizeof(double));
     const int warm = reps / 4 + 2;
@@ -106,9 +107,10 @@ int main(int argc, char **argv) {
         if (!strcmp(op, "fwd")) {
             rc = stn_grid_sample_2d(isa, input, grid, out, n, c, h, w, h, w, mode, STN_PADDING_ZEROS, 0, 0, h);
         } else if (!strcmp(op, "bwd")) {
-            memset(gin, 0, (size_t)(n * c * h * w) * sizeof(float)); /* part of the work, as in the Java layer */
+            /* zeroing grad_input is part of the work: here, or in the kernel with STN_BACKWARD_FRESH (as Java calls it) */
+            if (!fresh) memset(gin, 0, (size_t)(n * c * h * w) * sizeof(float));
             rc = stn_grid_sample_2d_backward(isa, gout, input, grid, only_grid ? NULL : gin, only_input ? NULL : ggrid,
-                                             n, c, h, w, h, w, mode,
+                                             n, c, h, w, h, w, mode | (fresh ? STN_BACKWARD_FRESH : 0),
                                              STN_PADDING_ZEROS, 0, 0, h);
         } else if (!strcmp(op, "affine")) {
             rc = stn_affine_grid_2d(isa, theta, grid, n, h, w, 0, 0, h);

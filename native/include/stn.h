@@ -52,6 +52,9 @@ extern "C" {
 #define STN_MODE_BILINEAR 0 /* trilinear for 3-D, as PyTorch names it */
 #define STN_MODE_NEAREST 1  /* round half to even; zero grid gradient */
 #define STN_MODE_BICUBIC 2  /* Keys' cubic convolution, A = -0.75; 2-D only */
+/* A flag of the backward's mode (2-D and 3-D): grad_input is overwritten, not accumulated into, so the caller need not
+ * zero it first (some kernels then write it once instead of zeroing it and adding to it). */
+#define STN_BACKWARD_FRESH 256
 #define STN_PADDING_ZEROS 0
 #define STN_PADDING_BORDER 1
 #define STN_PADDING_REFLECTION 2
@@ -96,7 +99,8 @@ STN_API int32_t stn_grid_sample_2d(int32_t isa, const float *input, const float 
                                    int64_t row_begin, int64_t row_end);
 
 /* Gradients of grid_sample for output rows [row_begin, row_end): grad_input (NCHW, may be NULL) is
- * accumulated, grad_grid (N, Ho, Wo, 2, may be NULL) is overwritten on those rows. */
+ * accumulated, grad_grid (N, Ho, Wo, 2, may be NULL) is overwritten on those rows. With STN_BACKWARD_FRESH or'ed
+ * into mode, grad_input is overwritten instead (its contents are never read); the range must then be every row. */
 STN_API int32_t stn_grid_sample_2d_backward(int32_t isa, const float *grad_output, const float *input,
                                             const float *grid, float *grad_input, float *grad_grid,
                                             int64_t n, int64_t c, int64_t in_h, int64_t in_w,

@@ -254,11 +254,17 @@ static int32_t sample(int32_t isa, stn_gs *a, int three_d) {
 }
 
 static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d) {
+    a->fresh = (a->mode & STN_BACKWARD_FRESH) != 0;
+    a->mode &= ~STN_BACKWARD_FRESH;
     if (!gs_args_ok(a, three_d)) return STN_E_ARG;
+    if (a->fresh && (a->row_begin != 0 || a->row_end != a->out_d * a->out_h)) return STN_E_ARG;
     const int rows = a->n > 0 && a->out_w > 0 && a->row_begin < a->row_end;
     if (rows && a->grid == NULL) return STN_E_ARG;
     const stn_kernels *k = kernels_of(isa);
     if (k == NULL) return STN_E_ISA;
+    if (!rows || a->c == 0 || a->in_d == 0 || a->in_h == 0 || a->in_w == 0 || a->grad_output == NULL
+        || a->input == NULL)
+        stn_fresh_grad_input(a); /* no kernel runs (or the call fails below): nothing is added to the zeros */
     if (!rows) return STN_OK;
     const int64_t comps = three_d ? 3 : 2;
     if (a->c == 0 || a->in_d == 0 || a->in_h == 0 || a->in_w == 0) {
@@ -276,7 +282,7 @@ int32_t stn_grid_sample_2d(int32_t isa, const float *input, const float *grid, f
                            int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding,
                            int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, NULL, output, NULL, NULL, n, c, 1, in_h, in_w, 1, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end};
+                mode, padding, align_corners, row_begin, row_end, 0};
     return sample(isa, &a, 0);
 }
 
@@ -285,7 +291,7 @@ int32_t stn_grid_sample_2d_backward(int32_t isa, const float *grad_output, const
                                     int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding,
                                     int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, 1, in_h, in_w, 1, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end};
+                mode, padding, align_corners, row_begin, row_end, 0};
     return sample_backward(isa, &a, 0);
 }
 
@@ -293,7 +299,7 @@ int32_t stn_grid_sample_3d(int32_t isa, const float *input, const float *grid, f
                            int64_t in_d, int64_t in_h, int64_t in_w, int64_t out_d, int64_t out_h, int64_t out_w,
                            int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, NULL, output, NULL, NULL, n, c, in_d, in_h, in_w, out_d, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end};
+                mode, padding, align_corners, row_begin, row_end, 0};
     return sample(isa, &a, 1);
 }
 
@@ -303,7 +309,7 @@ int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_output, const
                                     int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin,
                                     int64_t row_end) {
     stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, in_d, in_h, in_w, out_d, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end};
+                mode, padding, align_corners, row_begin, row_end, 0};
     return sample_backward(isa, &a, 1);
 }
 

@@ -187,6 +187,7 @@ void stn_grid_sample_2d_scalar(const stn_gs *a) {
 }
 
 void stn_grid_sample_2d_backward_scalar(const stn_gs *a) {
+    stn_fresh_grad_input(a);
     const int64_t in_plane = a->in_h * a->in_w, out_plane = a->out_h * a->out_w;
     for (int64_t n = 0; n < a->n; n++) {
         const float *in_n = a->input + n * a->c * in_plane;
@@ -304,6 +305,7 @@ void stn_grid_sample_3d_scalar(const stn_gs *a) {
 }
 
 void stn_grid_sample_3d_backward_scalar(const stn_gs *a) {
+    stn_fresh_grad_input(a);
     const int64_t in_vol = a->in_d * a->in_h * a->in_w, out_vol = a->out_d * a->out_h * a->out_w;
     for (int64_t n = 0; n < a->n; n++) {
         for (int64_t r = a->row_begin; r < a->row_end; r++) {

@@ -44,7 +44,14 @@ typedef struct stn_gs {
     int64_t n, c, in_d, in_h, in_w, out_d, out_h, out_w;
     int32_t mode, padding, align_corners;
     int64_t row_begin, row_end; /* rows of out_d * out_h */
+    int32_t fresh; /* backward: STN_BACKWARD_FRESH was given (grad_input is overwritten; every row is asked for) */
 } stn_gs;
+
+/* Kernels that accumulate into grad_input call this first: with STN_BACKWARD_FRESH, it zeroes grad_input. */
+STN_INLINE void stn_fresh_grad_input(const stn_gs *a) {
+    if (a->fresh && a->grad_input)
+        memset(a->grad_input, 0, (size_t)(a->n * a->c * a->in_d * a->in_h * a->in_w) * sizeof(float));
+}
 
 typedef struct stn_ag {
     const float *theta, *grad_grid;

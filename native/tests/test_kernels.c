@@ -114,6 +114,11 @@ static void test_sample(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh
             memset(gin_ref, 0, sizeof(float) * (size_t)in_count);
             CHECK(stn_grid_sample_2d_backward(STN_ISA_SCALAR, gout, in, grid, gin_ref, gg_ref, n, c, ih, iw, oh, ow,
                                               mode, pad, align, 0, oh) == STN_OK, "bwd scalar");
+            memset(gin2, 0xff, sizeof(float) * (size_t)in_count);
+            CHECK(stn_grid_sample_2d_backward(STN_ISA_SCALAR, gout, in, grid, gin2, NULL, n, c, ih, iw, oh, ow,
+                                              mode | STN_BACKWARD_FRESH, pad, align, 0, oh) == STN_OK &&
+                      memcmp(gin_ref, gin2, sizeof(float) * (size_t)in_count) == 0,
+                  "bwd scalar: STN_BACKWARD_FRESH changed the bits");
             for (int64_t i = 0; i < out_count; i++)
                 CHECK(isfinite(out_ref[i]), "non-finite output %lld for kind %d", (long long)i, kind);
             for (size_t k = 0; k < sizeof isas / sizeof *isas; k++) {
@@ -154,6 +159,19 @@ static void test_sample(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh
                 CHECK(memcmp(gin, gin2, sizeof(float) * (size_t)in_count) == 0 &&
                           memcmp(gg, gg2, sizeof(float) * (size_t)grid_count) == 0,
                       "bwd %s mode=%d pad=%d ac=%d kind=%d: a row split changed the bits", name, mode, pad, align, kind);
+                /* STN_BACKWARD_FRESH: grad_input overwritten (its garbage never read), the same bits as zeroing it
+                 * first; only for the whole row range */
+                memset(gin2, 0xff, sizeof(float) * (size_t)in_count);
+                CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, gin2, gg2, n, c, ih, iw, oh, ow,
+                                                  mode | STN_BACKWARD_FRESH, pad, align, 0, oh) == STN_OK, "bwd fresh");
+                CHECK(memcmp(gin, gin2, sizeof(float) * (size_t)in_count) == 0 &&
+                          memcmp(gg, gg2, sizeof(float) * (size_t)grid_count) == 0,
+                      "bwd %s mode=%d pad=%d ac=%d kind=%d: STN_BACKWARD_FRESH changed the bits", name, mode, pad, align,
+                      kind);
+                CHECK(oh == 0 || stn_grid_sample_2d_backward(isas[k], gout, in, grid, gin2, gg2, n, c, ih, iw, oh, ow,
+                                                             mode | STN_BACKWARD_FRESH, pad, align, 0, oh - 1 + (oh == 1))
+                                     == (oh == 1 ? STN_OK : STN_E_ARG),
+                      "bwd fresh over part of the rows");
                 /* only one gradient requested */
                 memset(gin, 0, sizeof(float) * (size_t)in_count);
                 CHECK(stn_grid_sample_2d_backward(isas[k], gout, in, grid, gin, NULL, n, c, ih, iw, oh, ow, mode, pad,
@@ -208,6 +226,11 @@ static void test_sample_3d(int64_t n, int64_t c, int64_t id, int64_t ih, int64_t
                     CHECK(memcmp(gin, gin_ref, sizeof(float) * (size_t)in_count) == 0 &&
                               memcmp(gg, gg_ref, sizeof(float) * (size_t)grid_count) == 0,
                           "3d bwd %s mode=%d pad=%d", stn_isa_name(isas[k]), mode, pad);
+                    memset(gin, 0xff, sizeof(float) * (size_t)in_count);
+                    CHECK(stn_grid_sample_3d_backward(isas[k], gout, in, grid, gin, NULL, n, c, id, ih, iw, od, oh, ow,
+                                                      mode | STN_BACKWARD_FRESH, pad, align, 0, rows) == STN_OK &&
+                              memcmp(gin, gin_ref, sizeof(float) * (size_t)in_count) == 0,
+                          "3d bwd %s mode=%d pad=%d: STN_BACKWARD_FRESH changed the bits", stn_isa_name(isas[k]), mode, pad);
                 }
             }
         }

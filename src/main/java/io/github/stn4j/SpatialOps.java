@@ -461,18 +461,26 @@ public final class SpatialOps {
             return;
         }
         if (Split.serialBackward(n, rows, perRow, gin != null)) {
-            if (gin != null) Memory.zero(gin); // the kernels accumulate into it (Split's tasks zero their own parts)
-            if (n > 0 && rows > 0) backwardPiece(gradOutput, input, grid, gin, gradGrid, mode, padding, alignCorners, 0, n, 0, rows);
+            if (n > 0 && rows > 0) {
+                backwardPiece(gradOutput, input, grid, gin, gradGrid, mode, padding, alignCorners, 0, n, 0, rows, true);
+            } else if (gin != null) {
+                Memory.zero(gin); // no point: no contribution
+            }
         } else {
             boolean here = !Split.shareable(gradOutput, input, grid, gradInput, gradGrid, null);
-            Split.backward(n, rows, perRow, gin, input.numel() / n, here, (g, n0, n1, r0, r1) ->
-                    backwardPiece(gradOutput, input, grid, g, gradGrid, mode, padding, alignCorners, n0, n1, r0, r1));
+            Split.backward(n, rows, perRow, gin, input.numel() / n, here, (g, n0, n1, r0, r1, fresh) ->
+                    backwardPiece(gradOutput, input, grid, g, gradGrid, mode, padding, alignCorners, n0, n1, r0, r1,
+                            fresh));
         }
     }
 
-    /** gin: the input gradient of samples [n0, n1) (a slice, or a partial buffer of one sample), or null. */
+    /**
+     * gin: the input gradient of samples [n0, n1) (a slice, or a partial buffer of one sample), or null; overwritten
+     * when fresh (every row of the samples), else added into.
+     */
     private void backwardPiece(Tensor gradOutput, Tensor input, Tensor grid, MemorySegment gin, Tensor gradGrid,
-                               Interpolation mode, Padding padding, boolean ac, long n0, long n1, long r0, long r1) {
+                               Interpolation mode, Padding padding, boolean ac, long n0, long n1, long r0, long r1,
+                               boolean fresh) {
         long n = input.size(0), c = input.size(1), gridSample = grid.numel() / n;
         MemorySegment go = slice(gradOutput.segment(), n0, n1, gradOutput.numel() / n);
         MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n), g = slice(grid.segment(), n0, n1,
@@ -481,9 +489,13 @@ public final class SpatialOps {
         Kernels.Mode m = mode.kernelMode();
         Kernels.PaddingMode p = padding.kernelMode();
         try (Staging st = staging(go, in, g, gin, gg)) {
-            MemorySegment sgi = st.accumulating(gin), sgg = st.out(gg);
+            MemorySegment sgi = fresh ? st.out(gin) : st.accumulating(gin), sgg = st.out(gg);
             long outW = grid.size(grid.rank() - 2), comps = grid.size(grid.rank() - 1);
-            if (input.rank() == 5) {
+            if (fresh && input.rank() == 4) {
+                kernels.gridSampleBackwardFresh(st.in(go), st.in(in), st.in(g), sgi, sgg, n1 - n0, c, input.size(2),
+                        input.size(3), grid.size(1), outW, m, p, ac);
+            } else if (input.rank() == 5) {
+                if (fresh && sgi != null) Memory.zero(sgi);
                 kernels.gridSample3dBackward(st.in(go), st.in(in), st.in(g), sgi, sgg, n1 - n0, c, input.size(2),
                         input.size(3), input.size(4), grid.size(1), grid.size(2), outW, m, p, ac, r0, r1);
             } else {

@@ -19,8 +19,8 @@ import java.util.List;
  * made of up to {@value #BLOCKS_PER_CHUNK} blocks of rows interleaved with the other chunks' blocks: chunk
  * 0 scatters into the input gradient itself, every other chunk into its own zeroed partial buffer, and the
  * partials are added to it in chunk order. Calls with less than {@value #MIN_WORK} output values are not split at all.
- * The tasks zero the input gradient and the partial buffer they own (the caller zeroes it only for a serial call), so
- * that runs in parallel. The partial buffers come from the native memory pool ({@link Pool}).
+ * The tasks zero the partial buffers they own, and have the input gradient of whole samples overwritten rather than
+ * zeroed and added into (the caller does the same for a serial call), so that runs in parallel. The partial buffers come from the native memory pool ({@link Pool}).
  */
 final class Split {
     static final int WHOLE_SAMPLES = 8;
@@ -45,8 +45,11 @@ final class Split {
     }
 
     interface Backward {
-        /** gin is the input gradient of samples [n0, n1) (or a partial buffer of one sample), or null. */
-        void run(MemorySegment gin, long n0, long n1, long r0, long r1);
+        /**
+         * gin is the input gradient of samples [n0, n1) (or a partial buffer of one sample), or null. fresh: the piece
+         * covers every row of its samples and overwrites gin (it holds garbage); else it adds into gin.
+         */
+        void run(MemorySegment gin, long n0, long n1, long r0, long r1, boolean fresh);
     }
 
     private record Range(long n0, long n1, long r0, long r1) {}
@@ -190,8 +193,8 @@ final class Split {
             run(ranges, here, (n0, n1, r0, r1) -> {
                 MemorySegment g = gradInput == null ? null
                         : gradInput.asSlice(n0 * inSample * 4, (n1 - n0) * inSample * 4);
-                if (g != null) Memory.zero(g); // whole samples (rows are never split here): this task's slice
-                piece.run(g, n0, n1, r0, r1);
+                // whole samples (rows are never split here): the piece overwrites this task's slice
+                piece.run(g, n0, n1, r0, r1, g != null);
             });
             return;
         }
@@ -223,7 +226,7 @@ final class Split {
                     long s = i / chunks;
                     Memory.zero(partial[i]);
                     for (long b = i % chunks; b < blocks; b += chunks) {
-                        piece.run(partial[i], s, s + 1, rows * b / blocks, rows * (b + 1) / blocks);
+                        piece.run(partial[i], s, s + 1, rows * b / blocks, rows * (b + 1) / blocks, false);
                     }
                 }
             });

@@ -44,6 +44,20 @@ public interface Kernels {
                             MemorySegment gradGrid, long n, long c, long inH, long inW, long outH, long outW,
                             Mode mode, PaddingMode padding, boolean alignCorners, long rowBegin, long rowEnd);
 
+    /**
+     * {@link #gridSampleBackward} over every output row, with gradInput (may be {@code null}) overwritten: its contents
+     * are never read, so the caller need not zero it. Kernels that can write it without zeroing it first (the native
+     * ones, for small channel counts) override this; the results are bitwise those of zeroing it and accumulating.
+     */
+    default void gridSampleBackwardFresh(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                                         MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH,
+                                         long inW, long outH, long outW, Mode mode, PaddingMode padding,
+                                         boolean alignCorners) {
+        if (gradInput != null) Memory.zero(gradInput);
+        gridSampleBackward(gradOutput, input, grid, gradInput, gradGrid, n, c, inH, inW, outH, outW, mode, padding,
+                alignCorners, 0, outH);
+    }
+
     /** Rows of D*H. */
     void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w, boolean alignCorners,
                       long rowBegin, long rowEnd);

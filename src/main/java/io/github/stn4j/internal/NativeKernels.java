@@ -86,6 +86,16 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void gridSampleBackwardFresh(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                                        MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH,
+                                        long inW, long outH, long outW, Mode mode, PaddingMode padding,
+                                        boolean alignCorners) {
+        check(stn_h.stn_grid_sample_2d_backward(isa, gradOutput, input, grid, orNull(gradInput), orNull(gradGrid), n,
+                c, inH, inW, outH, outW, code(mode) | stn_h.STN_BACKWARD_FRESH(), code(padding), flag(alignCorners), 0,
+                outH), "stn_grid_sample_2d_backward");
+    }
+
+    @Override
     public void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w,
                              boolean alignCorners, long r0, long r1) {
         check(stn_h.stn_affine_grid_3d(isa, theta, grid, n, d, h, w, flag(alignCorners), r0, r1),

@@ -169,6 +169,15 @@ public class stn_h {
     public static int STN_MODE_BICUBIC() {
         return STN_MODE_BICUBIC;
     }
+    private static final int STN_BACKWARD_FRESH = (int)256L;
+    /**
+     * {@snippet lang=c :
+     * #define STN_BACKWARD_FRESH 256
+     * }
+     */
+    public static int STN_BACKWARD_FRESH() {
+        return STN_BACKWARD_FRESH;
+    }
     private static final int STN_PADDING_ZEROS = (int)0L;
     /**
      * {@snippet lang=c :
