@@ -236,7 +236,8 @@ static void transpose(const float *src, float *dst, int64_t n, int64_t c, int64_
 static void test_sample_nhwc(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh, int64_t ow, int kind) {
     const int64_t in_count = n * c * ih * iw, out_count = n * c * oh * ow, grid_count = n * oh * ow * 2;
     float *in = alloc_f(in_count), *in_t = alloc_f(in_count), *grid = alloc_f(grid_count), *gout = alloc_f(out_count);
-    float *gout_t = alloc_f(out_count), *ref = alloc_f(out_count), *ref_t = alloc_f(out_count), *out = alloc_f(out_count);
+    float *gout_t = alloc_f(out_count), *ref = alloc_f(out_count), *ref_t = alloc_f(out_count);
+    float *out = alloc_f(out_count);
     float *gin_ref = alloc_f(in_count), *gin_ref_t = alloc_f(in_count), *gin = alloc_f(in_count);
     float *gg_ref = alloc_f(grid_count), *gg = alloc_f(grid_count);
     for (int64_t i = 0; i < in_count; i++) in[i] = frand(-1, 1);
@@ -249,8 +250,8 @@ static void test_sample_nhwc(int64_t n, int64_t c, int64_t ih, int64_t iw, int64
     for (int mode = 0; mode <= 2; mode++) {
         for (int pad = 0; pad <= 2; pad++) {
             for (int align = 0; align <= 1; align++) {
-                CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, in, grid, ref, n, c, ih, iw, oh, ow, mode, pad, align, 0, oh) ==
-                          STN_OK, "nhwc ref fwd");
+                CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, in, grid, ref, n, c, ih, iw, oh, ow, mode, pad, align, 0,
+                                         oh) == STN_OK, "nhwc ref fwd");
                 transpose(ref, ref_t, n, c, oh, ow, 1);
                 memset(gin_ref, 0, sizeof(float) * (size_t)in_count);
                 CHECK(stn_grid_sample_2d_backward(STN_ISA_SCALAR, gout, in, grid, gin_ref, gg_ref, n, c, ih, iw, oh, ow,

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Channels-last ({@link Layout#NHWC}) is channels-first transposed, bit for bit: on every backend, every mode,
- * padding and align_corners, awkward shapes (C = 1, 3, 4, 17; sizes that are no vector width), ordinary and hostile
+ * padding and align_corners, awkward shapes (C = 1, 3, 4, 17, 40; sizes that are no vector width), ordinary and hostile
  * grids (as in {@link CrossBackendTest}), heap and off-heap tensors, one thread and several (calls large enough to
  * be split over samples, over rows, and into the backward's row chunks), the allocating and the out-param forms.
  *
@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class LayoutTest {
     // {n, c, inH, inW, outH, outW}
     static final long[][] SHAPES = {{1, 1, 1, 1, 1, 1}, {2, 3, 7, 13, 2, 33}, {1, 4, 13, 7, 7, 20},
-        {2, 17, 2, 9, 5, 3}, {3, 1, 33, 2, 13, 1}, {1, 3, 5, 207, 3, 31},
+        {2, 17, 2, 9, 5, 3}, {3, 1, 33, 2, 13, 1}, {1, 3, 5, 207, 3, 31}, {1, 40, 6, 5, 3, 7},
         {1, 4, 40, 50, 64, 130}, // split over rows, the backward into row chunks with partial buffers
         {9, 3, 20, 20, 40, 31}}; // split over whole samples
 
@@ -62,7 +62,9 @@ class LayoutTest {
         float[] out = new float[v.length];
         for (int b = 0; b < n; b++)
             for (int ch = 0; ch < c; ch++)
-                for (int p = 0; p < h * w; p++) out[(int) ((b * h * w + p) * c + ch)] = v[(int) ((b * c + ch) * h * w + p)];
+                for (int p = 0; p < h * w; p++) {
+                    out[(int) ((b * h * w + p) * c + ch)] = v[(int) ((b * c + ch) * h * w + p)];
+                }
         return out;
     }
 

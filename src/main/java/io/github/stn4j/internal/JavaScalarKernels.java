@@ -275,7 +275,8 @@ public class JavaScalarKernels implements Kernels {
                                 for (int j = 0; j < 4; j++) {
                                     float r = 0f;
                                     for (int i = 0; i < 4; i++) {
-                                        float val = okX[i] && okY[j] ? get(in, base + (tapY[j] * inW + tapX[i]) * ps) : 0f;
+                                        long at = base + (tapY[j] * inW + tapX[i]) * ps;
+                                        float val = okX[i] && okY[j] ? get(in, at) : 0f;
                                         r += val * cx[i];
                                     }
                                     rows[j] = r;

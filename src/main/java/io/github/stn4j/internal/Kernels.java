@@ -52,7 +52,7 @@ public interface Kernels {
                         long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean alignCorners,
                         long rowBegin, long rowEnd);
 
-    /** {@link #gridSampleBackward} channels-last: gradOutput [n, outH, outW, c], input and gradInput [n, inH, inW, c]. */
+    /** {@link #gridSampleBackward} channels-last: gradOutput [n, outH, outW, c], input, gradInput [n, inH, inW, c]. */
     void gridSampleBackwardNhwc(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                 MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
                                 long outH, long outW, Mode mode, PaddingMode padding, boolean alignCorners,
