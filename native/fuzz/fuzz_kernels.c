@@ -113,6 +113,38 @@ static void fuzz_dense(bytes *b) {
     free(x), free(wt), free(bias), free(gy), free(y_ref), free(gx_ref), free(gw_ref), free(gb_ref);
 }
 
+/* [N, C, H*W] as [N, H*W, C], in a new buffer. */
+static float *nhwc_of(const float *v, int64_t n, int64_t c, int64_t hw) {
+    float *t = buf(n * c * hw);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t ch = 0; ch < c; ch++)
+            for (int64_t p = 0; p < hw; p++) t[(i * hw + p) * c + ch] = v[(i * c + ch) * hw + p];
+    return t;
+}
+
+/* Channels-last on every ISA: bitwise the portable NCHW results (out_ref, gin_ref, gg_ref) transposed. */
+static void fuzz_nhwc(const float *in, const float *grid, const float *gout, const float *out_ref,
+                      const float *gin_ref, const float *gg_ref, int64_t n, int64_t c, int64_t ih, int64_t iw,
+                      int64_t oh, int64_t ow, int32_t mode, int32_t pad, int32_t align, int64_t r0, int64_t r1) {
+    const int64_t in_count = n * c * ih * iw, out_count = n * c * oh * ow, gg_count = n * oh * ow * 2;
+    float *in_t = nhwc_of(in, n, c, ih * iw), *gout_t = nhwc_of(gout, n, c, oh * ow);
+    float *out_t = nhwc_of(out_ref, n, c, oh * ow), *gin_t = nhwc_of(gin_ref, n, c, ih * iw);
+    for (int32_t isa = STN_ISA_SCALAR; isa <= STN_ISA_NEON; isa++) {
+        if (!stn_isa_supported(isa)) continue;
+        float *out = buf(out_count), *gin = buf(in_count), *gg = buf(gg_count);
+        const int32_t rc = stn_grid_sample_2d_nhwc(isa, in_t, grid, out, n, c, ih, iw, oh, ow, mode, pad, align, r0,
+                                                   r1) |
+                           stn_grid_sample_2d_backward_nhwc(isa, gout_t, in_t, grid, gin, gg, n, c, ih, iw, oh, ow,
+                                                            mode, pad, align, r0, r1);
+        if (rc != STN_OK || memcmp(out, out_t, sizeof(float) * (size_t)out_count) != 0 ||
+            memcmp(gin, gin_t, sizeof(float) * (size_t)in_count) != 0 ||
+            memcmp(gg, gg_ref, sizeof(float) * (size_t)gg_count) != 0)
+            abort();
+        free(out), free(gin), free(gg);
+    }
+    free(in_t), free(gout_t), free(out_t), free(gin_t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bytes b = {data, size};
     if ((take(&b, 1) & 3) == 0) {
@@ -148,6 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                              pad, align, r0, r1);
     }
     if (rc != STN_OK) abort(); /* every input built here is valid */
+    if (!three_d) fuzz_nhwc(in, grid, gout, out_ref, gin_ref, gg_ref, n, c, ih, iw, oh, ow, mode, pad, align, r0, r1);
     for (int32_t isa = STN_ISA_AVX2; isa <= STN_ISA_NEON; isa++) {
         if (!stn_isa_supported(isa)) continue;
         float *out = buf(out_count), *gin = buf(in_count), *gg = buf(pts * k);

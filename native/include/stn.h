@@ -108,6 +108,24 @@ STN_API int32_t stn_grid_sample_2d_backward(int32_t isa, const float *grad_outpu
                                             int32_t mode, int32_t padding, int32_t align_corners,
                                             int64_t row_begin, int64_t row_end);
 
+/* Channels-last 2-D sampling: input [N, H, W, C] and output [N, Ho, Wo, C] (grid [N, Ho, Wo, 2] as above); otherwise
+ * as stn_grid_sample_2d. Each element gets the same operations, in the same order, as in the portable (scalar) kernel
+ * of stn_grid_sample_2d on the transposed tensors, so the values are the same bit for bit. */
+STN_API int32_t stn_grid_sample_2d_nhwc(int32_t isa, const float *input, const float *grid, float *output,
+                                        int64_t n, int64_t c, int64_t in_h, int64_t in_w,
+                                        int64_t out_h, int64_t out_w,
+                                        int32_t mode, int32_t padding, int32_t align_corners,
+                                        int64_t row_begin, int64_t row_end);
+
+/* Gradients of stn_grid_sample_2d_nhwc, as stn_grid_sample_2d_backward: grad_output [N, Ho, Wo, C], grad_input
+ * [N, H, W, C] (may be NULL) accumulated, grad_grid (may be NULL) overwritten on rows [row_begin, row_end). */
+STN_API int32_t stn_grid_sample_2d_backward_nhwc(int32_t isa, const float *grad_output, const float *input,
+                                                 const float *grid, float *grad_input, float *grad_grid,
+                                                 int64_t n, int64_t c, int64_t in_h, int64_t in_w,
+                                                 int64_t out_h, int64_t out_w,
+                                                 int32_t mode, int32_t padding, int32_t align_corners,
+                                                 int64_t row_begin, int64_t row_end);
+
 /* ---- 3-D: input [N, C, D, H, W], grid [N, Do, Ho, Wo, 3] (x, y, z), theta [N, 3, 4], output [N, C, Do, Ho, Wo].
  * Row ranges count rows of all depth slices: row r is (d, h) = (r / H, r % H), 0 <= row_begin <= row_end <= D*H
  * (Do*Ho for grid sampling). */

@@ -236,7 +236,8 @@ static void zero_rows(float *t, int64_t planes, int64_t rows, int64_t out_w, int
         memset(t + (i * rows + row_begin) * out_w, 0, (size_t)((row_end - row_begin) * out_w) * sizeof(float));
 }
 
-static int32_t sample(int32_t isa, stn_gs *a, int three_d) {
+/* three_d: 5-D tensors; nhwc: 2-D channels-last (input [N, H, W, C], output [N, Ho, Wo, C]). */
+static int32_t sample(int32_t isa, stn_gs *a, int three_d, int nhwc) {
     if (!gs_args_ok(a, three_d)) return STN_E_ARG;
     const int work = a->n > 0 && a->c > 0 && a->out_w > 0 && a->row_begin < a->row_end;
     if (work && (a->grid == NULL || a->output == NULL)) return STN_E_ARG;
@@ -245,15 +246,16 @@ static int32_t sample(int32_t isa, stn_gs *a, int three_d) {
     if (!work) return STN_OK;
     if (a->in_d == 0 || a->in_h == 0 || a->in_w == 0) {
         /* An empty input: every tap is outside, so the output is zero (zeros-padding semantics). */
-        zero_rows(a->output, a->n * a->c, a->out_d * a->out_h, a->out_w, a->row_begin, a->row_end);
+        if (nhwc) zero_rows(a->output, a->n, a->out_h, a->out_w * a->c, a->row_begin, a->row_end);
+        else zero_rows(a->output, a->n * a->c, a->out_d * a->out_h, a->out_w, a->row_begin, a->row_end);
         return STN_OK;
     }
     if (a->input == NULL) return STN_E_ARG;
-    (three_d ? k->grid_sample_3d : k->grid_sample_2d)(a);
+    (nhwc ? k->grid_sample_2d_nhwc : three_d ? k->grid_sample_3d : k->grid_sample_2d)(a);
     return STN_OK;
 }
 
-static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d) {
+static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d, int nhwc) {
     a->fresh = (a->mode & STN_BACKWARD_FRESH) != 0;
     a->mode &= ~STN_BACKWARD_FRESH;
     if (!gs_args_ok(a, three_d)) return STN_E_ARG;
@@ -274,7 +276,7 @@ static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d) {
     }
     if (a->grad_input == NULL && a->grad_grid == NULL) return STN_OK;
     if (a->grad_output == NULL || a->input == NULL) return STN_E_ARG;
-    (three_d ? k->grid_sample_3d_backward : k->grid_sample_2d_backward)(a);
+    (nhwc ? k->grid_sample_2d_nhwc_backward : three_d ? k->grid_sample_3d_backward : k->grid_sample_2d_backward)(a);
     return STN_OK;
 }
 
@@ -283,7 +285,7 @@ int32_t stn_grid_sample_2d(int32_t isa, const float *input, const float *grid, f
                            int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, NULL, output, NULL, NULL, n, c, 1, in_h, in_w, 1, out_h, out_w,
                 mode, padding, align_corners, row_begin, row_end, 0};
-    return sample(isa, &a, 0);
+    return sample(isa, &a, 0, 0);
 }
 
 int32_t stn_grid_sample_2d_backward(int32_t isa, const float *grad_output, const float *input, const float *grid,
@@ -292,7 +294,25 @@ int32_t stn_grid_sample_2d_backward(int32_t isa, const float *grad_output, const
                                     int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, 1, in_h, in_w, 1, out_h, out_w,
                 mode, padding, align_corners, row_begin, row_end, 0};
-    return sample_backward(isa, &a, 0);
+    return sample_backward(isa, &a, 0, 0);
+}
+
+int32_t stn_grid_sample_2d_nhwc(int32_t isa, const float *input, const float *grid, float *output, int64_t n,
+                                int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode,
+                                int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end) {
+    stn_gs a = {input, grid, NULL, output, NULL, NULL, n, c, 1, in_h, in_w, 1, out_h, out_w,
+                mode, padding, align_corners, row_begin, row_end, 0};
+    return sample(isa, &a, 0, 1);
+}
+
+int32_t stn_grid_sample_2d_backward_nhwc(int32_t isa, const float *grad_output, const float *input,
+                                         const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c,
+                                         int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode,
+                                         int32_t padding, int32_t align_corners, int64_t row_begin,
+                                         int64_t row_end) {
+    stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, 1, in_h, in_w, 1, out_h, out_w,
+                mode, padding, align_corners, row_begin, row_end, 0};
+    return sample_backward(isa, &a, 0, 1);
 }
 
 int32_t stn_grid_sample_3d(int32_t isa, const float *input, const float *grid, float *output, int64_t n, int64_t c,
@@ -300,7 +320,7 @@ int32_t stn_grid_sample_3d(int32_t isa, const float *input, const float *grid, f
                            int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, NULL, output, NULL, NULL, n, c, in_d, in_h, in_w, out_d, out_h, out_w,
                 mode, padding, align_corners, row_begin, row_end, 0};
-    return sample(isa, &a, 1);
+    return sample(isa, &a, 1, 0);
 }
 
 int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_output, const float *input, const float *grid,
@@ -310,7 +330,7 @@ int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_output, const
                                     int64_t row_end) {
     stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, in_d, in_h, in_w, out_d, out_h, out_w,
                 mode, padding, align_corners, row_begin, row_end, 0};
-    return sample_backward(isa, &a, 1);
+    return sample_backward(isa, &a, 1, 0);
 }
 
 /* ---- dense kernels of the nn layers ---- */

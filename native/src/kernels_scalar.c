@@ -320,6 +320,9 @@ void stn_grid_sample_3d_backward_scalar(const stn_gs *a) {
     }
 }
 
+#define STN_NHWC(name) name##_scalar
+#include "kernels_nhwc.inc"
+
 const stn_kernels stn_kernels_scalar = {
     stn_affine_grid_2d_scalar,
     stn_affine_grid_2d_backward_scalar,
@@ -330,4 +333,6 @@ const stn_kernels stn_kernels_scalar = {
     stn_grid_sample_3d_scalar,
     stn_grid_sample_3d_backward_scalar,
     stn_sgemm_scalar,
+    grid_sample_2d_nhwc_portable_scalar,
+    grid_sample_2d_nhwc_backward_portable_scalar,
 };

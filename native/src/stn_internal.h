@@ -87,6 +87,9 @@ typedef struct stn_kernels {
     void (*grid_sample_3d)(const stn_gs *a);
     void (*grid_sample_3d_backward)(const stn_gs *a);
     void (*sgemm)(const stn_gemm *g); /* k >= 1; the dispatcher handles k == 0 */
+    /* channels-last 2-D sampling (kernels_nhwc.inc): input [N, H, W, C], output and grad_output [N, Ho, Wo, C] */
+    void (*grid_sample_2d_nhwc)(const stn_gs *a);
+    void (*grid_sample_2d_nhwc_backward)(const stn_gs *a);
 } stn_kernels;
 
 extern const stn_kernels stn_kernels_scalar;

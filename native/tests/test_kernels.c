@@ -243,6 +243,99 @@ static void test_sample_3d(int64_t n, int64_t c, int64_t id, int64_t ih, int64_t
     free(in); free(grid); free(gout); free(out_ref); free(out); free(gin_ref); free(gin); free(gg_ref); free(gg);
 }
 
+/* [N, C, H, W] <-> [N, H, W, C]: to_nhwc 1 transposes src (NCHW) into dst (NHWC), 0 the other way. */
+static void transpose(const float *src, float *dst, int64_t n, int64_t c, int64_t h, int64_t w, int to_nhwc) {
+    for (int64_t b = 0; b < n; b++)
+        for (int64_t ch = 0; ch < c; ch++)
+            for (int64_t p = 0; p < h * w; p++) {
+                const int64_t nchw = (b * c + ch) * h * w + p, nhwc = (b * h * w + p) * c + ch;
+                if (to_nhwc) dst[nhwc] = src[nchw];
+                else dst[nchw] = src[nhwc];
+            }
+}
+
+/* Channels-last on every ISA against the portable NCHW kernel on the transposed tensors: the same bits, forward and
+ * both gradients, with the rows split in two calls; every element of the output and of the grid gradient written. */
+static void test_sample_nhwc(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh, int64_t ow, int kind) {
+    const int64_t in_count = n * c * ih * iw, out_count = n * c * oh * ow, grid_count = n * oh * ow * 2;
+    float *in = alloc_f(in_count), *in_t = alloc_f(in_count), *grid = alloc_f(grid_count), *gout = alloc_f(out_count);
+    float *gout_t = alloc_f(out_count), *ref = alloc_f(out_count), *ref_t = alloc_f(out_count);
+    float *out = alloc_f(out_count);
+    float *gin_ref = alloc_f(in_count), *gin_ref_t = alloc_f(in_count), *gin = alloc_f(in_count);
+    float *gg_ref = alloc_f(grid_count), *gg = alloc_f(grid_count);
+    for (int64_t i = 0; i < in_count; i++) in[i] = frand(-1, 1);
+    for (int64_t i = 0; i < out_count; i++) gout[i] = frand(-1, 1);
+    fill_grid(grid, grid_count, kind);
+    transpose(in, in_t, n, c, ih, iw, 1);
+    transpose(gout, gout_t, n, c, oh, ow, 1);
+    const int32_t all[] = {STN_ISA_SCALAR, STN_ISA_AVX2, STN_ISA_AVX512, STN_ISA_NEON};
+    const int64_t mid = oh / 2;
+    for (int mode = 0; mode <= 2; mode++) {
+        for (int pad = 0; pad <= 2; pad++) {
+            for (int align = 0; align <= 1; align++) {
+                CHECK(stn_grid_sample_2d(STN_ISA_SCALAR, in, grid, ref, n, c, ih, iw, oh, ow, mode, pad, align, 0,
+                                         oh) == STN_OK, "nhwc ref fwd");
+                transpose(ref, ref_t, n, c, oh, ow, 1);
+                memset(gin_ref, 0, sizeof(float) * (size_t)in_count);
+                CHECK(stn_grid_sample_2d_backward(STN_ISA_SCALAR, gout, in, grid, gin_ref, gg_ref, n, c, ih, iw, oh, ow,
+                                                  mode, pad, align, 0, oh) == STN_OK, "nhwc ref bwd");
+                transpose(gin_ref, gin_ref_t, n, c, ih, iw, 1);
+                for (size_t k = 0; k < sizeof all / sizeof *all; k++) {
+                    if (!stn_isa_supported(all[k])) continue;
+                    const char *name = stn_isa_name(all[k]);
+                    memset(out, 0xff, sizeof(float) * (size_t)out_count);
+                    CHECK(stn_grid_sample_2d_nhwc(all[k], in_t, grid, out, n, c, ih, iw, oh, ow, mode, pad, align, 0,
+                                                  mid) == STN_OK, "nhwc fwd lo");
+                    CHECK(stn_grid_sample_2d_nhwc(all[k], in_t, grid, out, n, c, ih, iw, oh, ow, mode, pad, align, mid,
+                                                  oh) == STN_OK, "nhwc fwd hi");
+                    CHECK(memcmp(out, ref_t, sizeof(float) * (size_t)out_count) == 0,
+                          "nhwc fwd %s mode=%d n=%lld c=%lld %lldx%lld->%lldx%lld pad=%d ac=%d kind=%d", name, mode,
+                          (long long)n, (long long)c, (long long)ih, (long long)iw, (long long)oh, (long long)ow, pad,
+                          align, kind);
+                    memset(gin, 0, sizeof(float) * (size_t)in_count);
+                    memset(gg, 0xff, sizeof(float) * (size_t)grid_count);
+                    CHECK(stn_grid_sample_2d_backward_nhwc(all[k], gout_t, in_t, grid, gin, gg, n, c, ih, iw, oh, ow,
+                                                           mode, pad, align, 0, mid) == STN_OK, "nhwc bwd lo");
+                    CHECK(stn_grid_sample_2d_backward_nhwc(all[k], gout_t, in_t, grid, gin, gg, n, c, ih, iw, oh, ow,
+                                                           mode, pad, align, mid, oh) == STN_OK, "nhwc bwd hi");
+                    CHECK(memcmp(gin, gin_ref_t, sizeof(float) * (size_t)in_count) == 0 &&
+                              memcmp(gg, gg_ref, sizeof(float) * (size_t)grid_count) == 0,
+                          "nhwc bwd %s mode=%d n=%lld c=%lld %lldx%lld->%lldx%lld pad=%d ac=%d kind=%d", name, mode,
+                          (long long)n, (long long)c, (long long)ih, (long long)iw, (long long)oh, (long long)ow, pad,
+                          align, kind);
+                    /* one gradient at a time */
+                    memset(gin, 0, sizeof(float) * (size_t)in_count);
+                    CHECK(stn_grid_sample_2d_backward_nhwc(all[k], gout_t, in_t, grid, gin, NULL, n, c, ih, iw, oh, ow,
+                                                           mode, pad, align, 0, oh) == STN_OK &&
+                              memcmp(gin, gin_ref_t, sizeof(float) * (size_t)in_count) == 0,
+                          "nhwc gin only %s mode=%d", name, mode);
+                    CHECK(stn_grid_sample_2d_backward_nhwc(all[k], gout_t, in_t, grid, NULL, gg, n, c, ih, iw, oh, ow,
+                                                           mode, pad, align, 0, oh) == STN_OK &&
+                              memcmp(gg, gg_ref, sizeof(float) * (size_t)grid_count) == 0,
+                          "nhwc gg only %s mode=%d", name, mode);
+                }
+            }
+        }
+    }
+    float buf[64] = {0};
+    CHECK(stn_grid_sample_2d_nhwc(STN_ISA_SCALAR, buf, buf, buf, 1, 1, 2, 2, 2, 2, 7, 0, 0, 0, 2) == STN_E_ARG,
+          "nhwc mode");
+    CHECK(stn_grid_sample_2d_nhwc(STN_ISA_SCALAR, buf, buf, buf, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 3) == STN_E_ARG,
+          "nhwc rows");
+    CHECK(stn_grid_sample_2d_backward_nhwc(STN_ISA_SCALAR, buf, buf, NULL, buf, buf, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0,
+                                           2) == STN_E_ARG, "nhwc NULL grid");
+    CHECK(stn_grid_sample_2d_nhwc(99, buf, buf, buf, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 2) == STN_E_ISA, "nhwc isa");
+    /* an empty input reads zeros: every row of the call zeroed, [N, Ho, Wo, C] */
+    for (int i = 0; i < 64; i++) buf[i] = 1.0f;
+    CHECK(stn_grid_sample_2d_nhwc(STN_ISA_SCALAR, NULL, buf, buf + 32, 1, 3, 0, 2, 2, 2, 0, 0, 0, 1, 2) == STN_OK,
+          "nhwc empty input");
+    int zeros = 1;
+    for (int i = 0; i < 12; i++) zeros &= (buf[32 + i] == 0.0f) == (i >= 6);
+    CHECK(zeros, "nhwc empty input zeroes exactly rows [1, 2) of [1, 2, 2, 3]");
+    free(in); free(in_t); free(grid); free(gout); free(gout_t); free(ref); free(ref_t); free(out); free(gin_ref);
+    free(gin_ref_t); free(gin); free(gg_ref); free(gg);
+}
+
 static void test_errors(void) {
     float buf[64] = {0};
     CHECK(stn_affine_grid_2d(STN_ISA_SCALAR, buf, buf, 1, 2, 2, 2, 0, 2) == STN_E_ARG, "bad align_corners");
@@ -551,6 +644,11 @@ int main(void) {
         test_sample(1, 6, 40, 50, 45, 47, kind); /* 3 tiles (the last partial), channel blocks 4 + 2, mostly interior */
         test_sample(1, 3, 6, 900, 3, 1001, kind); /* rows past STN_STRIP_MIN: column strips 512 + 489 */
         test_sample(2, 1, 4, 50, 2, 769, kind);   /* strips 400 + 369, a short input under a long output */
+        test_sample_nhwc(1, 1, 1, 1, 1, 1, kind);
+        test_sample_nhwc(2, 3, 7, 13, 2, 33, kind);
+        test_sample_nhwc(1, 4, 13, 7, 7, 20, kind);
+        test_sample_nhwc(2, 17, 5, 9, 4, 6, kind);
+        test_sample_nhwc(1, 33, 3, 40, 3, 11, kind); /* channel loops past every vector width, with tails */
         test_sample_3d(2, 2, 3, 4, 5, 2, 3, 7, kind);
         test_sample_3d(1, 1, 1, 1, 1, 1, 2, 3, kind);
     }

@@ -16,7 +16,8 @@ import java.util.Arrays;
  * <p>Layouts are PyTorch's. 2-D: input {@code [N, C, H, W]}, theta {@code [N, 2, 3]}, grid {@code [N, Ho, Wo, 2]}
  * holding (x, y) normalised to [-1, 1] ((-1, -1) is the top-left of the input), output {@code [N, C, Ho, Wo]}. 3-D
  * (chosen by the rank of the arguments): input {@code [N, C, D, H, W]}, theta {@code [N, 3, 4]}, grid
- * {@code [N, Do, Ho, Wo, 3]} holding (x, y, z), output {@code [N, C, Do, Ho, Wo]}.
+ * {@code [N, Do, Ho, Wo, 3]} holding (x, y, z), output {@code [N, C, Do, Ho, Wo]}. 2-D sampling also takes
+ * channels-last tensors ({@link Layout#NHWC}: input {@code [N, H, W, C]}, output {@code [N, Ho, Wo, C]}).
  *
  * <p>Every argument is checked before any computation: a bad rank, shape, size, closed or read-only tensor, or an
  * output that overlaps an input throws {@link IllegalArgumentException} naming the argument, the shape seen and the
@@ -270,12 +271,30 @@ public final class SpatialOps {
      * @return output [N, C, Ho, Wo] or [N, C, Do, Ho, Wo]
      */
     public Tensor gridSample(Tensor input, Tensor grid, Interpolation mode, Padding padding, boolean alignCorners) {
+        return gridSample(input, grid, mode, padding, alignCorners, Layout.NCHW);
+    }
+
+    /**
+     * {@link #gridSample(Tensor, Tensor, Interpolation, Padding, boolean)} on tensors of the given layout (2-D only for
+     * {@link Layout#NHWC}). The values are those of the NCHW call on the transposed tensors, bit for bit.
+     *
+     * @param input [N, C, H, W] (or [N, C, D, H, W]) for NCHW; [N, H, W, C] for NHWC
+     * @param grid [N, Ho, Wo, 2] (or [N, Do, Ho, Wo, 3] for 5-D NCHW input)
+     * @param mode the interpolation (grid_sample's {@code mode})
+     * @param padding what is read outside the input (grid_sample's {@code padding_mode})
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @param layout the layout of input and output
+     * @return output [N, C, Ho, Wo] (or [N, C, Do, Ho, Wo]) for NCHW; [N, Ho, Wo, C] for NHWC
+     */
+    public Tensor gridSample(Tensor input, Tensor grid, Interpolation mode, Padding padding, boolean alignCorners,
+                             Layout layout) {
         String op = "gridSample";
-        checkSample(op, input, grid, mode, padding);
-        long[] shape = outputShape(input, grid);
+        checkSample(op, input, grid, mode, padding, layout);
+        long[] shape = outputShape(input, grid, layout);
         Checks.numel(op, "output", shape);
         Tensor output = Tensor.uninitialized(shape); // the kernels write every value
-        return withCleanup(output, () -> gridSample(input, grid, mode, padding, alignCorners, output));
+        return withCleanup(output, () -> gridSample(input, grid, mode, padding, alignCorners, layout, output));
     }
 
     /**
@@ -304,13 +323,31 @@ public final class SpatialOps {
      */
     public Tensor gridSample(Tensor input, Tensor grid, Interpolation mode, Padding padding, boolean alignCorners,
                              Tensor output) {
+        return gridSample(input, grid, mode, padding, alignCorners, Layout.NCHW, output);
+    }
+
+    /**
+     * {@link #gridSample(Tensor, Tensor, Interpolation, Padding, boolean, Layout)} into {@code output}.
+     *
+     * @param input [N, C, H, W] (or [N, C, D, H, W]) for NCHW; [N, H, W, C] for NHWC
+     * @param grid [N, Ho, Wo, 2] (or [N, Do, Ho, Wo, 3] for 5-D NCHW input)
+     * @param mode the interpolation (grid_sample's {@code mode})
+     * @param padding what is read outside the input (grid_sample's {@code padding_mode})
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @param layout the layout of input and output
+     * @param output [N, C, Ho, Wo] (or [N, C, Do, Ho, Wo]) for NCHW; [N, Ho, Wo, C] for NHWC (overwritten)
+     * @return {@code output}
+     */
+    public Tensor gridSample(Tensor input, Tensor grid, Interpolation mode, Padding padding, boolean alignCorners,
+                             Layout layout, Tensor output) {
         String op = "gridSample";
-        checkSample(op, input, grid, mode, padding);
-        checkSampled(op, "output", output, input, grid);
+        checkSample(op, input, grid, mode, padding, layout);
+        checkSampled(op, "output", output, input, grid, layout);
         Checks.output(output, op, "output", input, grid, null, null);
         acquire(op, input, grid, output, null, null);
         try {
-            gridSampleInto(input, grid, mode, padding, alignCorners, output);
+            gridSampleInto(input, grid, mode, padding, alignCorners, layout == Layout.NHWC, output);
         } finally {
             release(input, grid, output, null, null);
         }
@@ -318,27 +355,27 @@ public final class SpatialOps {
     }
 
     private void gridSampleInto(Tensor input, Tensor grid, Interpolation mode, Padding padding, boolean alignCorners,
-                                Tensor output) {
-        long n = input.size(0), rows = rows(grid), perRow = input.size(1) * grid.size(grid.rank() - 2);
+                                boolean nhwc, Tensor output) {
+        long n = input.size(0), rows = rows(grid), perRow = channels(input, nhwc) * grid.size(grid.rank() - 2);
         if (stagesHeap(input, grid, output, null, null) && !Split.wholeSamples(n, rows, perRow)) {
             try (Staging st = Staging.of(input.segment(), grid.segment(), output.segment(), null, null)) {
                 Tensor o = stagedOut(st, output);
-                gridSampleInto(stagedIn(st, input), stagedIn(st, grid), mode, padding, alignCorners, o);
+                gridSampleInto(stagedIn(st, input), stagedIn(st, grid), mode, padding, alignCorners, nhwc, o);
                 back(st, o, output);
             }
             return;
         }
         if (Split.serial(n, rows, perRow) || !Split.shareable(input, grid, output, null, null, null)) {
-            if (n > 0 && rows > 0) samplePiece(input, grid, output, mode, padding, alignCorners, 0, n, 0, rows);
+            if (n > 0 && rows > 0) samplePiece(input, grid, output, mode, padding, alignCorners, nhwc, 0, n, 0, rows);
         } else {
             Split.forward(n, rows, perRow, (n0, n1, r0, r1) ->
-                    samplePiece(input, grid, output, mode, padding, alignCorners, n0, n1, r0, r1));
+                    samplePiece(input, grid, output, mode, padding, alignCorners, nhwc, n0, n1, r0, r1));
         }
     }
 
     private void samplePiece(Tensor input, Tensor grid, Tensor output, Interpolation mode, Padding padding,
-                             boolean ac, long n0, long n1, long r0, long r1) {
-        long n = input.size(0), c = input.size(1);
+                             boolean ac, boolean nhwc, long n0, long n1, long r0, long r1) {
+        long n = input.size(0), c = channels(input, nhwc);
         MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n);
         MemorySegment g = slice(grid.segment(), n0, n1, grid.numel() / n);
         MemorySegment out = slice(output.segment(), n0, n1, output.numel() / n);
@@ -350,6 +387,10 @@ public final class SpatialOps {
                 kernels.gridSample3d(st.in(in), st.in(g), so, n1 - n0, c, input.size(2), input.size(3), input.size(4),
                         grid.size(1), grid.size(2), grid.size(3), m, p, ac, r0, r1);
                 st.backRows(so, out, n1 - n0, c, grid.size(1) * grid.size(2) * grid.size(3), grid.size(3), r0, r1);
+            } else if (nhwc) { // each sample one plane of Ho rows of Wo * C floats
+                kernels.gridSampleNhwc(st.in(in), st.in(g), so, n1 - n0, c, input.size(1), input.size(2),
+                        grid.size(1), grid.size(2), m, p, ac, r0, r1);
+                st.backRows(so, out, n1 - n0, 1, grid.size(1) * grid.size(2) * c, grid.size(2) * c, r0, r1);
             } else {
                 kernels.gridSample(st.in(in), st.in(g), so, n1 - n0, c, input.size(2), input.size(3), grid.size(1),
                         grid.size(2), m, p, ac, r0, r1);
@@ -373,7 +414,27 @@ public final class SpatialOps {
      */
     public GridSampleGrads gridSampleBackward(Tensor gradOutput, Tensor input, Tensor grid, Interpolation mode,
                                               Padding padding, boolean alignCorners) {
-        checkSample("gridSampleBackward", input, grid, mode, padding);
+        return gridSampleBackward(gradOutput, input, grid, mode, padding, alignCorners, Layout.NCHW);
+    }
+
+    /**
+     * {@link #gridSampleBackward(Tensor, Tensor, Tensor, Interpolation, Padding, boolean)} on tensors of the given
+     * layout (2-D only for {@link Layout#NHWC}): the input gradient is in that layout too. The values are those of the
+     * NCHW call on the transposed tensors, bit for bit.
+     *
+     * @param gradOutput shaped like the output: [N, C, Ho, Wo] for NCHW, [N, Ho, Wo, C] for NHWC
+     * @param input the forward's input
+     * @param grid the forward's grid
+     * @param mode the interpolation (grid_sample's {@code mode})
+     * @param padding what is read outside the input (grid_sample's {@code padding_mode})
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @param layout the layout of input, gradOutput and the input gradient
+     * @return the two gradients, shaped like input and grid
+     */
+    public GridSampleGrads gridSampleBackward(Tensor gradOutput, Tensor input, Tensor grid, Interpolation mode,
+                                              Padding padding, boolean alignCorners, Layout layout) {
+        checkSample("gridSampleBackward", input, grid, mode, padding, layout);
         // the call zeroes the input gradient before it scatters into it, and writes every grid gradient value
         Tensor gradInput = Tensor.uninitialized(input.shape());
         Tensor gradGrid;
@@ -384,7 +445,8 @@ public final class SpatialOps {
             throw e;
         }
         try {
-            return gridSampleBackward(gradOutput, input, grid, mode, padding, alignCorners, gradInput, gradGrid);
+            return gridSampleBackward(gradOutput, input, grid, mode, padding, alignCorners, layout, gradInput,
+                    gradGrid);
         } catch (RuntimeException | Error e) {
             gradInput.close();
             gradGrid.close();
@@ -423,9 +485,32 @@ public final class SpatialOps {
     public GridSampleGrads gridSampleBackward(Tensor gradOutput, Tensor input, Tensor grid, Interpolation mode,
                                               Padding padding, boolean alignCorners, Tensor gradInput,
                                               Tensor gradGrid) {
+        return gridSampleBackward(gradOutput, input, grid, mode, padding, alignCorners, Layout.NCHW, gradInput,
+                gradGrid);
+    }
+
+    /**
+     * {@link #gridSampleBackward(Tensor, Tensor, Tensor, Interpolation, Padding, boolean, Layout)} into the given
+     * tensors (overwritten). Either may be {@code null} to skip that gradient, which saves its work.
+     *
+     * @param gradOutput shaped like the output: [N, C, Ho, Wo] for NCHW, [N, Ho, Wo, C] for NHWC
+     * @param input the forward's input
+     * @param grid the forward's grid
+     * @param mode the interpolation (grid_sample's {@code mode})
+     * @param padding what is read outside the input (grid_sample's {@code padding_mode})
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @param layout the layout of input, gradOutput and gradInput
+     * @param gradInput the gradient with respect to the input, shaped like it, or null
+     * @param gradGrid the gradient with respect to the grid, shaped like it, or null
+     * @return {@code gradInput} and {@code gradGrid}
+     */
+    public GridSampleGrads gridSampleBackward(Tensor gradOutput, Tensor input, Tensor grid, Interpolation mode,
+                                              Padding padding, boolean alignCorners, Layout layout, Tensor gradInput,
+                                              Tensor gradGrid) {
         String op = "gridSampleBackward";
-        checkSample(op, input, grid, mode, padding);
-        checkSampled(op, "gradOutput", gradOutput, input, grid);
+        checkSample(op, input, grid, mode, padding, layout);
+        checkSampled(op, "gradOutput", gradOutput, input, grid, layout);
         Checks.require(gradInput != null || gradGrid != null, op, "gradInput and gradGrid are both null");
         if (gradInput != null) {
             Checks.sameShape(gradInput, op, "gradInput", input, "the shape of input");
@@ -437,7 +522,8 @@ public final class SpatialOps {
         }
         acquire(op, gradOutput, input, grid, gradInput, gradGrid);
         try {
-            gridSampleBackwardInto(gradOutput, input, grid, mode, padding, alignCorners, gradInput, gradGrid);
+            gridSampleBackwardInto(gradOutput, input, grid, mode, padding, alignCorners, layout == Layout.NHWC,
+                    gradInput, gradGrid);
         } finally {
             release(gradOutput, input, grid, gradInput, gradGrid);
         }
@@ -445,8 +531,9 @@ public final class SpatialOps {
     }
 
     private void gridSampleBackwardInto(Tensor gradOutput, Tensor input, Tensor grid, Interpolation mode,
-                                        Padding padding, boolean alignCorners, Tensor gradInput, Tensor gradGrid) {
-        long n = input.size(0), rows = rows(grid), perRow = input.size(1) * grid.size(grid.rank() - 2);
+                                        Padding padding, boolean alignCorners, boolean nhwc, Tensor gradInput,
+                                        Tensor gradGrid) {
+        long n = input.size(0), rows = rows(grid), perRow = channels(input, nhwc) * grid.size(grid.rank() - 2);
         MemorySegment gin = gradInput == null ? null : gradInput.segment();
         if (stagesHeap(gradOutput, input, grid, gradInput, gradGrid)
                 && !Split.wholeSamplesBackward(n, rows, perRow, gin != null)) {
@@ -454,7 +541,7 @@ public final class SpatialOps {
                     segment(gradGrid))) {
                 Tensor gi = stagedOut(st, gradInput), gg = stagedOut(st, gradGrid); // the call zeroes gi first
                 gridSampleBackwardInto(stagedIn(st, gradOutput), stagedIn(st, input), stagedIn(st, grid), mode,
-                        padding, alignCorners, gi, gg);
+                        padding, alignCorners, nhwc, gi, gg);
                 back(st, gi, gradInput);
                 back(st, gg, gradGrid);
             }
@@ -462,15 +549,15 @@ public final class SpatialOps {
         }
         if (Split.serialBackward(n, rows, perRow, gin != null)) {
             if (n > 0 && rows > 0) {
-                backwardPiece(gradOutput, input, grid, gin, gradGrid, mode, padding, alignCorners, 0, n, 0, rows, true);
+                backwardPiece(gradOutput, input, grid, gin, gradGrid, mode, padding, alignCorners, nhwc, 0, n, 0,
+                        rows, true);
             } else if (gin != null) {
                 Memory.zero(gin); // no point: no contribution
             }
         } else {
             boolean here = !Split.shareable(gradOutput, input, grid, gradInput, gradGrid, null);
-            Split.backward(n, rows, perRow, gin, input.numel() / n, here, (g, n0, n1, r0, r1, fresh) ->
-                    backwardPiece(gradOutput, input, grid, g, gradGrid, mode, padding, alignCorners, n0, n1, r0, r1,
-                            fresh));
+            Split.backward(n, rows, perRow, gin, input.numel() / n, here, (g, n0, n1, r0, r1, fresh) -> backwardPiece(
+                    gradOutput, input, grid, g, gradGrid, mode, padding, alignCorners, nhwc, n0, n1, r0, r1, fresh));
         }
     }
 
@@ -479,9 +566,9 @@ public final class SpatialOps {
      * when fresh (every row of the samples), else added into.
      */
     private void backwardPiece(Tensor gradOutput, Tensor input, Tensor grid, MemorySegment gin, Tensor gradGrid,
-                               Interpolation mode, Padding padding, boolean ac, long n0, long n1, long r0, long r1,
-                               boolean fresh) {
-        long n = input.size(0), c = input.size(1), gridSample = grid.numel() / n;
+                               Interpolation mode, Padding padding, boolean ac, boolean nhwc, long n0, long n1, long r0,
+                               long r1, boolean fresh) {
+        long n = input.size(0), c = channels(input, nhwc), gridSample = grid.numel() / n;
         MemorySegment go = slice(gradOutput.segment(), n0, n1, gradOutput.numel() / n);
         MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n), g = slice(grid.segment(), n0, n1,
                 gridSample);
@@ -491,13 +578,17 @@ public final class SpatialOps {
         try (Staging st = staging(go, in, g, gin, gg)) {
             MemorySegment sgi = fresh ? st.out(gin) : st.accumulating(gin), sgg = st.out(gg);
             long outW = grid.size(grid.rank() - 2), comps = grid.size(grid.rank() - 1);
-            if (fresh && input.rank() == 4) {
+            boolean freshKernel = fresh && input.rank() == 4 && !nhwc;
+            if (fresh && !freshKernel && sgi != null) Memory.zero(sgi);
+            if (freshKernel) {
                 kernels.gridSampleBackwardFresh(st.in(go), st.in(in), st.in(g), sgi, sgg, n1 - n0, c, input.size(2),
                         input.size(3), grid.size(1), outW, m, p, ac);
             } else if (input.rank() == 5) {
-                if (fresh && sgi != null) Memory.zero(sgi);
                 kernels.gridSample3dBackward(st.in(go), st.in(in), st.in(g), sgi, sgg, n1 - n0, c, input.size(2),
                         input.size(3), input.size(4), grid.size(1), grid.size(2), outW, m, p, ac, r0, r1);
+            } else if (nhwc) {
+                kernels.gridSampleBackwardNhwc(st.in(go), st.in(in), st.in(g), sgi, sgg, n1 - n0, c, input.size(1),
+                        input.size(2), grid.size(1), outW, m, p, ac, r0, r1);
             } else {
                 kernels.gridSampleBackward(st.in(go), st.in(in), st.in(g), sgi, sgg, n1 - n0, c, input.size(2),
                         input.size(3), grid.size(1), outW, m, p, ac, r0, r1);
@@ -604,12 +695,32 @@ public final class SpatialOps {
         return grid.rank() == 5 ? grid.size(1) * grid.size(2) : grid.size(1);
     }
 
+    /** C of an input: its dimension 1 (NCHW) or 3 (NHWC). */
+    private static long channels(Tensor input, boolean nhwc) {
+        return input.size(nhwc ? 3 : 1);
+    }
+
     /** Checks input and grid (nothing is allocated unless a check fails). */
-    private static void checkSample(String op, Tensor input, Tensor grid, Interpolation mode, Padding padding) {
+    private static void checkSample(String op, Tensor input, Tensor grid, Interpolation mode, Padding padding,
+                                    Layout layout) {
         Checks.notNull(mode, op, "mode");
         Checks.notNull(padding, op, "padding");
+        Checks.notNull(layout, op, "layout");
         Checks.notNull(input, op, "input");
         int r = input.rank();
+        if (layout == Layout.NHWC) {
+            if (r != 4) {
+                throw Checks.fail(op, "Layout.NHWC takes 2-D input [N, H, W, C] (no 3-D channels-last), got "
+                        + Arrays.toString(input.shape()));
+            }
+            Checks.shape(input, op, "input", "N, H, W, C", 4, ANY, ANY, ANY, ANY, 0);
+            if (input.size(1) <= 0 || input.size(2) <= 0) {
+                throw Checks.fail(op, "input must have non-empty spatial dimensions (H, W of [N, H, W, C]), got "
+                        + Arrays.toString(input.shape()));
+            }
+            Checks.shape(grid, op, "grid", "N of input, Ho, Wo, 2", 4, input.size(0), ANY, ANY, 2, 0);
+            return;
+        }
         if (r != 4 && r != 5) {
             throw Checks.fail(op, "input must have shape [N, C, H, W] or [N, C, D, H, W], got "
                     + Arrays.toString(input.shape()));
@@ -634,7 +745,12 @@ public final class SpatialOps {
     }
 
     /** Checks that {@code t} is shaped like the output of sampling {@code input} at {@code grid}. */
-    private static void checkSampled(String op, String name, Tensor t, Tensor input, Tensor grid) {
+    private static void checkSampled(String op, String name, Tensor t, Tensor input, Tensor grid, Layout layout) {
+        if (layout == Layout.NHWC) {
+            Checks.shape(t, op, name, "N of input, spatial size of grid, C of input", 4, input.size(0), grid.size(1),
+                    grid.size(2), input.size(3), 0);
+            return;
+        }
         String hint = "N, C of input, spatial size of grid";
         if (input.rank() == 5) {
             Checks.shape(t, op, name, hint, 5, input.size(0), input.size(1), grid.size(1), grid.size(2), grid.size(3));
@@ -643,7 +759,8 @@ public final class SpatialOps {
         }
     }
 
-    private static long[] outputShape(Tensor input, Tensor grid) {
+    private static long[] outputShape(Tensor input, Tensor grid, Layout layout) {
+        if (layout == Layout.NHWC) return new long[] {input.size(0), grid.size(1), grid.size(2), input.size(3)};
         return input.rank() == 5
                 ? new long[] {input.size(0), input.size(1), grid.size(1), grid.size(2), grid.size(3)}
                 : new long[] {input.size(0), input.size(1), grid.size(1), grid.size(2)};

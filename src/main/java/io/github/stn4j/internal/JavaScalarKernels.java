@@ -16,6 +16,8 @@ import java.lang.foreign.ValueLayout;
  *   <li>trilinear (3-D bilinear): 8 taps, the same product weights in x, y, z.</li>
  * </ul>
  * Backward passes accumulate into gradInput (which the caller zeroed) in output-point order, channel by channel.
+ * The 2-D sampler addresses its tensors through strides, so that channels-first (NCHW) and channels-last (NHWC) are one
+ * piece of code doing the same operations on each element in the same order: the two layouts give the same bits.
  */
 public class JavaScalarKernels implements Kernels {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
@@ -141,7 +143,14 @@ public class JavaScalarKernels implements Kernels {
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
                            long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean ac, long r0,
                            long r1) {
-        sample2d(null, input, grid, output, null, null, n, c, inH, inW, outH, outW, mode, padding, ac, r0, r1);
+        sample2d(null, input, grid, output, null, null, n, c, inH, inW, outH, outW, mode, padding, ac, r0, r1, false);
+    }
+
+    @Override
+    public void gridSampleNhwc(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
+                               long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean ac, long r0,
+                               long r1) {
+        sample2d(null, input, grid, output, null, null, n, c, inH, inW, outH, outW, mode, padding, ac, r0, r1, true);
     }
 
     @Override
@@ -150,14 +159,29 @@ public class JavaScalarKernels implements Kernels {
                                    long outH, long outW, Mode mode, PaddingMode padding, boolean ac, long r0,
                                    long r1) {
         sample2d(gradOutput, input, grid, null, gradInput, gradGrid, n, c, inH, inW, outH, outW, mode, padding,
-                ac, r0, r1);
+                ac, r0, r1, false);
     }
 
-    /** Forward when gradOutput is null, backward otherwise. */
+    @Override
+    public void gridSampleBackwardNhwc(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                                       MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH,
+                                       long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean ac,
+                                       long r0, long r1) {
+        sample2d(gradOutput, input, grid, null, gradInput, gradGrid, n, c, inH, inW, outH, outW, mode, padding,
+                ac, r0, r1, true);
+    }
+
+    /**
+     * Forward when gradOutput is null, backward otherwise. Element (ch, y, x) of a sample of the input (and of its
+     * gradient) is at {@code ch * cs + (y * inW + x) * ps}, output element (ch, point p = row * outW + col) at
+     * {@code ch * ocs + p * ops}: NCHW has channel strides of a plane and pixel strides of 1, NHWC the reverse.
+     */
     private static void sample2d(MemorySegment gout, MemorySegment in, MemorySegment grid, MemorySegment out,
                                  MemorySegment gin, MemorySegment ggrid, long n, long c, long inH, long inW, long outH,
-                                 long outW, Mode mode, PaddingMode pad, boolean ac, long r0, long r1) {
+                                 long outW, Mode mode, PaddingMode pad, boolean ac, long r0, long r1, boolean nhwc) {
         long inPlane = inH * inW, outPlane = outH * outW;
+        long cs = nhwc ? 1 : inPlane, ps = nhwc ? c : 1, ocs = nhwc ? 1 : outPlane, ops = nhwc ? c : 1;
+        long rowStride = inW * ps;
         float[] mx = new float[1], my = new float[1];
         float[] cx = new float[4], cy = new float[4], dx = new float[4], dy = new float[4];
         for (long b = 0; b < n; b++) {
@@ -178,13 +202,13 @@ public class JavaScalarKernels implements Kernels {
                         boolean inX0 = x0 >= 0 && x0 < inW, inX1 = x0 + 1 >= 0 && x0 + 1 < inW;
                         boolean inY0 = y0 >= 0 && y0 < inH, inY1 = y0 + 1 >= 0 && y0 + 1 < inH;
                         boolean mNw = inY0 && inX0, mNe = inY0 && inX1, mSw = inY1 && inX0, mSe = inY1 && inX1;
-                        long oNw = y0 * inW + x0;
+                        long oNw = (y0 * inW + x0) * ps, oNe = oNw + ps, oSw = oNw + rowStride, oSe = oSw + ps;
                         for (long ch = 0; ch < c; ch++) {
-                            long base = inBase + ch * inPlane;
-                            float vNw = mNw ? get(in, base + oNw) : 0f, vNe = mNe ? get(in, base + oNw + 1) : 0f;
-                            float vSw = mSw ? get(in, base + oNw + inW) : 0f;
-                            float vSe = mSe ? get(in, base + oNw + inW + 1) : 0f;
-                            long o = outBase + ch * outPlane + p;
+                            long base = inBase + ch * cs;
+                            float vNw = mNw ? get(in, base + oNw) : 0f, vNe = mNe ? get(in, base + oNe) : 0f;
+                            float vSw = mSw ? get(in, base + oSw) : 0f;
+                            float vSe = mSe ? get(in, base + oSe) : 0f;
+                            long o = outBase + ch * ocs + p * ops;
                             if (gout == null) {
                                 float v = 0f;
                                 if (mNw) v += wNw * vNw;
@@ -199,9 +223,9 @@ public class JavaScalarKernels implements Kernels {
                             sy += ((vSw - vNw) * (1f - tx) + (vSe - vNe) * tx) * go;
                             if (gin != null) {
                                 if (mNw) add(gin, base + oNw, wNw * go);
-                                if (mNe) add(gin, base + oNw + 1, wNe * go);
-                                if (mSw) add(gin, base + oNw + inW, wSw * go);
-                                if (mSe) add(gin, base + oNw + inW + 1, wSe * go);
+                                if (mNe) add(gin, base + oNe, wNe * go);
+                                if (mSw) add(gin, base + oSw, wSw * go);
+                                if (mSe) add(gin, base + oSe, wSe * go);
                             }
                         }
                         sx *= mx[0];
@@ -212,10 +236,10 @@ public class JavaScalarKernels implements Kernels {
                         float y = Coords.sourceIndex(gy, inH, pad, ac, null);
                         long xi = (long) Math.rint(x), yi = (long) Math.rint(y); // half to even, like nearbyint
                         boolean inside = xi >= 0 && xi < inW && yi >= 0 && yi < inH;
-                        long off = yi * inW + xi;
+                        long off = (yi * inW + xi) * ps;
                         for (long ch = 0; ch < c; ch++) {
-                            long base = inBase + ch * inPlane;
-                            long o = outBase + ch * outPlane + p;
+                            long base = inBase + ch * cs;
+                            long o = outBase + ch * ocs + p * ops;
                             if (gout == null) {
                                 set(out, o, inside ? get(in, base + off) : 0f);
                             } else if (gin != null && inside) {
@@ -242,8 +266,8 @@ public class JavaScalarKernels implements Kernels {
                             Coords.cubicCoefficientsGrad(ty, dy);
                         }
                         for (long ch = 0; ch < c; ch++) {
-                            long base = inBase + ch * inPlane;
-                            long o = outBase + ch * outPlane + p;
+                            long base = inBase + ch * cs;
+                            long o = outBase + ch * ocs + p * ops;
                             if (gout == null) {
                                 // interpolate each row in x, then the four rows in y (PyTorch's order)
                                 float v = 0f;
@@ -251,7 +275,8 @@ public class JavaScalarKernels implements Kernels {
                                 for (int j = 0; j < 4; j++) {
                                     float r = 0f;
                                     for (int i = 0; i < 4; i++) {
-                                        float val = okX[i] && okY[j] ? get(in, base + tapY[j] * inW + tapX[i]) : 0f;
+                                        long at = base + (tapY[j] * inW + tapX[i]) * ps;
+                                        float val = okX[i] && okY[j] ? get(in, at) : 0f;
                                         r += val * cx[i];
                                     }
                                     rows[j] = r;
@@ -264,7 +289,7 @@ public class JavaScalarKernels implements Kernels {
                             for (int j = 0; j < 4; j++) {
                                 for (int i = 0; i < 4; i++) {
                                     if (!(okX[i] && okY[j])) continue;
-                                    long at = base + tapY[j] * inW + tapX[i];
+                                    long at = base + (tapY[j] * inW + tapX[i]) * ps;
                                     if (gin != null) add(gin, at, go * cx[i] * cy[j]);
                                     float val = get(in, at);
                                     sx -= val * dx[i] * cy[j] * go;

@@ -58,6 +58,20 @@ public interface Kernels {
                 alignCorners, 0, outH);
     }
 
+    /**
+     * {@link #gridSample} channels-last: input [n, inH, inW, c], output [n, outH, outW, c] (the grid as for NCHW). The
+     * same values, bit for bit, as {@link #gridSample} on the transposed tensors.
+     */
+    void gridSampleNhwc(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
+                        long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean alignCorners,
+                        long rowBegin, long rowEnd);
+
+    /** {@link #gridSampleBackward} channels-last: gradOutput [n, outH, outW, c], input, gradInput [n, inH, inW, c]. */
+    void gridSampleBackwardNhwc(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                                MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
+                                long outH, long outW, Mode mode, PaddingMode padding, boolean alignCorners,
+                                long rowBegin, long rowEnd);
+
     /** Rows of D*H. */
     void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w, boolean alignCorners,
                       long rowBegin, long rowEnd);

@@ -96,6 +96,24 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void gridSampleNhwc(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
+                               long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean alignCorners,
+                               long r0, long r1) {
+        check(stn_h.stn_grid_sample_2d_nhwc(isa, input, grid, output, n, c, inH, inW, outH, outW, code(mode),
+                code(padding), flag(alignCorners), r0, r1), "stn_grid_sample_2d_nhwc");
+    }
+
+    @Override
+    public void gridSampleBackwardNhwc(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                                       MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH,
+                                       long inW, long outH, long outW, Mode mode, PaddingMode padding,
+                                       boolean alignCorners, long r0, long r1) {
+        check(stn_h.stn_grid_sample_2d_backward_nhwc(isa, gradOutput, input, grid, orNull(gradInput),
+                orNull(gradGrid), n, c, inH, inW, outH, outW, code(mode), code(padding), flag(alignCorners), r0, r1),
+                "stn_grid_sample_2d_backward_nhwc");
+    }
+
+    @Override
     public void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w,
                              boolean alignCorners, long r0, long r1) {
         check(stn_h.stn_affine_grid_3d(isa, theta, grid, n, d, h, w, flag(alignCorners), r0, r1),

@@ -2,6 +2,7 @@ package io.github.stn4j.cli;
 
 import io.github.stn4j.Backend;
 import io.github.stn4j.Interpolation;
+import io.github.stn4j.Layout;
 import io.github.stn4j.Padding;
 import io.github.stn4j.SpatialOps;
 import io.github.stn4j.Stn4j;
@@ -113,8 +114,8 @@ final class WarpCommand implements Callable<Integer> {
         long micros, start = System.nanoTime();
         try (Tensor in = toTensor(img, alpha);
              Tensor th = Tensor.of(t, 1, 2, 3);
-             Tensor grid = ops.affineGrid(th, new long[] {1, in.size(1), outH, outW}, alignCorners);
-             Tensor out = ops.gridSample(in, grid, interpolation, padding, alignCorners)) {
+             Tensor grid = ops.affineGrid(th, new long[] {1, in.size(3), outH, outW}, alignCorners);
+             Tensor out = ops.gridSample(in, grid, interpolation, padding, alignCorners, Layout.NHWC)) {
             // the warp itself, not the conversions around it; one call in a fresh JVM, so mostly class loading and
             // linking the native calls ("cold"): bench/ measures the kernels
             micros = (System.nanoTime() - start) / 1000;
@@ -349,38 +350,40 @@ final class WarpCommand implements Callable<Integer> {
     }
 
     /**
-     * Image -> [1, C, H, W] in [0, 1]: C = 3 (red, green, blue), or 4 with alpha as the fourth channel. With alpha
-     * the colours are premultiplied by it, so that interpolation weighs each colour by its opacity: the hidden colour
-     * of a transparent pixel must not bleed into its visible neighbours (and zeros padding is transparent black).
+     * Image -> [1, H, W, C] (channels last, {@link Layout#NHWC}: each packed pixel's channels side by side, as the
+     * image stores them, so no planar copy) in [0, 1]: C = 3 (red, green, blue), or 4 with alpha as the fourth
+     * channel. With alpha the colours are premultiplied by it, so that interpolation weighs each colour by its
+     * opacity: the hidden colour of a transparent pixel must not bleed into its visible neighbours (and zeros padding
+     * is transparent black).
      */
     static Tensor toTensor(BufferedImage img, boolean alpha) {
-        int w = img.getWidth(), h = img.getHeight(), plane = w * h;
+        int w = img.getWidth(), h = img.getHeight(), plane = w * h, c = alpha ? 4 : 3;
         int[] argb = img.getRGB(0, 0, w, h, null, 0, w); // sRGB, not premultiplied, whatever the image's own model
-        float[] v = new float[(alpha ? 4 : 3) * plane];
-        for (int i = 0; i < plane; i++) {
+        float[] v = new float[c * plane];
+        for (int i = 0, o = 0; i < plane; i++, o += c) {
             float a = alpha ? (argb[i] >>> 24) / 255f : 1f;
-            v[i] = ((argb[i] >> 16) & 0xff) / 255f * a;
-            v[plane + i] = ((argb[i] >> 8) & 0xff) / 255f * a;
-            v[2 * plane + i] = (argb[i] & 0xff) / 255f * a;
-            if (alpha) v[3 * plane + i] = a;
+            v[o] = ((argb[i] >> 16) & 0xff) / 255f * a;
+            v[o + 1] = ((argb[i] >> 8) & 0xff) / 255f * a;
+            v[o + 2] = (argb[i] & 0xff) / 255f * a;
+            if (alpha) v[o + 3] = a;
         }
-        return Tensor.of(v, 1, alpha ? 4 : 3, h, w);
+        return Tensor.of(v, 1, h, w, c);
     }
 
     /**
-     * [1, C, H, W] -> image. With alpha (premultiplied colours, see {@link #toTensor}): an ARGB image if
+     * [1, H, W, C] -> image. With alpha (premultiplied colours, see {@link #toTensor}): an ARGB image if
      * {@code keepAlpha}, the colours divided back by alpha; otherwise the colours as they are, which is the picture
      * composited over black.
      */
     static BufferedImage toImage(Tensor t, int w, int h, boolean alpha, boolean keepAlpha) {
         float[] v = t.toArray();
-        int plane = w * h;
+        int plane = w * h, c = (int) t.size(3);
         int[] argb = new int[plane];
-        for (int i = 0; i < plane; i++) {
-            float r = v[i], g = v[plane + i], b = v[2 * plane + i];
+        for (int i = 0, o = 0; i < plane; i++, o += c) {
+            float r = v[o], g = v[o + 1], b = v[o + 2];
             int a = 255;
             if (alpha && keepAlpha) {
-                float av = v[3 * plane + i];
+                float av = v[o + 3];
                 a = byteOf(av);
                 float inv = a == 0 ? 0f : 1f / av; // a fully transparent pixel's colour is irrelevant: 0
                 r *= inv;

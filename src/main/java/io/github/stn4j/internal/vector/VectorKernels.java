@@ -29,6 +29,8 @@ import jdk.incubator.vector.VectorSpecies;
  * channel-minor), so results are bitwise those of {@link JavaScalarKernels}. No vector is ever stored in a field or
  * array (that boxes it on the heap): a call with warm scratch allocates nothing. A row's last partial vector of taps
  * is computed in full on padding (no scalar tail).
+ * Channels last (NHWC), a point's taps hold its channels side by side: L channels per vector load, the same lane-wise
+ * sums (see {@link #nhwcRow}); heap segments and fewer than L channels run the spec's loops (the same bits).
  * Vectorised here: affine grid 2-D, bilinear and nearest 2-D; bicubic and 3-D use the scalar Java kernels. Inputs
  * too large for int offsets (2^31 elements) or axes of 2^22 pixels or more also use the scalar kernels.
  */
@@ -464,6 +466,158 @@ public final class VectorKernels extends JavaScalarKernels {
                 gradGrid.setAtIndex(F, gridRow + 2L * j, nearest ? 0f : sx * t.mx[j]);
                 gradGrid.setAtIndex(F, gridRow + 2L * j + 1, nearest ? 0f : sy * t.my[j]);
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ grid sample 2-D, channels last
+
+    /**
+     * Whether a channels-last call runs here: bilinear or nearest with the same limits as NCHW, at least one vector of
+     * channels, and native segments (vector loads and stores from heap segments take byte[] only). Otherwise the
+     * spec's loops, which give the same bits.
+     */
+    private static boolean vectorisedNhwc(Mode mode, long c, long inH, long inW, long outW, MemorySegment in,
+                                          MemorySegment out) {
+        return vectorised(mode, inH, inW, outW) && c >= L && in.isNative() && (out == null || out.isNative());
+    }
+
+    @Override
+    public void gridSampleNhwc(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
+                               long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean ac, long r0,
+                               long r1) {
+        if (!vectorisedNhwc(mode, c, inH, inW, outW, input, output)) {
+            super.gridSampleNhwc(input, grid, output, n, c, inH, inW, outH, outW, mode, padding, ac, r0, r1);
+            return;
+        }
+        int ow = (int) outW;
+        Row t = ROW.get().fit(ow);
+        for (long b = 0; b < n; b++) {
+            for (long i = r0; i < r1; i++) {
+                long row = (b * outH + i) * outW;
+                rowTaps(t, grid, row * 2, ow, inH, inW, padding, ac, mode, false);
+                nhwcRow(t, input, output, ow, c, b * inH * inW * c, row * c, mode == Mode.NEAREST);
+            }
+        }
+    }
+
+    /**
+     * One output row, channels last: per point, its taps' channels are contiguous, so L channels per vector load. A
+     * bilinear point whose four taps are inside sums 0 + w0 v0 + w1 v1 + w2 v2 + w3 v3 lane-wise (the spec's
+     * operations and order); points with a tap outside, and the channels past the last whole vector, run the spec's
+     * scalar loop.
+     */
+    private static void nhwcRow(Row t, MemorySegment in, MemorySegment out, int ow, long c, long inB, long outRow,
+                                boolean nearest) {
+        long whole = c - c % L;
+        for (int j = 0; j < ow; j++) {
+            long o = outRow + j * c;
+            int o0 = (int) t.o0[j];
+            if (nearest) {
+                if (o0 >= 0) MemorySegment.copy(in, (inB + o0 * c) * 4, out, o * 4, c * 4);
+                else for (long ch = 0; ch < c; ch++) out.setAtIndex(F, o + ch, 0f);
+                continue;
+            }
+            int o1 = (int) t.o1[j], o2 = (int) t.o2[j], o3 = (int) t.o3[j];
+            float w0 = t.w0[j], w1 = t.w1[j], w2 = t.w2[j], w3 = t.w3[j];
+            long a0 = inB + o0 * c, a1 = inB + o1 * c, a2 = inB + o2 * c, a3 = inB + o3 * c;
+            long ch = 0;
+            // vector body: all four taps inside
+            for (; (o0 | o1 | o2 | o3) >= 0 && ch < whole; ch += L) {
+                FloatVector.zero(S)
+                        .add(FloatVector.fromMemorySegment(S, in, (a0 + ch) * 4, NATIVE).mul(w0))
+                        .add(FloatVector.fromMemorySegment(S, in, (a1 + ch) * 4, NATIVE).mul(w1))
+                        .add(FloatVector.fromMemorySegment(S, in, (a2 + ch) * 4, NATIVE).mul(w2))
+                        .add(FloatVector.fromMemorySegment(S, in, (a3 + ch) * 4, NATIVE).mul(w3))
+                        .intoMemorySegment(out, (o + ch) * 4, NATIVE);
+            }
+            // scalar tail (and points with a tap outside)
+            for (; ch < c; ch++) {
+                float v = 0f;
+                if (o0 >= 0) v += w0 * in.getAtIndex(F, a0 + ch);
+                if (o1 >= 0) v += w1 * in.getAtIndex(F, a1 + ch);
+                if (o2 >= 0) v += w2 * in.getAtIndex(F, a2 + ch);
+                if (o3 >= 0) v += w3 * in.getAtIndex(F, a3 + ch);
+                out.setAtIndex(F, o + ch, v);
+            }
+        }
+    }
+
+    @Override
+    public void gridSampleBackwardNhwc(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                                       MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH,
+                                       long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean ac,
+                                       long r0, long r1) {
+        if (!vectorisedNhwc(mode, c, inH, inW, outW, input, gradInput) || !gradOutput.isNative()) {
+            super.gridSampleBackwardNhwc(gradOutput, input, grid, gradInput, gradGrid, n, c, inH, inW, outH, outW,
+                    mode, padding, ac, r0, r1);
+            return;
+        }
+        int ow = (int) outW;
+        Row t = ROW.get().fit(ow);
+        for (long b = 0; b < n; b++) {
+            for (long i = r0; i < r1; i++) {
+                long row = (b * outH + i) * outW;
+                rowTaps(t, grid, row * 2, ow, inH, inW, padding, ac, mode, gradGrid != null);
+                nhwcBackwardRow(t, gradOutput, input, gradInput, gradGrid, ow, c, b * inH * inW * c, row,
+                        mode == Mode.NEAREST);
+            }
+        }
+    }
+
+    /**
+     * The backward of one output row, channels last. The grid gradient's channel sums stay scalar (a vector sum would
+     * reorder them); the input gradient's adds, one per tap and channel, run L channels per vector (a point's taps are
+     * distinct pixels, so each element still receives its terms in point order).
+     */
+    private static void nhwcBackwardRow(Row t, MemorySegment gradOutput, MemorySegment input, MemorySegment gradInput,
+                                        MemorySegment gradGrid, int ow, long c, long inB, long row, boolean nearest) {
+        for (int j = 0; j < ow; j++) {
+            long go = (row + j) * c;
+            int o0 = (int) t.o0[j], o1 = (int) t.o1[j], o2 = (int) t.o2[j], o3 = (int) t.o3[j];
+            float sx = 0f, sy = 0f;
+            if (nearest) {
+                if (gradInput != null && o0 >= 0) addScaled(gradInput, inB + o0 * c, gradOutput, go, 1f, c, true);
+            } else {
+                float tx = t.tx[j], ty = t.ty[j];
+                long a0 = inB + o0 * c, a1 = inB + o1 * c, a2 = inB + o2 * c, a3 = inB + o3 * c;
+                for (long ch = 0; ch < c; ch++) {
+                    float g = gradOutput.getAtIndex(F, go + ch);
+                    float vNw = o0 >= 0 ? input.getAtIndex(F, a0 + ch) : 0f;
+                    float vNe = o1 >= 0 ? input.getAtIndex(F, a1 + ch) : 0f;
+                    float vSw = o2 >= 0 ? input.getAtIndex(F, a2 + ch) : 0f;
+                    float vSe = o3 >= 0 ? input.getAtIndex(F, a3 + ch) : 0f;
+                    sx += ((vNe - vNw) * (1f - ty) + (vSe - vSw) * ty) * g;
+                    sy += ((vSw - vNw) * (1f - tx) + (vSe - vNe) * tx) * g;
+                }
+                if (gradInput != null) {
+                    if (o0 >= 0) addScaled(gradInput, a0, gradOutput, go, t.w0[j], c, false);
+                    if (o1 >= 0) addScaled(gradInput, a1, gradOutput, go, t.w1[j], c, false);
+                    if (o2 >= 0) addScaled(gradInput, a2, gradOutput, go, t.w2[j], c, false);
+                    if (o3 >= 0) addScaled(gradInput, a3, gradOutput, go, t.w3[j], c, false);
+                }
+            }
+            if (gradGrid != null) {
+                gradGrid.setAtIndex(F, (row + j) * 2, nearest ? 0f : sx * t.mx[j]);
+                gradGrid.setAtIndex(F, (row + j) * 2 + 1, nearest ? 0f : sy * t.my[j]);
+            }
+        }
+    }
+
+    /**
+     * gin[at + ch] += w * go[from + ch] for the c channels ({@code plain}: += go[from + ch], nearest's add, with no
+     * product), L channels per vector, then a scalar tail.
+     */
+    private static void addScaled(MemorySegment gin, long at, MemorySegment go, long from, float w, long c,
+                                  boolean plain) {
+        long whole = c - c % L, ch = 0;
+        for (; ch < whole; ch += L) {
+            FloatVector g = FloatVector.fromMemorySegment(S, go, (from + ch) * 4, NATIVE);
+            FloatVector.fromMemorySegment(S, gin, (at + ch) * 4, NATIVE).add(plain ? g : g.mul(w))
+                    .intoMemorySegment(gin, (at + ch) * 4, NATIVE);
+        }
+        for (; ch < c; ch++) {
+            float g = go.getAtIndex(F, from + ch);
+            gin.setAtIndex(F, at + ch, gin.getAtIndex(F, at + ch) + (plain ? g : w * g));
         }
     }
 
