@@ -22,6 +22,11 @@ mvn -B -ntp -q -DskipTests install   # the library into the local repository, fo
 # (`mvn package` still does, for running by hand) took 30 s of the quick profile's 5 minutes on a fresh clone.
 (cd bench && mvn -B -ntp -q -DskipTests compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt)
 cd bench
+# The forks run a copy of this checkout's own jar: the one in the local repository is shared by every checkout on the
+# machine, and another checkout's `mvn install` replacing it mid-run failed a run here (ClassNotFoundException).
+LIB=(../target/stn4j-*[0-9T].jar) # not -sources or -javadoc
+cp "${LIB[0]}" target/stn4j-lib.jar
+sed -i 's#[^:]*/io/github/stn4j/stn4j/[^:]*\.jar#target/stn4j-lib.jar#' target/classpath.txt
 OUT=target/results-$PROFILE
 rm -rf "$OUT" && mkdir -p "$OUT" target/javacpp-cache
 JAVA=(java -Dorg.bytedeco.javacpp.cachedir=target/javacpp-cache -cp "target/classes:$(cat target/classpath.txt)"

@@ -146,9 +146,9 @@ public class StnBench {
     @Benchmark
     public Tensor forward() {
         int b = next();
-        Tensor input = inputs[b], grid = grids[b];
-        if (how == OUTPUTS) return ops.gridSample(input, grid, mode, Shapes.PADDING, false, output);
-        Tensor o = ops.gridSample(input, grid, mode, Shapes.PADDING, false);
+        Tensor x = inputs[b], grid = grids[b];
+        if (how == OUTPUTS) return ops.gridSample(x, grid, mode, Shapes.PADDING, false, output);
+        Tensor o = ops.gridSample(x, grid, mode, Shapes.PADDING, false);
         if (how == CLOSED) o.close();
         return o;
     }
@@ -156,12 +156,12 @@ public class StnBench {
     @Benchmark
     public Object backward() {
         int b = next();
-        Tensor gradOutput = gradOutputs[b], input = inputs[b], grid = grids[b];
+        Tensor gradOutput = gradOutputs[b], x = inputs[b], grid = grids[b];
         if (how == OUTPUTS) {
-            return ops.gridSampleBackward(gradOutput, input, grid, mode, Shapes.PADDING, false, gradInput, gradGrid)
+            return ops.gridSampleBackward(gradOutput, x, grid, mode, Shapes.PADDING, false, gradInput, gradGrid)
                     .input();
         }
-        GridSampleGrads g = ops.gridSampleBackward(gradOutput, input, grid, mode, Shapes.PADDING, false);
+        GridSampleGrads g = ops.gridSampleBackward(gradOutput, x, grid, mode, Shapes.PADDING, false);
         if (how == CLOSED) {
             g.input().close();
             g.grid().close();
