@@ -6,7 +6,7 @@
 #   bench/run.sh train   # about 6 minutes: one training step per model (TrainStepBench), native and Vector API
 #   bench/run.sh targets # 37 min 55 s at 4d9feda (machine idle): the allocating calls against the
 #                        # into-outputs ones (StnBench's call=OUTPUTS, CLOSED, GC), AVX-512 and the Vector API
-#   bench/run.sh kernels # about 30 minutes (limit 35): stn4j against the faster of PyTorch 2.10 (JVM) and 1.13
+#   bench/run.sh kernels # about 30 minutes (estimated; limit 35): stn4j against the faster of PyTorch 2.10 (JVM) and 1.13
 #                        # (Python), warm and cold input, allocating and into-outputs calls, alternating rounds;
 #                        # thread scaling; the Vector API against AVX2 (kernels.py, see bench/README.md)
 #                        # KERNELS_ROUNDS (2), KERNELS_SHAPES ("mnist imagenet featmap large"), KERNELS_SHORT=1 (a
@@ -166,8 +166,9 @@ elif [ "$PROFILE" = kernels ]; then
     # Python peer's the same: batches of their own data, 64 MB in all, one per call), every mode, forward, backward
     # and affine grid; then thread scaling and the Vector API beside AVX2. The ratios kernels.py divides come from one
     # round (minutes apart at most: this VM's speed drifts), its table takes their median over rounds.
-    # Forks cost about 2 s each here (JVM start, 64 MB of cold data, PyTorch's natives): 1 fork of 1.5 s of
-    # iterations per benchmark, 2 rounds of 2 x 84 + 16 forks, about 30 minutes in all.
+    # Forks cost 1.5-3 s each before measuring (JVM start, 64 MB of cold data, PyTorch's natives), more on a loaded
+    # machine: 1 fork of 1.5 s of iterations per benchmark, 2 rounds of 168 + 16 forks and 4 Python runs. Estimated
+    # about 30 minutes on an idle machine from one round of the large shape timed under load (5 min 30 s there).
     ROUNDS=${KERNELS_ROUNDS:-2}
     SHAPES=${KERNELS_SHAPES:-mnist imagenet featmap large}
     T=(-f 1 -wi 1 -w 500ms -i 2 -r 500ms -bm sample)
