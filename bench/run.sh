@@ -6,8 +6,13 @@
 #   bench/run.sh train   # about 6 minutes: one training step per model (TrainStepBench), native and Vector API
 #   bench/run.sh targets # 37 min 55 s at 4d9feda (machine idle): the allocating calls against the
 #                        # into-outputs ones (StnBench's call=OUTPUTS, CLOSED, GC), AVX-512 and the Vector API
+#   bench/run.sh kernels # about 30 minutes (estimated; limit 35): stn4j against the faster of PyTorch 2.10 (JVM) and 1.13
+#                        # (Python), warm and cold input, allocating and into-outputs calls, alternating rounds;
+#                        # thread scaling; the Vector API against AVX2 (kernels.py, see bench/README.md)
+#                        # KERNELS_ROUNDS (2), KERNELS_SHAPES ("mnist imagenet featmap large"), KERNELS_SHORT=1 (a
+#                        # trial of the scripts with tiny iterations; its figures mean nothing)
 # Results: bench/target/results-<profile>/*.csv, the table: bench/target/results-<profile>/table.md (targets:
-# bench/target/results-targets/pairs.md, see pairs.py)
+# bench/target/results-targets/pairs.md, see pairs.py; kernels: table.md from kernels.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -17,6 +22,11 @@ mvn -B -ntp -q -DskipTests install   # the library into the local repository, fo
 # (`mvn package` still does, for running by hand) took 30 s of the quick profile's 5 minutes on a fresh clone.
 (cd bench && mvn -B -ntp -q -DskipTests compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt)
 cd bench
+# The forks run a copy of this checkout's own jar: the one in the local repository is shared by every checkout on the
+# machine, and another checkout's `mvn install` replacing it mid-run failed a run here (ClassNotFoundException).
+LIB=(../target/stn4j-*[0-9T].jar) # not -sources or -javadoc
+cp "${LIB[0]}" target/stn4j-lib.jar
+sed -i 's#[^:]*/io/github/stn4j/stn4j/[^:]*\.jar#target/stn4j-lib.jar#' target/classpath.txt
 OUT=target/results-$PROFILE
 rm -rf "$OUT" && mkdir -p "$OUT" target/javacpp-cache
 JAVA=(java -Dorg.bytedeco.javacpp.cachedir=target/javacpp-cache -cp "target/classes:$(cat target/classpath.txt)"
@@ -150,6 +160,50 @@ elif [ "$PROFILE" = targets ]; then
     done
     python3 pairs.py "$OUT"/targets-*.csv | tee "$OUT/pairs.md"
     exit 0
+elif [ "$PROFILE" = kernels ]; then
+    # Rounds of: per shape, stn4j (this host's default native backend, call OUTPUTS and CLOSED), PyTorch 2.10 in the
+    # JVM and PyTorch 1.13 in Python back to back, warm and cold input (StnBench's and PyTorchBench's input=COLD, the
+    # Python peer's the same: batches of their own data, 64 MB in all, one per call), every mode, forward, backward
+    # and affine grid; then thread scaling and the Vector API beside AVX2. The ratios kernels.py divides come from one
+    # round (minutes apart at most: this VM's speed drifts), its table takes their median over rounds.
+    # Forks cost 1.5-3 s each before measuring (JVM start, 64 MB of cold data, PyTorch's natives), more on a loaded
+    # machine: 1 fork of 1.5 s of iterations per benchmark, 2 rounds of 168 + 16 forks and 4 Python runs. Estimated
+    # about 30 minutes on an idle machine from one round of the large shape timed under load (5 min 30 s there).
+    ROUNDS=${KERNELS_ROUNDS:-2}
+    SHAPES=${KERNELS_SHAPES:-mnist imagenet featmap large}
+    T=(-f 1 -wi 1 -w 500ms -i 2 -r 500ms -bm sample)
+    TV=(-f 1 -wi 4 -w 1s -i 2 -r 500ms -bm sample) # the Vector API's longer warm-up, as in quick
+    PY=(--warmup 0.5 --measure 1.0)                 # the same seconds as T
+    if [ "${KERNELS_SHORT:-0}" = 1 ]; then
+        T=(-f 1 -wi 0 -i 1 -r 100ms -bm sample) && TV=("${T[@]}") && PY=(--warmup 0.05 --measure 0.1)
+    fi
+    NATIVE=NATIVE_AVX512 && grep -qw avx512f /proc/cpuinfo || NATIVE=NATIVE_AVX2
+    for round in $(seq 1 "$ROUNDS"); do
+        for shape in $SHAPES; do
+            S=(-p shape=$shape -p input=WARM,COLD)
+            run kernels-r$round-stn-$shape-affine "${T[@]}" "${S[@]}" -p backend=$NATIVE -p call=OUTPUTS,CLOSED \
+                -p mode=BILINEAR 'StnBench.affineGrid$'
+            run kernels-r$round-stn-$shape-sample "${T[@]}" "${S[@]}" -p backend=$NATIVE -p call=OUTPUTS,CLOSED \
+                -p mode=BILINEAR,NEAREST,BICUBIC 'StnBench.(forward|backward)$'
+            run kernels-r$round-pytorch-$shape-affine "${T[@]}" "${S[@]}" -p mode=BILINEAR 'PyTorchBench.affineGrid$'
+            run kernels-r$round-pytorch-$shape-sample "${T[@]}" "${S[@]}" -p mode=BILINEAR,NEAREST,BICUBIC \
+                'PyTorchBench.(forward|backward)$'
+            echo "== kernels-r$round-torch113-$shape: torch_kernels.py --shapes $shape ${PY[*]}"
+            /usr/bin/python3 torch_kernels.py --shapes $shape --threads 1 "${PY[@]}" \
+                > "$OUT/kernels-r$round-torch113-$shape.csv" 2> "$OUT/kernels-r$round-torch113-$shape.log" \
+                || { tail -20 "$OUT/kernels-r$round-torch113-$shape.log"; exit 1; }
+        done
+        # 1 and 2 threads side by side in one run, warm, stn4j native
+        run kernels-r$round-threads "${T[@]}" -p shape=imagenet,large -p threads=1,2 -p backend=$NATIVE \
+            -p mode=BILINEAR 'StnBench.(forward|backward)$'
+        # VECTOR_API within 3x of NATIVE_AVX2: off-heap tensors, warm, one thread
+        run kernels-r$round-avx2 "${T[@]}" -p shape=imagenet,featmap -p backend=NATIVE_AVX2 -p mode=BILINEAR \
+            'StnBench.(forward|backward)$'
+        run kernels-r$round-vector "${TV[@]}" -p shape=imagenet,featmap -p backend=VECTOR_API -p mode=BILINEAR \
+            'StnBench.(forward|backward)$'
+    done
+    python3 kernels.py "$OUT"/kernels-*.csv | tee "$OUT/table.md"
+    exit 0
 elif [ "$PROFILE" = train ]; then
     # one training step of each model (TrainStepBench), native dense kernels beside the Vector API fallback, 2 and
     # 1 threads (about 6 minutes)
@@ -159,7 +213,7 @@ elif [ "$PROFILE" = train ]; then
         | tr -d '"' | tee "$OUT/train.md"
     exit 0
 else
-    echo "usage: bench/run.sh quick|full|targets|train" >&2
+    echo "usage: bench/run.sh quick|full|targets|kernels|train" >&2
     exit 2
 fi
 python3 table.py "$OUT"/*.csv | tee "$OUT/table.md"

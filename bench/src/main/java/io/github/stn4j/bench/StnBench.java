@@ -37,6 +37,10 @@ import org.openjdk.jmh.annotations.TearDown;
  *       sample-mode row without a percentile) counts them.</li>
  * </ul>
  * The allocating calls' results are pooled native tensors whatever {@code memory} says.
+ * <p>{@code input} WARM (the default) passes the same batch (θ, grid, input, gradOutput) to every call, so it stays in
+ * cache; COLD rotates through {@link Shapes#coldBatches()} batches of their own data (at least 64 MB in all), one step
+ * per call, so each call reads its batch from memory. Into-outputs calls write the same output tensors either way, as
+ * a caller reusing its buffers would.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -62,13 +66,19 @@ public class StnBench {
     @Param({"OUTPUTS"})
     public String call;
 
+    /** WARM or COLD: see the class comment. */
+    @Param({"WARM"})
+    public String input;
+
     private static final int OUTPUTS = 0, CLOSED = 1, GC = 2;
     private int how; // call, checked once in setup
 
     SpatialOps ops;
     long[] size; // once: a fresh array per call would be the harness's allocation, counted by -prof gc
     Arena arena;
-    Tensor theta, grid, input, output, gradOutput, gradInput, gradGrid;
+    Tensor[] thetas, grids, inputs, gradOutputs; // one batch each when WARM
+    int batch; // the batch of the next call
+    Tensor gridOut, output, gradInput, gradGrid;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -86,11 +96,23 @@ public class StnBench {
         arena = Arena.ofShared();
         long[] s = shape.size();
         size = s;
-        theta = make(shape.theta(), s[0], 2, 3);
-        grid = make(shape.grid(), s[0], s[2], s[3], 2);
-        input = make(shape.input(), s);
+        int k = switch (input) {
+            case "WARM" -> 1;
+            case "COLD" -> shape.coldBatches();
+            default -> throw new IllegalArgumentException("input=" + input + ": expected WARM or COLD");
+        };
+        thetas = new Tensor[k];
+        grids = new Tensor[k];
+        inputs = new Tensor[k];
+        gradOutputs = new Tensor[k];
+        for (int b = 0; b < k; b++) {
+            thetas[b] = make(shape.theta(b), s[0], 2, 3);
+            grids[b] = make(shape.grid(b), s[0], s[2], s[3], 2);
+            inputs[b] = make(shape.input(b), s);
+            gradOutputs[b] = make(shape.gradOutput(b), s);
+        }
+        gridOut = make(new float[(int) (s[0] * s[2] * s[3] * 2)], s[0], s[2], s[3], 2);
         output = make(new float[(int) (s[0] * s[1] * s[2] * s[3])], s);
-        gradOutput = make(shape.gradOutput(), s);
         gradInput = make(new float[(int) (s[0] * s[1] * s[2] * s[3])], s);
         gradGrid = make(new float[(int) (s[0] * s[2] * s[3] * 2)], s[0], s[2], s[3], 2);
     }
@@ -105,9 +127,17 @@ public class StnBench {
         arena.close();
     }
 
+    /** The batch for this call, and one step on: always 0 when WARM. */
+    int next() {
+        int b = batch;
+        batch = b + 1 == inputs.length ? 0 : b + 1;
+        return b;
+    }
+
     @Benchmark
     public Tensor affineGrid() {
-        if (how == OUTPUTS) return ops.affineGrid(theta, size, false, grid);
+        Tensor theta = thetas[next()];
+        if (how == OUTPUTS) return ops.affineGrid(theta, size, false, gridOut);
         Tensor g = ops.affineGrid(theta, size, false);
         if (how == CLOSED) g.close();
         return g;
@@ -115,19 +145,23 @@ public class StnBench {
 
     @Benchmark
     public Tensor forward() {
-        if (how == OUTPUTS) return ops.gridSample(input, grid, mode, Shapes.PADDING, false, output);
-        Tensor o = ops.gridSample(input, grid, mode, Shapes.PADDING, false);
+        int b = next();
+        Tensor x = inputs[b], grid = grids[b];
+        if (how == OUTPUTS) return ops.gridSample(x, grid, mode, Shapes.PADDING, false, output);
+        Tensor o = ops.gridSample(x, grid, mode, Shapes.PADDING, false);
         if (how == CLOSED) o.close();
         return o;
     }
 
     @Benchmark
     public Object backward() {
+        int b = next();
+        Tensor gradOutput = gradOutputs[b], x = inputs[b], grid = grids[b];
         if (how == OUTPUTS) {
-            return ops.gridSampleBackward(gradOutput, input, grid, mode, Shapes.PADDING, false, gradInput, gradGrid)
+            return ops.gridSampleBackward(gradOutput, x, grid, mode, Shapes.PADDING, false, gradInput, gradGrid)
                     .input();
         }
-        GridSampleGrads g = ops.gridSampleBackward(gradOutput, input, grid, mode, Shapes.PADDING, false);
+        GridSampleGrads g = ops.gridSampleBackward(gradOutput, x, grid, mode, Shapes.PADDING, false);
         if (how == CLOSED) {
             g.input().close();
             g.grid().close();
