@@ -3,7 +3,7 @@
  * The README's figures come from JMH (bench/run.sh), not from this tool; it exists because a JMH round trip takes
  * minutes and a perf/callgrind profile of the bare kernel is easier to read without a JVM around it.
  *
- *   stn4j_kbench OP SHAPE MODE ISA [REPS]   (env: KBENCH_THETA, KBENCH_SKEW, KBENCH_GRADS=input|grid, KBENCH_N, KBENCH_FRESH,
+ *   stn4j_kbench OP SHAPE MODE ISA [REPS]   (env: KBENCH_THETA, KBENCH_SKEW, KBENCH_GRADS=input|grid, KBENCH_N, KBENCH_FRESH, KBENCH_COLD,
  *                                            KBENCH_HUGE: buffers on transparent huge pages)
  *     OP    fwd | bwd | affine
  *     SHAPE mnist | imagenet | featmap | large | tiny
@@ -101,7 +101,11 @@ int main(int argc, char **argv) {
     const int only_input = grads && !strcmp(grads, "input"), only_grid = grads && !strcmp(grads, "grid");
     double *t = malloc(reps * sizeof(double));
     const int warm = reps / 4 + 2;
+    /* KBENCH_COLD=1: 128 MiB written between calls (untimed), so that the call finds its data in DRAM, as a training
+     * loop's fresh batch is */
+    char *flush = getenv("KBENCH_COLD") ? malloc((size_t)128 << 20) : NULL;
     for (int r = -warm; r < reps; r++) {
+        if (flush) memset(flush, r & 0xff, (size_t)128 << 20);
         const double t0 = now_ms();
         int32_t rc;
         if (!strcmp(op, "fwd")) {
