@@ -4,10 +4,12 @@
  *
  * NOTE: decomposition
  *  - affine grid: each output point is theta . (x_w, y_h[, z_d], 1) with base coordinates from torch.linspace
- *    (stn_base_coord). The backward is a sum over every point: per row, float sums over the row's points (the vector
- *    kernels do the same lane-wise), rows accumulated in double so a 1024x1024 grid keeps ~1e-7 accuracy.
+ *    (stn_base_coord), computed as x * t0 + (y * t1 + t2). The backward is a sum over every point: per row, float sums
+ *    over the row's points in stn_sum_lanes' fixed order (16 lanes, which the vector kernels hold in vectors), rows
+ *    accumulated in double so a 1024x1024 grid keeps ~1e-7 accuracy.
  *  - grid sample: per output point, the coordinate pipeline (stn_internal.h) runs once and its taps and weights are
- *    reused for every channel (the channel loop is innermost).
+ *    reused for every channel (the channel loop is innermost); a value sums its taps in stn_bilinear_sum's or
+ *    stn_bicubic_sum's order, every ISA's and the Java backends' (the same bits everywhere).
  *  - backward: grad_input is scattered (accumulated) in output-point order, channel by channel; grad_grid is the
  *    channel sum of the weight derivatives times d(pixel)/d(grid) from the pipeline (0 for nearest).
  *  - 3-D: the same, with 8 trilinear taps; rows are (depth, height) pairs.
