@@ -364,8 +364,8 @@ public final class VectorKernels extends JavaScalarKernels {
                         for (long ch = 0; ch < c; ch++, at += plane * 4, to += outPlane * 4) {
                             FloatVector north = FloatVector.fromMemorySegment(PAIR, input, at, NATIVE);
                             FloatVector south = FloatVector.fromMemorySegment(PAIR, input, at + rowBytes, NATIVE);
-                            output.set(F, to, bilinearSum(w0, w1, w2, w3, north.lane(0), north.lane(1),
-                                    south.lane(0), south.lane(1)));
+                            float nw = north.lane(0), ne = north.lane(1), sw = south.lane(0), se = south.lane(1);
+                            output.set(F, to, (w0 * nw + w2 * sw) + (w1 * ne + w3 * se)); // bilinearSum
                         }
                         continue;
                     }
