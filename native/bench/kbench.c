@@ -5,7 +5,7 @@
  *
  *   stn4j_kbench OP SHAPE MODE ISA [REPS]   (env: KBENCH_THETA, KBENCH_SKEW, KBENCH_GRADS=input|grid, KBENCH_N, KBENCH_FRESH, KBENCH_COLD,
  *                                            KBENCH_HUGE: buffers on transparent huge pages)
- *     OP    fwd | bwd | affine
+ *     OP    fwd | bwd | affine | affine_bwd
  *     SHAPE mnist | imagenet | featmap | large | tiny
  *     MODE  bilinear | nearest | bicubic
  *     ISA   scalar | avx2 | avx512 | neon | auto
@@ -60,7 +60,7 @@ static float *floats(int64_t count, float lo) {
 
 int main(int argc, char **argv) {
     if (argc < 5) {
-        fprintf(stderr, "usage: %s fwd|bwd|affine SHAPE bilinear|nearest|bicubic scalar|avx2|avx512|neon|auto [REPS]\n",
+        fprintf(stderr, "usage: %s fwd|bwd|affine|affine_bwd SHAPE bilinear|nearest|bicubic scalar|avx2|avx512|neon|auto [REPS]\n",
                 argv[0]);
         return 2;
     }
@@ -79,7 +79,7 @@ int main(int argc, char **argv) {
     /* KBENCH_N=k: k samples instead of the shape's N (cache-footprint experiments) */
     const int64_t n = getenv("KBENCH_N") ? atoll(getenv("KBENCH_N")) : shapes[s].n;
     const int64_t c = shapes[s].c, h = shapes[s].h, w = shapes[s].w;
-    float *theta = malloc(n * 6 * sizeof(float));
+    float *theta = malloc(n * 6 * sizeof(float)), *theta_grad = malloc(n * 6 * sizeof(float));
     static const float base[6] = {0.9f, -0.3f, 0.1f, 0.25f, 0.85f, -0.05f};
     for (int64_t i = 0; i < n * 6; i++) theta[i] = base[i % 6] + (uniform() - 0.5f) * 0.04f;
     const char *fixed = getenv("KBENCH_THETA"); /* "a,b,c,d,e,f": the same theta for every sample (experiments) */
@@ -118,6 +118,8 @@ int main(int argc, char **argv) {
                                              STN_PADDING_ZEROS, 0, 0, h);
         } else if (!strcmp(op, "affine")) {
             rc = stn_affine_grid_2d(isa, theta, grid, n, h, w, 0, 0, h);
+        } else if (!strcmp(op, "affine_bwd")) { /* grad theta of the grid as grad grid */
+            rc = stn_affine_grid_2d_backward(isa, grid, theta_grad, n, h, w, 0);
         } else {
             fprintf(stderr, "bad op %s\n", op);
             return 2;

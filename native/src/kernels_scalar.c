@@ -4,10 +4,12 @@
  *
  * NOTE: decomposition
  *  - affine grid: each output point is theta . (x_w, y_h[, z_d], 1) with base coordinates from torch.linspace
- *    (stn_base_coord). The backward is a sum over every point: per row, float sums over the row's points (the vector
- *    kernels do the same lane-wise), rows accumulated in double so a 1024x1024 grid keeps ~1e-7 accuracy.
+ *    (stn_base_coord), computed as x * t0 + (y * t1 + t2). The backward is a sum over every point: per row, float sums
+ *    over the row's points in stn_sum_lanes' fixed order (16 lanes, which the vector kernels hold in vectors), rows
+ *    accumulated in double so a 1024x1024 grid keeps ~1e-7 accuracy.
  *  - grid sample: per output point, the coordinate pipeline (stn_internal.h) runs once and its taps and weights are
- *    reused for every channel (the channel loop is innermost).
+ *    reused for every channel (the channel loop is innermost); a value sums its taps in stn_bilinear_sum's or
+ *    stn_bicubic_sum's order, every ISA's and the Java backends' (the same bits everywhere).
  *  - backward: grad_input is scattered (accumulated) in output-point order, channel by channel; grad_grid is the
  *    channel sum of the weight derivatives times d(pixel)/d(grid) from the pipeline (0 for nearest).
  *  - 3-D: the same, with 8 trilinear taps; rows are (depth, height) pairs.
@@ -24,11 +26,13 @@ void stn_affine_grid_2d_scalar(const stn_ag *a) {
         const float *t = a->theta + n * 6;
         for (int64_t h = a->row_begin; h < a->row_end; h++) {
             const float y = stn_base_coord(h, a->h, a->align_corners);
+            /* the row's y term once, then x * t0 + it: the one formula of every backend (no contraction) */
+            const float cx = y * t[1] + t[2], cy = y * t[4] + t[5];
             float *g = a->grid + ((n * a->h + h) * a->w) * 2;
             for (int64_t w = 0; w < a->w; w++) {
                 const float x = bx ? bx[w] : stn_base_coord(w, a->w, a->align_corners);
-                g[2 * w] = x * t[0] + y * t[1] + t[2];
-                g[2 * w + 1] = x * t[3] + y * t[4] + t[5];
+                g[2 * w] = x * t[0] + cx;
+                g[2 * w + 1] = x * t[3] + cy;
             }
         }
     }
@@ -36,13 +40,25 @@ void stn_affine_grid_2d_scalar(const stn_ag *a) {
 }
 
 void stn_affine_grid_2d_backward_scalar(const stn_ag *a) {
+    const int64_t body = a->w - a->w % STN_SUM_LANES;
     for (int64_t n = 0; n < a->n; n++) {
         double acc[6] = {0, 0, 0, 0, 0, 0};
         for (int64_t h = 0; h < a->h; h++) {
             const float y = stn_base_coord(h, a->h, a->align_corners);
             const float *g = a->grad_grid + ((n * a->h + h) * a->w) * 2;
-            float sxx = 0.0f, sx1 = 0.0f, syx = 0.0f, sy1 = 0.0f;
-            for (int64_t w = 0; w < a->w; w++) {
+            float pxx[STN_SUM_LANES] = {0}, px1[STN_SUM_LANES] = {0}, pyx[STN_SUM_LANES] = {0};
+            float py1[STN_SUM_LANES] = {0};
+            for (int64_t w = 0; w < body; w++) {
+                const float x = stn_base_coord(w, a->w, a->align_corners);
+                const int k = (int)(w % STN_SUM_LANES);
+                pxx[k] += g[2 * w] * x;
+                px1[k] += g[2 * w];
+                pyx[k] += g[2 * w + 1] * x;
+                py1[k] += g[2 * w + 1];
+            }
+            float sxx = stn_sum_lanes(pxx), sx1 = stn_sum_lanes(px1), syx = stn_sum_lanes(pyx);
+            float sy1 = stn_sum_lanes(py1);
+            for (int64_t w = body; w < a->w; w++) {
                 const float x = stn_base_coord(w, a->w, a->align_corners);
                 sxx += g[2 * w] * x;
                 sx1 += g[2 * w];
@@ -68,12 +84,11 @@ void stn_affine_grid_3d_scalar(const stn_ag *a) {
             const float z = stn_base_coord(d, a->d, a->align_corners);
             const float y = stn_base_coord(h, a->h, a->align_corners);
             float *g = a->grid + ((n * a->d * a->h + r) * a->w) * 3;
+            float c[3]; /* the row's terms once, y * t1 + (z * t2 + t3), then x * t0 + them (as in 2-D) */
+            for (int k = 0; k < 3; k++) c[k] = y * t[4 * k + 1] + (z * t[4 * k + 2] + t[4 * k + 3]);
             for (int64_t w = 0; w < a->w; w++) {
                 const float x = stn_base_coord(w, a->w, a->align_corners);
-                for (int k = 0; k < 3; k++) {
-                    const float *tr = t + 4 * k;
-                    g[3 * w + k] = x * tr[0] + y * tr[1] + z * tr[2] + tr[3];
-                }
+                for (int k = 0; k < 3; k++) g[3 * w + k] = x * t[4 * k] + c[k];
             }
         }
     }
@@ -87,8 +102,22 @@ void stn_affine_grid_3d_backward_scalar(const stn_ag *a) {
             const float z = stn_base_coord(d, a->d, a->align_corners);
             const float y = stn_base_coord(h, a->h, a->align_corners);
             const float *g = a->grad_grid + ((n * a->d * a->h + r) * a->w) * 3;
-            float sx[3] = {0, 0, 0}, s1[3] = {0, 0, 0};
-            for (int64_t w = 0; w < a->w; w++) {
+            /* each component's row sums in the order of stn_sum_lanes, as in 2-D */
+            const int64_t body = a->w - a->w % STN_SUM_LANES;
+            float px[3][STN_SUM_LANES] = {{0}}, p1[3][STN_SUM_LANES] = {{0}}, sx[3], s1[3];
+            for (int64_t w = 0; w < body; w++) {
+                const float x = stn_base_coord(w, a->w, a->align_corners);
+                const int l = (int)(w % STN_SUM_LANES);
+                for (int k = 0; k < 3; k++) {
+                    px[k][l] += g[3 * w + k] * x;
+                    p1[k][l] += g[3 * w + k];
+                }
+            }
+            for (int k = 0; k < 3; k++) {
+                sx[k] = stn_sum_lanes(px[k]);
+                s1[k] = stn_sum_lanes(p1[k]);
+            }
+            for (int64_t w = body; w < a->w; w++) {
                 const float x = stn_base_coord(w, a->w, a->align_corners);
                 for (int k = 0; k < 3; k++) {
                     sx[k] += g[3 * w + k] * x;
@@ -131,33 +160,39 @@ void stn_bicubic_point(const stn_gs *a, const float *in_n, float *out_n, const f
     if (gout_n == NULL) {
         for (int64_t ch = c0; ch < c1; ch++) {
             const float *p = in_n + ch * plane;
-            float rows[4], v = 0.0f;
-            for (int j = 0; j < 4; j++) {
-                float r = 0.0f;
-                for (int i = 0; i < 4; i++) r += (ok_x[i] && ok_y[j] ? p[tap_y[j] * a->in_w + tap_x[i]] : 0.0f) * cx[i];
-                rows[j] = r;
-            }
-            for (int j = 0; j < 4; j++) v += rows[j] * cy[j];
-            out_n[ch * out_plane + out_off] = v;
+            float v[4][4]; /* [j][i]: row j, column i; a tap outside reads 0 */
+            for (int j = 0; j < 4; j++)
+                for (int i = 0; i < 4; i++) v[j][i] = ok_x[i] && ok_y[j] ? p[tap_y[j] * a->in_w + tap_x[i]] : 0.0f;
+            out_n[ch * out_plane + out_off] = stn_bicubic_sum(v, cx, cy);
         }
         return;
     }
     stn_cubic_coefficients_grad(tx, dx);
     stn_cubic_coefficients_grad(ty, dy);
+    float ax[4][4], ay[4][4]; /* [j][i]: dx[i] * cy[j] and cx[i] * dy[j], the weights of d out / d x and d y */
+    for (int j = 0; j < 4; j++)
+        for (int i = 0; i < 4; i++) {
+            ax[j][i] = dx[i] * cy[j];
+            ay[j][i] = cx[i] * dy[j];
+        }
     float sx = *ggx, sy = *ggy;
     for (int64_t ch = c0; ch < c1; ch++) {
         const float *p = in_n + ch * plane;
         const float go = gout_n[ch * out_plane + out_off];
+        float v[4][4];
         for (int j = 0; j < 4; j++) {
             for (int i = 0; i < 4; i++) {
-                if (!(ok_x[i] && ok_y[j])) continue;
+                if (!(ok_x[i] && ok_y[j])) {
+                    v[j][i] = 0.0f;
+                    continue;
+                }
                 const int64_t at = tap_y[j] * a->in_w + tap_x[i];
                 if (gin_n) gin_n[ch * plane + at] += go * cx[i] * cy[j];
-                const float val = p[at];
-                sx -= val * dx[i] * cy[j] * go;
-                sy -= val * dy[j] * cx[i] * go;
+                v[j][i] = p[at];
             }
         }
+        sx -= stn_bicubic_dot(v, ax) * go;
+        sy -= stn_bicubic_dot(v, ay) * go;
     }
     *ggx = sx;
     *ggy = sy;

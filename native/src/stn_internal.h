@@ -164,6 +164,19 @@ STN_INLINE float *stn_base_coords(int64_t w, int32_t align_corners) {
     return bx;
 }
 
+/* The affine grid backward's fixed summation order (io.github.stn4j.internal.JavaScalarKernels#sumLanes): a row's
+ * first w - w % 16 terms go to 16 float lanes (term j to lane j % 16, in order), the lanes are added by halves (lane
+ * i + 8 to lane i, then i + 4, i + 2, i + 1: a vector's usual reduction tree, here spelt out so that no ISA's reduce
+ * instruction decides it), then the remaining terms in order. Every backend follows it, so gradients agree bitwise. */
+#define STN_SUM_LANES 16
+STN_INLINE float stn_sum_lanes(const float p[STN_SUM_LANES]) {
+    float s[8];
+    for (int i = 0; i < 8; i++) s[i] = p[i] + p[i + 8];
+    for (int i = 0; i < 4; i++) s[i] = s[i] + s[i + 4];
+    for (int i = 0; i < 2; i++) s[i] = s[i] + s[i + 2];
+    return s[0] + s[1];
+}
+
 /* floorf and (int64_t)nearbyintf for the coordinates of the pipeline, which are numbers well inside int64 (clamped to
  * [-2, size + 1], or below 2^23 in reflection). Where the compiler has a rounding instruction (SSE4.1, AArch64) they
  * are the libm functions, inlined. The x86-64 baseline has none, and libm calls cost the portable kernel a large share
@@ -286,6 +299,31 @@ STN_INLINE void stn_cubic_coefficients_grad(float t, float c[4]) {
     c[3] = (3.0f * A * x - 10.0f * A) * x + 8.0f * A;
 }
 
+/* sum over the 4 x 4 taps v[j][i] (row j, column i) of v[j][i] * w[j][i] in the fixed order of every backend: per
+ * column i, the rows in order, e_i = ((v0i w0i + v1i w1i) + v2i w2i) + v3i w3i, then (e0 + e2) + (e1 + e3). It is the
+ * order of 4-lane vectors holding a pixel row each: lane-wise products added row after row, then the lanes' tree. */
+STN_INLINE float stn_bicubic_dot(const float v[4][4], const float w[4][4]) {
+    float e[4];
+    for (int i = 0; i < 4; i++) e[i] = ((v[0][i] * w[0][i] + v[1][i] * w[1][i]) + v[2][i] * w[2][i]) + v[3][i] * w[3][i];
+    return (e[0] + e[2]) + (e[1] + e[3]);
+}
+
+/* A bicubic output value: columns first, e_i = ((v0i cy0 + v1i cy1) + v2i cy2) + v3i cy3, then
+ * (e0 cx0 + e2 cx2) + (e1 cx1 + e3 cx3): the same order as stn_bicubic_dot, the x weights applied to the columns. */
+STN_INLINE float stn_bicubic_sum(const float v[4][4], const float cx[4], const float cy[4]) {
+    float e[4];
+    for (int i = 0; i < 4; i++) e[i] = ((v[0][i] * cy[0] + v[1][i] * cy[1]) + v[2][i] * cy[2]) + v[3][i] * cy[3];
+    return (e[0] * cx[0] + e[2] * cx[2]) + (e[1] * cx[1] + e[3] * cx[3]);
+}
+
+/* A bilinear output value from its four weights and tap values (a tap outside reads 0): (nw + sw) + (ne + se), each
+ * product rounded. Every backend adds in this order, the one a vector of (nw, ne) pairs does fast: the two pixel
+ * rows' products added lane-wise, then each pair's lanes. */
+STN_INLINE float stn_bilinear_sum(float w_nw, float w_ne, float w_sw, float w_se, float v_nw, float v_ne, float v_sw,
+                                  float v_se) {
+    return (w_nw * v_nw + w_sw * v_sw) + (w_ne * v_ne + w_se * v_se);
+}
+
 /* Bilinear sample of one output point over all channels. */
 STN_INLINE void stn_bilinear_point(const float *in_n, float *out_n, int64_t c, int64_t in_h, int64_t in_w,
                                    int64_t out_plane, int64_t out_off, float x, float y) {
@@ -300,12 +338,9 @@ STN_INLINE void stn_bilinear_point(const float *in_n, float *out_n, int64_t c, i
     const int64_t o_nw = y0 * in_w + x0;
     for (int64_t ch = 0; ch < c; ch++) {
         const float *p = in_n + ch * plane;
-        float v = 0.0f;
-        if (in_y0 && in_x0) v += w_nw * p[o_nw];
-        if (in_y0 && in_x1) v += w_ne * p[o_nw + 1];
-        if (in_y1 && in_x0) v += w_sw * p[o_nw + in_w];
-        if (in_y1 && in_x1) v += w_se * p[o_nw + in_w + 1];
-        out_n[ch * out_plane + out_off] = v;
+        out_n[ch * out_plane + out_off] =
+            stn_bilinear_sum(w_nw, w_ne, w_sw, w_se, in_y0 && in_x0 ? p[o_nw] : 0.0f, in_y0 && in_x1 ? p[o_nw + 1] : 0.0f,
+                             in_y1 && in_x0 ? p[o_nw + in_w] : 0.0f, in_y1 && in_x1 ? p[o_nw + in_w + 1] : 0.0f);
     }
 }
 

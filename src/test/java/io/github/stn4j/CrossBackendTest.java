@@ -18,6 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * on ordinary grids and on grids mixed with hostile values (NaN, ±Inf, ±1e30, denormals, exact ±1 and half-pixel
  * edges). Tolerances are relative to max(1, max |reference|): 1e-5 forward (5e-5 bicubic), and for gradients, which
  * are sums over many output points or channels, 1e-5 times the square root of the number of terms (at least 1e-4).
+ * Every backend promises the spec's exact bits ({@link SameBitsTest}); these tolerances say how far apart a backend
+ * that broke that promise would be.
  */
 class CrossBackendTest {
     // {n, c, inH, inW, outH, outW}

@@ -24,10 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * padding and align_corners, awkward shapes (C = 1, 3, 4, 17, 40; sizes that are no vector width), ordinary and hostile
  * grids (as in {@link CrossBackendTest}), heap and off-heap tensors, one thread and several (calls large enough to
  * be split over samples, over rows, and into the backward's row chunks), the allocating and the out-param forms.
- *
- * <p>The reference is the NCHW call on the same backend, except for the native SIMD backends (AVX2, AVX-512), whose
- * NCHW kernels still fuse multiply-adds and sum a point's taps in their own order: their NHWC kernels do the portable
- * kernel's operations, so their reference is NATIVE_SCALAR's NCHW (and they stay close to their own NCHW).
+ * The reference is the NCHW call on the same backend (which {@link SameBitsTest} holds to JAVA_SCALAR's bits).
  */
 class LayoutTest {
     // {n, c, inH, inW, outH, outW}
@@ -52,11 +49,6 @@ class LayoutTest {
         return out.stream();
     }
 
-    /** The backend whose NCHW results NHWC on {@code b} equals bit for bit (see the class comment). */
-    static Backend reference(Backend b) {
-        return b == Backend.NATIVE_AVX2 || b == Backend.NATIVE_AVX512 ? Backend.NATIVE_SCALAR : b;
-    }
-
     /** [N, C, H, W] values as [N, H, W, C]. */
     static float[] toNhwc(float[] v, long n, long c, long h, long w) {
         float[] out = new float[v.length];
@@ -75,7 +67,7 @@ class LayoutTest {
     @ParameterizedTest(name = "{0} {1} hostile={2}")
     @MethodSource("cases")
     void nhwcIsTransposedNchwBitwise(Backend backend, long[] s, boolean hostile) {
-        SpatialOps ops = TestBackends.ops(backend), ref = TestBackends.ops(reference(backend));
+        SpatialOps ops = TestBackends.ops(backend);
         long n = s[0], c = s[1], ih = s[2], iw = s[3], oh = s[4], ow = s[5];
         Random rnd = new Random(Arrays.hashCode(s) * 31L + (hostile ? 1 : 0));
         float[] in = CrossBackendTest.random(rnd, n * c * ih * iw, -1, 1);
@@ -95,8 +87,8 @@ class LayoutTest {
                 for (boolean ac : new boolean[] {false, true}) {
                     String what = backend + " " + mode + " " + padding + " ac=" + ac + " " + Arrays.toString(s)
                             + (hostile ? " hostile" : "");
-                    float[] expected = toNhwc(ref.gridSample(tIn, tGrid, mode, padding, ac).toArray(), n, c, oh, ow);
-                    GridSampleGrads r = ref.gridSampleBackward(tGout, tIn, tGrid, mode, padding, ac);
+                    float[] expected = toNhwc(ops.gridSample(tIn, tGrid, mode, padding, ac).toArray(), n, c, oh, ow);
+                    GridSampleGrads r = ops.gridSampleBackward(tGout, tIn, tGrid, mode, padding, ac);
                     float[] expectedGin = toNhwc(r.input().toArray(), n, c, ih, iw), expectedGg = r.grid().toArray();
                     for (int threads : big ? new int[] {1, 2, 3} : new int[] {before}) {
                         Parallel.setThreads(threads);
@@ -114,11 +106,6 @@ class LayoutTest {
                         }
                     }
                     Parallel.setThreads(before);
-                    if (reference(backend) != backend) { // and close to its own NCHW kernels
-                        float[] own = toNhwc(ops.gridSample(tIn, tGrid, mode, padding, ac).toArray(), n, c, oh, ow);
-                        Approx.assertClose(expected, own, mode == Interpolation.BICUBIC ? 5e-5 : 1e-5,
-                                what + " against its own NCHW");
-                    }
                 }
             }
         }

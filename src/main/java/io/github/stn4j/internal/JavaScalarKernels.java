@@ -9,10 +9,11 @@ import java.lang.foreign.ValueLayout;
  *
  * <ul>
  *   <li>bilinear: taps (x0, y0) = floor(x, y) and their +1 neighbours, weights (1-tx)(1-ty), tx(1-ty), (1-tx)ty,
- *       txty; a tap outside the image reads 0 and receives no gradient. d out / d x = (v_ne - v_nw)(1-ty) +
+ *       txty, summed as {@link #bilinearSum}; a tap outside the image reads 0 and receives no gradient. d out / d x = (v_ne - v_nw)(1-ty) +
  *       (v_se - v_sw) ty, and likewise for y.</li>
  *   <li>nearest: the tap round-half-even(x, y); its grid gradient is 0.</li>
- *   <li>bicubic: 4x4 taps around floor(x, y) with Keys' weights (A = -0.75); padding applies to each tap.</li>
+ *   <li>bicubic: 4x4 taps around floor(x, y) with Keys' weights (A = -0.75); padding applies to each tap; sums in
+ *       the order of {@link #bicubicSum} and {@link #bicubicDot}.</li>
  *   <li>trilinear (3-D bilinear): 8 taps, the same product weights in x, y, z.</li>
  * </ul>
  * Backward passes accumulate into gradInput (which the caller zeroed) in output-point order, channel by channel.
@@ -43,29 +44,72 @@ public class JavaScalarKernels implements Kernels {
             long t = b * 6;
             for (long i = r0; i < r1; i++) {
                 float y = Coords.baseCoord(i, h, ac);
+                // the row's y term once (y t1 + t2), then x t0 + it: every backend, body and tail, in this order
+                float cx = y * get(theta, t + 1) + get(theta, t + 2), cy = y * get(theta, t + 4) + get(theta, t + 5);
                 for (long j = 0; j < w; j++) {
                     float x = Coords.baseCoord(j, w, ac);
                     long o = ((b * h + i) * w + j) * 2;
-                    set(grid, o, x * get(theta, t) + y * get(theta, t + 1) + get(theta, t + 2));
-                    set(grid, o + 1, x * get(theta, t + 3) + y * get(theta, t + 4) + get(theta, t + 5));
+                    set(grid, o, x * get(theta, t) + cx);
+                    set(grid, o + 1, x * get(theta, t + 3) + cy);
                 }
             }
         }
     }
 
+    /** Lanes of the affine grid backward's row sums (see {@link #sumLanes}). */
+    public static final int SUM_LANES = 16;
+
+    /**
+     * The fixed order in which the affine grid backward sums a row of w terms, so that SIMD code can follow it: the
+     * first w - w % 16 terms go to 16 float lanes (term j to lane j % 16, in order), the lanes are added pairwise by
+     * halves, lane i + 8 to lane i, then i + 4, i + 2, i + 1 (a vector's usual reduction tree), and the remaining
+     * terms are added to that in order.
+     */
+    public static float sumLanes(float[] p) {
+        return sumLanes(p, 0);
+    }
+
+    /** {@link #sumLanes(float[])} of the 16 lanes from p[at]. */
+    public static float sumLanes(float[] p, int at) {
+        float s0 = p[at] + p[at + 8], s1 = p[at + 1] + p[at + 9], s2 = p[at + 2] + p[at + 10];
+        float s3 = p[at + 3] + p[at + 11], s4 = p[at + 4] + p[at + 12], s5 = p[at + 5] + p[at + 13];
+        float s6 = p[at + 6] + p[at + 14], s7 = p[at + 7] + p[at + 15];
+        s0 = s0 + s4;
+        s1 = s1 + s5;
+        s2 = s2 + s6;
+        s3 = s3 + s7;
+        return (s0 + s2) + (s1 + s3);
+    }
+
     @Override
     public void affineGridBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long h, long w,
                                    boolean ac) {
+        long body = w - w % SUM_LANES;
+        float[] pxx = new float[SUM_LANES], px1 = new float[SUM_LANES], pyx = new float[SUM_LANES];
+        float[] py1 = new float[SUM_LANES];
         for (long b = 0; b < n; b++) {
-            // float sums per row, rows accumulated in double (as the C kernels do)
+            // float sums per row in the order of sumLanes, rows accumulated in double (as the C kernels do)
             double[] acc = new double[6];
             for (long i = 0; i < h; i++) {
                 float y = Coords.baseCoord(i, h, ac);
-                float sxx = 0, sx1 = 0, syx = 0, sy1 = 0;
-                for (long j = 0; j < w; j++) {
+                java.util.Arrays.fill(pxx, 0f);
+                java.util.Arrays.fill(px1, 0f);
+                java.util.Arrays.fill(pyx, 0f);
+                java.util.Arrays.fill(py1, 0f);
+                long o = ((b * h + i) * w) * 2;
+                for (long j = 0; j < body; j++) {
+                    int k = (int) (j % SUM_LANES);
                     float x = Coords.baseCoord(j, w, ac);
-                    long o = ((b * h + i) * w + j) * 2;
-                    float gx = get(gradGrid, o), gy = get(gradGrid, o + 1);
+                    float gx = get(gradGrid, o + 2 * j), gy = get(gradGrid, o + 2 * j + 1);
+                    pxx[k] += gx * x;
+                    px1[k] += gx;
+                    pyx[k] += gy * x;
+                    py1[k] += gy;
+                }
+                float sxx = sumLanes(pxx), sx1 = sumLanes(px1), syx = sumLanes(pyx), sy1 = sumLanes(py1);
+                for (long j = body; j < w; j++) {
+                    float x = Coords.baseCoord(j, w, ac);
+                    float gx = get(gradGrid, o + 2 * j), gy = get(gradGrid, o + 2 * j + 1);
                     sxx += gx * x;
                     sx1 += gx;
                     syx += gy * x;
@@ -89,18 +133,17 @@ public class JavaScalarKernels implements Kernels {
             long t = b * 12;
             for (long row = r0; row < r1; row++) {
                 long k = row / h, i = row % h;
-                float z = Coords.baseCoord(k, d, ac);
-                {
-                    float y = Coords.baseCoord(i, h, ac);
-                    for (long j = 0; j < w; j++) {
-                        float x = Coords.baseCoord(j, w, ac);
-                        long o = (((b * d + k) * h + i) * w + j) * 3;
-                        for (int r = 0; r < 3; r++) {
-                            long tr = t + 4L * r;
-                            set(grid, o + r, x * get(theta, tr) + y * get(theta, tr + 1) + z * get(theta, tr + 2)
-                                    + get(theta, tr + 3));
-                        }
-                    }
+                float z = Coords.baseCoord(k, d, ac), y = Coords.baseCoord(i, h, ac);
+                // the row's terms once, y t1 + (z t2 + t3), then x t0 + them (as in 2-D)
+                float[] c = new float[3];
+                for (int r = 0; r < 3; r++) {
+                    long tr = t + 4L * r;
+                    c[r] = y * get(theta, tr + 1) + (z * get(theta, tr + 2) + get(theta, tr + 3));
+                }
+                for (long j = 0; j < w; j++) {
+                    float x = Coords.baseCoord(j, w, ac);
+                    long o = (((b * d + k) * h + i) * w + j) * 3;
+                    for (int r = 0; r < 3; r++) set(grid, o + r, x * get(theta, t + 4L * r) + c[r]);
                 }
             }
         }
@@ -115,12 +158,28 @@ public class JavaScalarKernels implements Kernels {
                 float z = Coords.baseCoord(k, d, ac);
                 for (long i = 0; i < h; i++) {
                     float y = Coords.baseCoord(i, h, ac);
-                    float[] sx = new float[3], s1 = new float[3];
-                    for (long j = 0; j < w; j++) {
+                    // each component's row sums in the order of sumLanes, as in 2-D
+                    float[][] px = new float[3][SUM_LANES], p1 = new float[3][SUM_LANES];
+                    long body = w - w % SUM_LANES;
+                    long o = (((b * d + k) * h + i) * w) * 3;
+                    for (long j = 0; j < body; j++) {
                         float x = Coords.baseCoord(j, w, ac);
-                        long o = (((b * d + k) * h + i) * w + j) * 3;
+                        int l = (int) (j % SUM_LANES);
                         for (int r = 0; r < 3; r++) {
-                            float g = get(gradGrid, o + r);
+                            float g = get(gradGrid, o + 3 * j + r);
+                            px[r][l] += g * x;
+                            p1[r][l] += g;
+                        }
+                    }
+                    float[] sx = new float[3], s1 = new float[3];
+                    for (int r = 0; r < 3; r++) {
+                        sx[r] = sumLanes(px[r]);
+                        s1[r] = sumLanes(p1[r]);
+                    }
+                    for (long j = body; j < w; j++) {
+                        float x = Coords.baseCoord(j, w, ac);
+                        for (int r = 0; r < 3; r++) {
+                            float g = get(gradGrid, o + 3 * j + r);
                             sx[r] += g * x;
                             s1[r] += g;
                         }
@@ -138,6 +197,42 @@ public class JavaScalarKernels implements Kernels {
     }
 
     // ------------------------------------------------------------------ grid sample 2-D
+
+    /**
+     * The sum over 4 x 4 bicubic taps v[j][i] (row j, column i) of v[j][i] w[j][i], in the order of every backend: per
+     * column, the rows in order, e_i = ((v0i w0i + v1i w1i) + v2i w2i) + v3i w3i, then (e0 + e2) + (e1 + e3), the order
+     * of 4-lane vectors holding one pixel row each.
+     */
+    public static float bicubicDot(float[][] v, float[][] w) {
+        float[] e = new float[4];
+        for (int i = 0; i < 4; i++) {
+            e[i] = ((v[0][i] * w[0][i] + v[1][i] * w[1][i]) + v[2][i] * w[2][i]) + v[3][i] * w[3][i];
+        }
+        return (e[0] + e[2]) + (e[1] + e[3]);
+    }
+
+    /**
+     * A bicubic output value: columns first, e_i = ((v0i cy0 + v1i cy1) + v2i cy2) + v3i cy3, then
+     * (e0 cx0 + e2 cx2) + (e1 cx1 + e3 cx3), in {@link #bicubicDot}'s order. (PyTorch interpolates rows first; the
+     * values agree to rounding, see CrossBackendTest and GoldenTest.)
+     */
+    public static float bicubicSum(float[][] v, float[] cx, float[] cy) {
+        float[] e = new float[4];
+        for (int i = 0; i < 4; i++) {
+            e[i] = ((v[0][i] * cy[0] + v[1][i] * cy[1]) + v[2][i] * cy[2]) + v[3][i] * cy[3];
+        }
+        return (e[0] * cx[0] + e[2] * cx[2]) + (e[1] * cx[1] + e[3] * cx[3]);
+    }
+
+    /**
+     * A bilinear output value from its weights and tap values (a tap outside reads 0): (nw + sw) + (ne + se), each
+     * product rounded. Every backend adds in this order, the one vectors of (nw, ne) pixel pairs do fast: the two
+     * rows' products added lane-wise, then each pair's two lanes.
+     */
+    public static float bilinearSum(float wNw, float wNe, float wSw, float wSe, float vNw, float vNe, float vSw,
+                                    float vSe) {
+        return (wNw * vNw + wSw * vSw) + (wNe * vNe + wSe * vSe);
+    }
 
     @Override
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
@@ -210,12 +305,7 @@ public class JavaScalarKernels implements Kernels {
                             float vSe = mSe ? get(in, base + oSe) : 0f;
                             long o = outBase + ch * ocs + p * ops;
                             if (gout == null) {
-                                float v = 0f;
-                                if (mNw) v += wNw * vNw;
-                                if (mNe) v += wNe * vNe;
-                                if (mSw) v += wSw * vSw;
-                                if (mSe) v += wSe * vSe;
-                                set(out, o, v);
+                                set(out, o, bilinearSum(wNw, wNe, wSw, wSe, vNw, vNe, vSw, vSe));
                                 continue;
                             }
                             float go = get(gout, o);
@@ -261,41 +351,46 @@ public class JavaScalarKernels implements Kernels {
                             tapY[k] = Coords.tap(y0f - 1f + k, inH, pad, ac);
                             okY[k] = tapY[k] >= 0 && tapY[k] < inH;
                         }
+                        float[][] ax = null, ay = null, v = new float[4][4];
                         if (gout != null) {
                             Coords.cubicCoefficientsGrad(tx, dx);
                             Coords.cubicCoefficientsGrad(ty, dy);
+                            // the weights of d out / d x and d y per tap [row j][column i]
+                            ax = new float[4][4];
+                            ay = new float[4][4];
+                            for (int j = 0; j < 4; j++) {
+                                for (int i = 0; i < 4; i++) {
+                                    ax[j][i] = dx[i] * cy[j];
+                                    ay[j][i] = cx[i] * dy[j];
+                                }
+                            }
                         }
                         for (long ch = 0; ch < c; ch++) {
                             long base = inBase + ch * cs;
                             long o = outBase + ch * ocs + p * ops;
                             if (gout == null) {
-                                // interpolate each row in x, then the four rows in y (PyTorch's order)
-                                float v = 0f;
-                                float[] rows = new float[4];
                                 for (int j = 0; j < 4; j++) {
-                                    float r = 0f;
                                     for (int i = 0; i < 4; i++) {
-                                        long at = base + (tapY[j] * inW + tapX[i]) * ps;
-                                        float val = okX[i] && okY[j] ? get(in, at) : 0f;
-                                        r += val * cx[i];
+                                        v[j][i] = okX[i] && okY[j] ? get(in, base + (tapY[j] * inW + tapX[i]) * ps) : 0f;
                                     }
-                                    rows[j] = r;
                                 }
-                                for (int j = 0; j < 4; j++) v += rows[j] * cy[j];
-                                set(out, o, v);
+                                set(out, o, bicubicSum(v, cx, cy));
                                 continue;
                             }
                             float go = get(gout, o);
                             for (int j = 0; j < 4; j++) {
                                 for (int i = 0; i < 4; i++) {
-                                    if (!(okX[i] && okY[j])) continue;
+                                    if (!(okX[i] && okY[j])) {
+                                        v[j][i] = 0f;
+                                        continue;
+                                    }
                                     long at = base + (tapY[j] * inW + tapX[i]) * ps;
                                     if (gin != null) add(gin, at, go * cx[i] * cy[j]);
-                                    float val = get(in, at);
-                                    sx -= val * dx[i] * cy[j] * go;
-                                    sy -= val * dy[j] * cx[i] * go;
+                                    v[j][i] = get(in, at);
                                 }
                             }
+                            sx -= bicubicDot(v, ax) * go;
+                            sy -= bicubicDot(v, ay) * go;
                         }
                         sx *= Coords.unnormalizeGrad(gx, inW, ac);
                         sy *= Coords.unnormalizeGrad(gy, inH, ac);

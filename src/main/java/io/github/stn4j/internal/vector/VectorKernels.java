@@ -25,7 +25,7 @@ import jdk.incubator.vector.VectorSpecies;
  * order. The backward's input gradient is a scatter-add (lanes may hit the same pixel): always point-major scalar.
  * The lane-wise coordinate pipeline does the float operations of {@link Coords} in the same order (floor and
  * round-half-even are built from exact int conversions, which the Vector API lacks); every output value sums its taps
- * in the spec's order (nw, ne, sw, se), and the backward's accumulations run in the spec's order (point-major,
+ * in the spec's order ({@link JavaScalarKernels#bilinearSum}), and the backward's accumulations run in the spec's order (point-major,
  * channel-minor), so results are bitwise those of {@link JavaScalarKernels}. No vector is ever stored in a field or
  * array (that boxes it on the heap): a call with warm scratch allocates nothing. A row's last partial vector of taps
  * is computed in full on padding (no scalar tail).
@@ -188,18 +188,18 @@ public final class VectorKernels extends JavaScalarKernels {
             float t4 = theta.getAtIndex(F, b * 6 + 4), t5 = theta.getAtIndex(F, b * 6 + 5);
             for (long i = r0; i < r1; i++) {
                 float y = Coords.baseCoord(i, h, ac);
-                float cx = y * t1, cy = y * t4;
+                float cx = y * t1 + t2, cy = y * t4 + t5;
                 int j = 0;
-                // vector body: (x*t0 + y*t1) + t2 in the scalar kernel's order, scattered into the interleaved row
+                // vector body: x*t0 + (y*t1 + t2), the spec's order (mul, then add), into the interleaved row
                 for (; j + L <= W; j += L) {
                     FloatVector x = FloatVector.fromArray(S, bx, j);
-                    x.mul(t0).add(cx).add(t2).intoArray(row, 2 * j, EVEN, 0);
-                    x.mul(t3).add(cy).add(t5).intoArray(row, 2 * j, ODD, 0);
+                    x.mul(t0).add(cx).intoArray(row, 2 * j, EVEN, 0);
+                    x.mul(t3).add(cy).intoArray(row, 2 * j, ODD, 0);
                 }
                 // scalar tail
                 for (; j < W; j++) {
-                    row[2 * j] = bx[j] * t0 + cx + t2;
-                    row[2 * j + 1] = bx[j] * t3 + cy + t5;
+                    row[2 * j] = bx[j] * t0 + cx;
+                    row[2 * j + 1] = bx[j] * t3 + cy;
                 }
                 MemorySegment.copy(row, 0, grid, F, ((b * h + i) * w) * 2 * 4, 2 * W);
             }
@@ -209,39 +209,37 @@ public final class VectorKernels extends JavaScalarKernels {
     @Override
     public void affineGridBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long h, long w,
                                    boolean ac) {
-        if (2 * w > Integer.MAX_VALUE - 64) {
+        if (2 * w > Integer.MAX_VALUE - 64 || SUM_LANES % L != 0) {
             super.affineGridBackward(gradGrid, gradTheta, n, h, w, ac);
             return;
         }
-        int W = (int) w;
+        int W = (int) w, body = W - W % SUM_LANES;
         Row scratch = ROW.get().fit(2 * W); // no allocation once warm
-        float[] bx = scratch.gx, row = scratch.gy;
+        float[] bx = scratch.gx, row = scratch.gy, lanes = scratch.lanes16;
         for (int j = 0; j < W; j++) bx[j] = Coords.baseCoord(j, W, ac);
         for (long b = 0; b < n; b++) {
             double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0;
             for (long i = 0; i < h; i++) {
                 float y = Coords.baseCoord(i, h, ac);
                 MemorySegment.copy(gradGrid, F, ((b * h + i) * w) * 2 * 4, row, 0, 2 * W);
-                FloatVector vxx = FloatVector.zero(S), vx1 = vxx, vyx = vxx, vy1 = vxx;
-                int j = 0;
-                for (; j + L <= W; j += L) {
-                    FloatVector x = FloatVector.fromArray(S, bx, j);
-                    FloatVector gx = FloatVector.fromArray(S, row, 2 * j, EVEN, 0);
-                    FloatVector gy = FloatVector.fromArray(S, row, 2 * j, ODD, 0);
-                    vxx = gx.fma(x, vxx);
-                    vx1 = vx1.add(gx);
-                    vyx = gy.fma(x, vyx);
-                    vy1 = vy1.add(gy);
+                // the spec's 16 lanes (sumLanes), SUM_LANES / L vectors of them, accumulated in the lanes array (a
+                // vector kept in an array would be boxed): lane k of part q sums the terms j = q L + k mod 16
+                java.util.Arrays.fill(lanes, 0f);
+                for (int j = 0; j < body; j += SUM_LANES) {
+                    for (int q = 0; q < SUM_LANES; q += L) {
+                        FloatVector x = FloatVector.fromArray(S, bx, j + q);
+                        FloatVector gx = FloatVector.fromArray(S, row, 2 * (j + q), EVEN, 0);
+                        FloatVector gy = FloatVector.fromArray(S, row, 2 * (j + q), ODD, 0);
+                        FloatVector.fromArray(S, lanes, q).add(gx.mul(x)).intoArray(lanes, q);
+                        FloatVector.fromArray(S, lanes, SUM_LANES + q).add(gx).intoArray(lanes, SUM_LANES + q);
+                        FloatVector.fromArray(S, lanes, 2 * SUM_LANES + q).add(gy.mul(x))
+                                .intoArray(lanes, 2 * SUM_LANES + q);
+                        FloatVector.fromArray(S, lanes, 3 * SUM_LANES + q).add(gy).intoArray(lanes, 3 * SUM_LANES + q);
+                    }
                 }
-                // lane order, not reduceLanes(ADD), whose order is unspecified (see VectorGemm.dot)
-                float sxx = 0f, sx1 = 0f, syx = 0f, sy1 = 0f;
-                for (int lane = 0; lane < L; lane++) {
-                    sxx += vxx.lane(lane);
-                    sx1 += vx1.lane(lane);
-                    syx += vyx.lane(lane);
-                    sy1 += vy1.lane(lane);
-                }
-                for (; j < W; j++) {
+                float sxx = sumLanes(lanes, 0), sx1 = sumLanes(lanes, SUM_LANES);
+                float syx = sumLanes(lanes, 2 * SUM_LANES), sy1 = sumLanes(lanes, 3 * SUM_LANES);
+                for (int j = body; j < W; j++) {
                     sxx += row[2 * j] * bx[j];
                     sx1 += row[2 * j];
                     syx += row[2 * j + 1] * bx[j];
@@ -272,6 +270,7 @@ public final class VectorKernels extends JavaScalarKernels {
         float[] o0, o1, o2, o3; // tap offsets as exact floats (see bilinearTaps), -1 outside
         int[] i0, i1, i2, i3; // the same as ints, for gathers (heap inputs)
         final float[] lanes = new float[L];
+        final float[] lanes16 = new float[4 * SUM_LANES]; // the affine grid backward's four lane sums
         final HeapArray inArray = new HeapArray(), outArray = new HeapArray();
 
         /** Room for n points, rounded up to whole vectors (rowTaps computes the last partial vector in full). */
@@ -367,18 +366,17 @@ public final class VectorKernels extends JavaScalarKernels {
                         for (long ch = 0; ch < c; ch++, at += plane * 4, to += outPlane * 4) {
                             FloatVector north = FloatVector.fromMemorySegment(PAIR, input, at, NATIVE);
                             FloatVector south = FloatVector.fromMemorySegment(PAIR, input, at + rowBytes, NATIVE);
-                            output.set(F, to, 0f + w0 * north.lane(0) + w1 * north.lane(1) + w2 * south.lane(0)
-                                    + w3 * south.lane(1));
+                            float nw = north.lane(0), ne = north.lane(1), sw = south.lane(0), se = south.lane(1);
+                            output.set(F, to, (w0 * nw + w2 * sw) + (w1 * ne + w3 * se)); // bilinearSum
                         }
                         continue;
                     }
                     for (long ch = 0; ch < c; ch++) {
                         long base = inB + ch * plane;
-                        float v = 0f;
-                        if (o0 >= 0) v += w0 * input.getAtIndex(F, base + o0);
-                        if (o1 >= 0) v += w1 * input.getAtIndex(F, base + o1);
-                        if (o2 >= 0) v += w2 * input.getAtIndex(F, base + o2);
-                        if (o3 >= 0) v += w3 * input.getAtIndex(F, base + o3);
+                        float v = bilinearSum(w0, w1, w2, w3, o0 >= 0 ? input.getAtIndex(F, base + o0) : 0f,
+                                o1 >= 0 ? input.getAtIndex(F, base + o1) : 0f,
+                                o2 >= 0 ? input.getAtIndex(F, base + o2) : 0f,
+                                o3 >= 0 ? input.getAtIndex(F, base + o3) : 0f);
                         output.setAtIndex(F, outRow + ch * outPlane + j, v);
                     }
                 }
@@ -522,22 +520,18 @@ public final class VectorKernels extends JavaScalarKernels {
             long a0 = inB + o0 * c, a1 = inB + o1 * c, a2 = inB + o2 * c, a3 = inB + o3 * c;
             long ch = 0;
             // vector body: all four taps inside
-            for (; (o0 | o1 | o2 | o3) >= 0 && ch < whole; ch += L) {
-                FloatVector.zero(S)
-                        .add(FloatVector.fromMemorySegment(S, in, (a0 + ch) * 4, NATIVE).mul(w0))
-                        .add(FloatVector.fromMemorySegment(S, in, (a1 + ch) * 4, NATIVE).mul(w1))
-                        .add(FloatVector.fromMemorySegment(S, in, (a2 + ch) * 4, NATIVE).mul(w2))
-                        .add(FloatVector.fromMemorySegment(S, in, (a3 + ch) * 4, NATIVE).mul(w3))
-                        .intoMemorySegment(out, (o + ch) * 4, NATIVE);
+            for (; (o0 | o1 | o2 | o3) >= 0 && ch < whole; ch += L) { // bilinearSum's order, lane-wise
+                FloatVector nw = FloatVector.fromMemorySegment(S, in, (a0 + ch) * 4, NATIVE).mul(w0);
+                FloatVector ne = FloatVector.fromMemorySegment(S, in, (a1 + ch) * 4, NATIVE).mul(w1);
+                FloatVector sw = FloatVector.fromMemorySegment(S, in, (a2 + ch) * 4, NATIVE).mul(w2);
+                FloatVector se = FloatVector.fromMemorySegment(S, in, (a3 + ch) * 4, NATIVE).mul(w3);
+                nw.add(sw).add(ne.add(se)).intoMemorySegment(out, (o + ch) * 4, NATIVE);
             }
-            // scalar tail (and points with a tap outside)
+            // scalar tail (and points with a tap outside, which read 0)
             for (; ch < c; ch++) {
-                float v = 0f;
-                if (o0 >= 0) v += w0 * in.getAtIndex(F, a0 + ch);
-                if (o1 >= 0) v += w1 * in.getAtIndex(F, a1 + ch);
-                if (o2 >= 0) v += w2 * in.getAtIndex(F, a2 + ch);
-                if (o3 >= 0) v += w3 * in.getAtIndex(F, a3 + ch);
-                out.setAtIndex(F, o + ch, v);
+                out.setAtIndex(F, o + ch, bilinearSum(w0, w1, w2, w3, o0 >= 0 ? in.getAtIndex(F, a0 + ch) : 0f,
+                        o1 >= 0 ? in.getAtIndex(F, a1 + ch) : 0f, o2 >= 0 ? in.getAtIndex(F, a2 + ch) : 0f,
+                        o3 >= 0 ? in.getAtIndex(F, a3 + ch) : 0f));
             }
         }
     }
@@ -642,8 +636,8 @@ public final class VectorKernels extends JavaScalarKernels {
 
     /**
      * One output row of one channel from a float[] input: per L points, four masked gathers (a tap outside reads 0)
-     * and the spec's sum 0 + w0 v0 + w1 v1 + w2 v2 + w3 v3 lane-wise, in its order. A tap outside adds w * 0 = +0
-     * (weights are finite and non-negative) to a sum that is never -0, so the lanes keep the spec's bits.
+     * and the spec's sum (bilinearSum) lane-wise, in its order. A tap outside reads 0, as in the spec, so the lanes
+     * keep the spec's bits.
      */
     private static void gatherRow(float[] a, int first, Row t, int ow, MemorySegment out, float[] outArray,
                                   long outAt) {
@@ -654,11 +648,11 @@ public final class VectorKernels extends JavaScalarKernels {
             VectorMask<Float> m1 = FloatVector.fromArray(S, t.o1, j).compare(VectorOperators.GE, 0f);
             VectorMask<Float> m2 = FloatVector.fromArray(S, t.o2, j).compare(VectorOperators.GE, 0f);
             VectorMask<Float> m3 = FloatVector.fromArray(S, t.o3, j).compare(VectorOperators.GE, 0f);
-            FloatVector v = FloatVector.zero(S)
-                    .add(FloatVector.fromArray(S, t.w0, j).mul(FloatVector.fromArray(S, a, first, t.i0, j, m0)))
-                    .add(FloatVector.fromArray(S, t.w1, j).mul(FloatVector.fromArray(S, a, first, t.i1, j, m1)))
-                    .add(FloatVector.fromArray(S, t.w2, j).mul(FloatVector.fromArray(S, a, first, t.i2, j, m2)))
-                    .add(FloatVector.fromArray(S, t.w3, j).mul(FloatVector.fromArray(S, a, first, t.i3, j, m3)));
+            FloatVector nw = FloatVector.fromArray(S, t.w0, j).mul(FloatVector.fromArray(S, a, first, t.i0, j, m0));
+            FloatVector ne = FloatVector.fromArray(S, t.w1, j).mul(FloatVector.fromArray(S, a, first, t.i1, j, m1));
+            FloatVector sw = FloatVector.fromArray(S, t.w2, j).mul(FloatVector.fromArray(S, a, first, t.i2, j, m2));
+            FloatVector se = FloatVector.fromArray(S, t.w3, j).mul(FloatVector.fromArray(S, a, first, t.i3, j, m3));
+            FloatVector v = nw.add(sw).add(ne.add(se)); // bilinearSum's order
             if (j + L > ow) {
                 // a partial vector through scratch: masked stores that reach past the array's or segment's end take
                 // an allocating path (16-32 bytes per call: the last row of the last channel)
