@@ -3,7 +3,7 @@
  * The README's figures come from JMH (bench/run.sh), not from this tool; it exists because a JMH round trip takes
  * minutes and a perf/callgrind profile of the bare kernel is easier to read without a JVM around it.
  *
- *   stn4j_kbench OP SHAPE MODE ISA [REPS]   (env: KBENCH_THETA, KBENCH_SKEW, KBENCH_GRADS=input|grid, KBENCH_N, KBENCH_FRESH, KBENCH_COLD,
+ *   stn4j_kbench OP SHAPE MODE ISA [REPS]   (env: KBENCH_THETA, KBENCH_SKEW, KBENCH_GRADS=input|grid, KBENCH_N, KBENCH_FRESH, KBENCH_COLD, KBENCH_NHWC,
  *                                            KBENCH_HUGE: buffers on transparent huge pages)
  *     OP    fwd | bwd | affine | affine_bwd
  *     SHAPE mnist | imagenet | featmap | large | tiny
@@ -97,6 +97,7 @@ int main(int argc, char **argv) {
     const char *op = argv[1];
     /* KBENCH_GRADS=input or grid: the backward computes only that gradient (to time the kernel's passes apart) */
     const char *grads = getenv("KBENCH_GRADS");
+    const int nhwc = getenv("KBENCH_NHWC") != NULL; /* channels last (the data are the same random numbers) */
     const int fresh = getenv("KBENCH_FRESH") != NULL; /* the backward overwrites grad_input (STN_BACKWARD_FRESH) */
     const int only_input = grads && !strcmp(grads, "input"), only_grid = grads && !strcmp(grads, "grid");
     double *t = malloc(reps * sizeof(double));
@@ -109,11 +110,12 @@ int main(int argc, char **argv) {
         const double t0 = now_ms();
         int32_t rc;
         if (!strcmp(op, "fwd")) {
-            rc = stn_grid_sample_2d(isa, input, grid, out, n, c, h, w, h, w, mode, STN_PADDING_ZEROS, 0, 0, h);
+            rc = (nhwc ? stn_grid_sample_2d_nhwc : stn_grid_sample_2d)(isa, input, grid, out, n, c, h, w, h, w, mode,
+                                                                     STN_PADDING_ZEROS, 0, 0, h);
         } else if (!strcmp(op, "bwd")) {
             /* zeroing grad_input is part of the work: here, or in the kernel with STN_BACKWARD_FRESH (as Java calls it) */
             if (!fresh) memset(gin, 0, (size_t)(n * c * h * w) * sizeof(float));
-            rc = stn_grid_sample_2d_backward(isa, gout, input, grid, only_grid ? NULL : gin, only_input ? NULL : ggrid,
+            rc = (nhwc ? stn_grid_sample_2d_backward_nhwc : stn_grid_sample_2d_backward)(isa, gout, input, grid, only_grid ? NULL : gin, only_input ? NULL : ggrid,
                                              n, c, h, w, h, w, mode | (fresh ? STN_BACKWARD_FRESH : 0),
                                              STN_PADDING_ZEROS, 0, 0, h);
         } else if (!strcmp(op, "affine")) {
