@@ -349,7 +349,12 @@ static void test_band(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh, 
     for (int64_t i = 0; i < in_count; i++) in[i] = frand(-1, 1);
     for (int64_t i = 0; i < out_count; i++) gout[i] = frand(-1, 1);
     for (int64_t i = 0; i < in_count; i++) start[i] = frand(-1, 1);
-    fill_grid(grid, grid_count, kind);
+    if (kind == 4) { /* a rotated, scaled grid: chunks of points reach a few rows, so bands skip most of them */
+        const float theta[6] = {0.8f, -0.35f, 0.05f, 0.35f, 0.8f, -0.1f};
+        for (int64_t s = 0; s < n; s++) stn_affine_grid_2d(STN_ISA_SCALAR, theta, grid + s * oh * ow * 2, 1, oh, ow, 0, 0, oh);
+    } else {
+        fill_grid(grid, grid_count, kind);
+    }
     /* band borders: every row, then cuts at 0, 1, a third, the middle and h - 1 (repeats give empty bands) */
     int64_t cuts[2][8];
     int ncuts[2] = {0, 0};
@@ -728,6 +733,8 @@ int main(void) {
             test_band(1, 3, 40, 50, 45, 47, kind, nhwc);  /* tiles, the interleaved accumulator, fast paths */
             test_band(1, 2, 6, 300, 3, 700, kind, nhwc);  /* column strips of the grid gradient */
         }
+        test_band(1, 3, 40, 50, 45, 200, 4, kind & 1); /* bands skip chunks of points (band_touches) */
+        test_band(2, 1, 61, 9, 70, 33, 4, kind & 1);
         test_sample_3d(2, 2, 3, 4, 5, 2, 3, 7, kind);
         test_sample_3d(1, 1, 1, 1, 1, 1, 2, 3, kind);
     }
