@@ -255,7 +255,8 @@ static int32_t sample(int32_t isa, stn_gs *a, int three_d, int nhwc) {
     return STN_OK;
 }
 
-/* banded: a->band_begin, a->band_end were given (stn_grid_sample_2d_backward_band); else every input row is the band. */
+/* banded: a->band_begin, a->band_end were given (stn_grid_sample_2d_backward_band); else every input row is the
+ * band. */
 static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d, int nhwc, int banded) {
     a->fresh = (a->mode & STN_BACKWARD_FRESH) != 0;
     a->mode &= ~STN_BACKWARD_FRESH;

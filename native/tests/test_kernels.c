@@ -351,7 +351,8 @@ static void test_band(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh, 
     for (int64_t i = 0; i < in_count; i++) start[i] = frand(-1, 1);
     if (kind == 4) { /* a rotated, scaled grid: chunks of points reach a few rows, so bands skip most of them */
         const float theta[6] = {0.8f, -0.35f, 0.05f, 0.35f, 0.8f, -0.1f};
-        for (int64_t s = 0; s < n; s++) stn_affine_grid_2d(STN_ISA_SCALAR, theta, grid + s * oh * ow * 2, 1, oh, ow, 0, 0, oh);
+        for (int64_t s = 0; s < n; s++)
+            stn_affine_grid_2d(STN_ISA_SCALAR, theta, grid + s * oh * ow * 2, 1, oh, ow, 0, 0, oh);
     } else {
         fill_grid(grid, grid_count, kind);
     }

@@ -607,7 +607,7 @@ public final class SpatialOps {
         }
     }
 
-    /** Overwrites input rows [b0, b1) of the whole input gradient gin (2-D, native memory): a band of Split.backward. */
+    /** Overwrites input rows [b0, b1) of the whole input gradient gin (2-D): a band of Split.backward. */
     private void bandPiece(Tensor gradOutput, Tensor input, Tensor grid, MemorySegment gin, Interpolation mode,
                            Padding padding, boolean ac, boolean nhwc, long b0, long b1) {
         long n = input.size(0), c = channels(input, nhwc);
