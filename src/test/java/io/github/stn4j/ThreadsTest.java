@@ -141,8 +141,8 @@ class ThreadsTest {
     }
 
     /**
-     * The backward's partial buffer is kept between calls (Parallel.releaseScratch frees it): a kept buffer holds the
-     * previous call's sums, so each call must start from zeros. A, then B (bigger), then a smaller C that reuses a
+     * Scratch kept between calls (Parallel.releaseScratch frees it; the native interleaved accumulator, staging copies)
+     * holds the previous call's values, so each call must start from zeros. A, then B (bigger), then a smaller C that reuses a
      * prefix of B's buffer, then A again: every result as from a fresh buffer.
      */
     @ParameterizedTest
