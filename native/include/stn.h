@@ -11,8 +11,8 @@
  *    in the call. Forward calls on disjoint row ranges write disjoint outputs, so they can run concurrently.
  *  - Backward calls ACCUMULATE (+=) into grad_input (the caller zeroes it first) and OVERWRITE grad_grid
  *    for the rows they cover. To run a backward in parallel without races, give each task either its own
- *    samples (disjoint grad_input slices) or its own zeroed partial grad_input buffer and sum the partials
- *    in a fixed order: each element's sum is then taken in the same order whatever the number of threads.
+ *    samples (disjoint grad_input slices) or its own band of input rows (the *_band entries) over every output
+ *    row: each element's sum is then taken in the same order whatever the number of threads.
  *  - Optional outputs may be NULL (skip that gradient).
  *  - Every entry point validates its arguments and returns STN_OK or a negative STN_E* code without
  *    touching memory on error. Bounds of the buffers themselves cannot be checked here: the Java layer
@@ -108,6 +108,19 @@ STN_API int32_t stn_grid_sample_2d_backward(int32_t isa, const float *grad_outpu
                                             int32_t mode, int32_t padding, int32_t align_corners,
                                             int64_t row_begin, int64_t row_end);
 
+/* stn_grid_sample_2d_backward whose grad_input receives only the taps in input rows [band_begin, band_end)
+ * (0 <= band_begin <= band_end <= in_h), and outside those rows is neither read nor written (with STN_BACKWARD_FRESH:
+ * the band's rows are overwritten). Each element of the band gets the same terms in the same order as from the
+ * unbanded call, so calls on disjoint bands over the same output rows can run concurrently, and give together the
+ * unbanded call's bits, whatever the bands. grad_grid (may be NULL) is as in the unbanded call. */
+STN_API int32_t stn_grid_sample_2d_backward_band(int32_t isa, const float *grad_output, const float *input,
+                                                 const float *grid, float *grad_input, float *grad_grid,
+                                                 int64_t n, int64_t c, int64_t in_h, int64_t in_w,
+                                                 int64_t out_h, int64_t out_w,
+                                                 int32_t mode, int32_t padding, int32_t align_corners,
+                                                 int64_t row_begin, int64_t row_end,
+                                                 int64_t band_begin, int64_t band_end);
+
 /* Channels-last 2-D sampling: input [N, H, W, C] and output [N, Ho, Wo, C] (grid [N, Ho, Wo, 2] as above); otherwise
  * as stn_grid_sample_2d. Each element gets the same operations, in the same order, as in the portable (scalar) kernel
  * of stn_grid_sample_2d on the transposed tensors, so the values are the same bit for bit. */
@@ -125,6 +138,15 @@ STN_API int32_t stn_grid_sample_2d_backward_nhwc(int32_t isa, const float *grad_
                                                  int64_t out_h, int64_t out_w,
                                                  int32_t mode, int32_t padding, int32_t align_corners,
                                                  int64_t row_begin, int64_t row_end);
+
+/* stn_grid_sample_2d_backward_nhwc with grad_input banded as in stn_grid_sample_2d_backward_band. */
+STN_API int32_t stn_grid_sample_2d_backward_nhwc_band(int32_t isa, const float *grad_output, const float *input,
+                                                      const float *grid, float *grad_input, float *grad_grid,
+                                                      int64_t n, int64_t c, int64_t in_h, int64_t in_w,
+                                                      int64_t out_h, int64_t out_w,
+                                                      int32_t mode, int32_t padding, int32_t align_corners,
+                                                      int64_t row_begin, int64_t row_end,
+                                                      int64_t band_begin, int64_t band_end);
 
 /* ---- 3-D: input [N, C, D, H, W], grid [N, Do, Ho, Wo, 3] (x, y, z), theta [N, 3, 4], output [N, C, Do, Ho, Wo].
  * Row ranges count rows of all depth slices: row r is (d, h) = (r / H, r % H), 0 <= row_begin <= row_end <= D*H

@@ -255,18 +255,39 @@ static int32_t sample(int32_t isa, stn_gs *a, int three_d, int nhwc) {
     return STN_OK;
 }
 
-static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d, int nhwc) {
+/* banded: a->band_begin, a->band_end were given (stn_grid_sample_2d_backward_band); else every input row is the
+ * band. */
+static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d, int nhwc, int banded) {
     a->fresh = (a->mode & STN_BACKWARD_FRESH) != 0;
     a->mode &= ~STN_BACKWARD_FRESH;
     if (!gs_args_ok(a, three_d)) return STN_E_ARG;
     if (a->fresh && (a->row_begin != 0 || a->row_end != a->out_d * a->out_h)) return STN_E_ARG;
+    if (banded && !(0 <= a->band_begin && a->band_begin <= a->band_end && a->band_end <= a->in_h)) return STN_E_ARG;
+    if (!banded) {
+        a->band_begin = 0;
+        a->band_end = a->in_h;
+    }
+    a->banded = a->band_begin > 0 || a->band_end < a->in_h;
+    if (a->banded && a->grad_input && a->grad_grid) {
+        /* kernels see a band only without a grid gradient (stn_gs): the grid gradient first, as a call of its own */
+        stn_gs g = *a;
+        g.grad_input = NULL;
+        g.fresh = 0;
+        g.banded = 0;
+        g.band_begin = 0;
+        g.band_end = a->in_h;
+        g.mode = a->mode;
+        const int32_t rc = sample_backward(isa, &g, three_d, nhwc, 0);
+        if (rc != STN_OK) return rc;
+        a->grad_grid = NULL;
+    }
     const int rows = a->n > 0 && a->out_w > 0 && a->row_begin < a->row_end;
     if (rows && a->grid == NULL) return STN_E_ARG;
     const stn_kernels *k = kernels_of(isa);
     if (k == NULL) return STN_E_ISA;
     if (!rows || a->c == 0 || a->in_d == 0 || a->in_h == 0 || a->in_w == 0 || a->grad_output == NULL
         || a->input == NULL)
-        stn_fresh_grad_input(a); /* no kernel runs (or the call fails below): nothing is added to the zeros */
+        stn_fresh_grad_input(a, nhwc); /* no kernel runs (or the call fails below): nothing is added to the zeros */
     if (!rows) return STN_OK;
     const int64_t comps = three_d ? 3 : 2;
     if (a->c == 0 || a->in_d == 0 || a->in_h == 0 || a->in_w == 0) {
@@ -284,7 +305,7 @@ int32_t stn_grid_sample_2d(int32_t isa, const float *input, const float *grid, f
                            int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding,
                            int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, NULL, output, NULL, NULL, n, c, 1, in_h, in_w, 1, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0};
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0};
     return sample(isa, &a, 0, 0);
 }
 
@@ -293,15 +314,25 @@ int32_t stn_grid_sample_2d_backward(int32_t isa, const float *grad_output, const
                                     int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding,
                                     int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, 1, in_h, in_w, 1, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0};
-    return sample_backward(isa, &a, 0, 0);
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0};
+    return sample_backward(isa, &a, 0, 0, 0);
+}
+
+int32_t stn_grid_sample_2d_backward_band(int32_t isa, const float *grad_output, const float *input,
+                                         const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c,
+                                         int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode,
+                                         int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end,
+                                         int64_t band_begin, int64_t band_end) {
+    stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, 1, in_h, in_w, 1, out_h, out_w,
+                mode, padding, align_corners, row_begin, row_end, 0, band_begin, band_end, 0};
+    return sample_backward(isa, &a, 0, 0, 1);
 }
 
 int32_t stn_grid_sample_2d_nhwc(int32_t isa, const float *input, const float *grid, float *output, int64_t n,
                                 int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode,
                                 int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, NULL, output, NULL, NULL, n, c, 1, in_h, in_w, 1, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0};
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0};
     return sample(isa, &a, 0, 1);
 }
 
@@ -311,15 +342,26 @@ int32_t stn_grid_sample_2d_backward_nhwc(int32_t isa, const float *grad_output, 
                                          int32_t padding, int32_t align_corners, int64_t row_begin,
                                          int64_t row_end) {
     stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, 1, in_h, in_w, 1, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0};
-    return sample_backward(isa, &a, 0, 1);
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0};
+    return sample_backward(isa, &a, 0, 1, 0);
+}
+
+int32_t stn_grid_sample_2d_backward_nhwc_band(int32_t isa, const float *grad_output, const float *input,
+                                              const float *grid, float *grad_input, float *grad_grid, int64_t n,
+                                              int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w,
+                                              int32_t mode, int32_t padding, int32_t align_corners,
+                                              int64_t row_begin, int64_t row_end, int64_t band_begin,
+                                              int64_t band_end) {
+    stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, 1, in_h, in_w, 1, out_h, out_w,
+                mode, padding, align_corners, row_begin, row_end, 0, band_begin, band_end, 0};
+    return sample_backward(isa, &a, 0, 1, 1);
 }
 
 int32_t stn_grid_sample_3d(int32_t isa, const float *input, const float *grid, float *output, int64_t n, int64_t c,
                            int64_t in_d, int64_t in_h, int64_t in_w, int64_t out_d, int64_t out_h, int64_t out_w,
                            int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, NULL, output, NULL, NULL, n, c, in_d, in_h, in_w, out_d, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0};
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0};
     return sample(isa, &a, 1, 0);
 }
 
@@ -329,8 +371,8 @@ int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_output, const
                                     int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin,
                                     int64_t row_end) {
     stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, in_d, in_h, in_w, out_d, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0};
-    return sample_backward(isa, &a, 1, 0);
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0};
+    return sample_backward(isa, &a, 1, 0, 0);
 }
 
 /* ---- dense kernels of the nn layers ---- */

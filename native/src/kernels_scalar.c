@@ -187,7 +187,8 @@ void stn_bicubic_point(const stn_gs *a, const float *in_n, float *out_n, const f
                     continue;
                 }
                 const int64_t at = tap_y[j] * a->in_w + tap_x[i];
-                if (gin_n) gin_n[ch * plane + at] += go * cx[i] * cy[j];
+                if (gin_n && tap_y[j] >= a->band_begin && tap_y[j] < a->band_end)
+                    gin_n[ch * plane + at] += go * cx[i] * cy[j];
                 v[j][i] = p[at];
             }
         }
@@ -222,7 +223,7 @@ void stn_grid_sample_2d_scalar(const stn_gs *a) {
 }
 
 void stn_grid_sample_2d_backward_scalar(const stn_gs *a) {
-    stn_fresh_grad_input(a);
+    stn_fresh_grad_input(a, 0);
     const int64_t in_plane = a->in_h * a->in_w, out_plane = a->out_h * a->out_w;
     for (int64_t n = 0; n < a->n; n++) {
         const float *in_n = a->input + n * a->c * in_plane;
@@ -247,10 +248,11 @@ void stn_grid_sample_2d_backward_scalar(const stn_gs *a) {
                     const float x = stn_source_index(g[2 * w], a->in_w, a->padding, a->align_corners, &mx);
                     const float y = stn_source_index(g[2 * w + 1], a->in_h, a->padding, a->align_corners, &my);
                     if (a->mode == STN_MODE_NEAREST) {
-                        stn_nearest_point_backward(gout_n, gin_n, a->c, a->in_h, a->in_w, out_plane, off, x, y);
+                        stn_nearest_point_backward(gout_n, gin_n, a->c, a->in_h, a->in_w, out_plane, off, x, y,
+                                                   a->band_begin, a->band_end);
                     } else {
                         stn_bilinear_point_backward(gout_n, in_n, gin_n, a->c, a->in_h, a->in_w, out_plane, off, x,
-                                                    y, &sx, &sy);
+                                                    y, &sx, &sy, a->band_begin, a->band_end);
                         sx *= mx;
                         sy *= my;
                     }
@@ -340,7 +342,7 @@ void stn_grid_sample_3d_scalar(const stn_gs *a) {
 }
 
 void stn_grid_sample_3d_backward_scalar(const stn_gs *a) {
-    stn_fresh_grad_input(a);
+    stn_fresh_grad_input(a, 0);
     const int64_t in_vol = a->in_d * a->in_h * a->in_w, out_vol = a->out_d * a->out_h * a->out_w;
     for (int64_t n = 0; n < a->n; n++) {
         for (int64_t r = a->row_begin; r < a->row_end; r++) {

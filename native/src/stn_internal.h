@@ -45,12 +45,26 @@ typedef struct stn_gs {
     int32_t mode, padding, align_corners;
     int64_t row_begin, row_end; /* rows of out_d * out_h */
     int32_t fresh; /* backward: STN_BACKWARD_FRESH was given (grad_input is overwritten; every row is asked for) */
+    /* backward, 2-D: grad_input receives only the taps whose input row is in [band_begin, band_end), and only those
+     * rows are touched (stn_grid_sample_2d_backward_band). The dispatcher sets [0, in_h) for the other calls, and runs
+     * a banded call's grid gradient as a call of its own: a kernel sees a band only with grad_grid NULL. */
+    int64_t band_begin, band_end;
+    int32_t banded; /* band_begin > 0 || band_end < in_h */
 } stn_gs;
 
-/* Kernels that accumulate into grad_input call this first: with STN_BACKWARD_FRESH, it zeroes grad_input. */
-STN_INLINE void stn_fresh_grad_input(const stn_gs *a) {
-    if (a->fresh && a->grad_input)
+/* Kernels that accumulate into grad_input call this first: with STN_BACKWARD_FRESH, it zeroes grad_input (a banded
+ * call: the band's rows of every plane). */
+STN_INLINE void stn_fresh_grad_input(const stn_gs *a, int nhwc) {
+    if (!a->fresh || !a->grad_input) return;
+    if (!a->banded) {
         memset(a->grad_input, 0, (size_t)(a->n * a->c * a->in_d * a->in_h * a->in_w) * sizeof(float));
+        return;
+    }
+    /* NCHW: n * c planes of in_h rows of in_w; NHWC: n planes of in_h rows of in_w * c */
+    const int64_t planes = nhwc ? a->n : a->n * a->c, row = nhwc ? a->in_w * a->c : a->in_w;
+    for (int64_t p = 0; p < planes; p++)
+        memset(a->grad_input + (p * a->in_h + a->band_begin) * row, 0,
+               (size_t)((a->band_end - a->band_begin) * row) * sizeof(float));
 }
 
 typedef struct stn_ag {
@@ -348,7 +362,8 @@ STN_INLINE void stn_bilinear_point(const float *in_n, float *out_n, int64_t c, i
  * the unscaled d(loss)/d(x), d(loss)/d(y) through *gx, *gy. */
 STN_INLINE void stn_bilinear_point_backward(const float *gout_n, const float *in_n, float *gin_n, int64_t c,
                                             int64_t in_h, int64_t in_w, int64_t out_plane, int64_t out_off,
-                                            float x, float y, float *gx, float *gy) {
+                                            float x, float y, float *gx, float *gy, int64_t band_begin,
+                                            int64_t band_end) {
     const float x0f = stn_floor(x), y0f = stn_floor(y);
     const int64_t x0 = (int64_t)x0f, y0 = (int64_t)y0f;
     const float tx = x - x0f, ty = y - y0f;
@@ -357,6 +372,7 @@ STN_INLINE void stn_bilinear_point_backward(const float *gout_n, const float *in
     const int in_x0 = x0 >= 0 && x0 < in_w, in_x1 = x0 + 1 >= 0 && x0 + 1 < in_w;
     const int in_y0 = y0 >= 0 && y0 < in_h, in_y1 = y0 + 1 >= 0 && y0 + 1 < in_h;
     const int m_nw = in_y0 && in_x0, m_ne = in_y0 && in_x1, m_sw = in_y1 && in_x0, m_se = in_y1 && in_x1;
+    const int b_y0 = y0 >= band_begin && y0 < band_end, b_y1 = y0 + 1 >= band_begin && y0 + 1 < band_end;
     const int64_t plane = in_h * in_w;
     const int64_t o_nw = y0 * in_w + x0, o_ne = o_nw + 1, o_sw = o_nw + in_w, o_se = o_nw + in_w + 1;
     float sx = 0.0f, sy = 0.0f;
@@ -369,10 +385,10 @@ STN_INLINE void stn_bilinear_point_backward(const float *gout_n, const float *in
         sy += ((v_sw - v_nw) * (1.0f - tx) + (v_se - v_ne) * tx) * go;
         if (gin_n) {
             float *q = gin_n + ch * plane;
-            if (m_nw) q[o_nw] += w_nw * go;
-            if (m_ne) q[o_ne] += w_ne * go;
-            if (m_sw) q[o_sw] += w_sw * go;
-            if (m_se) q[o_se] += w_se * go;
+            if (m_nw && b_y0) q[o_nw] += w_nw * go;
+            if (m_ne && b_y0) q[o_ne] += w_ne * go;
+            if (m_sw && b_y1) q[o_sw] += w_sw * go;
+            if (m_se && b_y1) q[o_se] += w_se * go;
         }
     }
     *gx = sx;
@@ -389,9 +405,11 @@ STN_INLINE void stn_nearest_point(const float *in_n, float *out_n, int64_t c, in
 }
 
 STN_INLINE void stn_nearest_point_backward(const float *gout_n, float *gin_n, int64_t c, int64_t in_h, int64_t in_w,
-                                           int64_t out_plane, int64_t out_off, float x, float y) {
+                                           int64_t out_plane, int64_t out_off, float x, float y, int64_t band_begin,
+                                           int64_t band_end) {
     const int64_t xi = stn_round_i64(x), yi = stn_round_i64(y);
-    if (!gin_n || !(xi >= 0 && xi < in_w && yi >= 0 && yi < in_h)) return;
+    (void)in_h; /* [band_begin, band_end) is within [0, in_h) */
+    if (!gin_n || !(xi >= 0 && xi < in_w && yi >= band_begin && yi < band_end)) return;
     const int64_t plane = in_h * in_w, off = yi * in_w + xi;
     for (int64_t ch = 0; ch < c; ch++) gin_n[ch * plane + off] += gout_n[ch * out_plane + out_off];
 }

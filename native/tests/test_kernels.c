@@ -374,6 +374,84 @@ static void test_sample_nhwc(int64_t n, int64_t c, int64_t ih, int64_t iw, int64
     free(gin_ref_t); free(gin); free(gg_ref); free(gg);
 }
 
+/* The banded backward (stn_grid_sample_2d_backward_band, and _nhwc_band): for each ISA, mode, padding and
+ * align_corners, a cut of the input rows into bands (of 0 and 1 rows among them, so that taps straddle every kind of
+ * border) gives together the unbanded call's bits, accumulated onto a gradient that is not zero and with
+ * STN_BACKWARD_FRESH over garbage; a band's call leaves the rows outside it untouched; the grid gradient of a banded
+ * call is the unbanded one. */
+static void test_band(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh, int64_t ow, int kind, int nhwc) {
+    const int64_t in_count = n * c * ih * iw, out_count = n * c * oh * ow, grid_count = n * oh * ow * 2;
+    float *in = alloc_f(in_count), *grid = alloc_f(grid_count), *gout = alloc_f(out_count);
+    float *gin_ref = alloc_f(in_count), *gin = alloc_f(in_count), *gg_ref = alloc_f(grid_count);
+    float *gg = alloc_f(grid_count), *start = alloc_f(in_count);
+    for (int64_t i = 0; i < in_count; i++) in[i] = frand(-1, 1);
+    for (int64_t i = 0; i < out_count; i++) gout[i] = frand(-1, 1);
+    for (int64_t i = 0; i < in_count; i++) start[i] = frand(-1, 1);
+    if (kind == 4) { /* a rotated, scaled grid: chunks of points reach a few rows, so bands skip most of them */
+        const float theta[6] = {0.8f, -0.35f, 0.05f, 0.35f, 0.8f, -0.1f};
+        for (int64_t s = 0; s < n; s++)
+            stn_affine_grid_2d(STN_ISA_SCALAR, theta, grid + s * oh * ow * 2, 1, oh, ow, 0, 0, oh);
+    } else {
+        fill_grid(grid, grid_count, kind);
+    }
+    /* band borders: every row, then cuts at 0, 1, a third, the middle and h - 1 (repeats give empty bands) */
+    int64_t cuts[2][8];
+    int ncuts[2] = {0, 0};
+    for (int64_t r = 0; r <= ih && r < 8; r++) cuts[0][ncuts[0]++] = r;
+    const int64_t more[] = {0, 0, 1, ih / 3, ih / 2, ih / 2, ih > 0 ? ih - 1 : 0, ih};
+    for (int k = 0; k < 8; k++) cuts[1][ncuts[1]++] = more[k];
+    const int32_t all[] = {STN_ISA_SCALAR, STN_ISA_AVX2, STN_ISA_AVX512, STN_ISA_NEON};
+    for (size_t k = 0; k < sizeof all / sizeof *all; k++) {
+        if (!stn_isa_supported(all[k])) continue;
+        for (int mode = 0; mode <= 2; mode++)
+            for (int pad = 0; pad <= 2; pad++)
+                for (int align = 0; align <= 1; align++)
+                    for (int fresh = 0; fresh <= 1; fresh++) {
+                        const int32_t m = mode | (fresh ? STN_BACKWARD_FRESH : 0);
+                        memcpy(gin_ref, start, sizeof(float) * (size_t)in_count);
+                        CHECK((nhwc ? stn_grid_sample_2d_backward_nhwc : stn_grid_sample_2d_backward)(
+                                  all[k], gout, in, grid, gin_ref, gg_ref, n, c, ih, iw, oh, ow, m, pad, align, 0,
+                                  oh) == STN_OK, "band: unbanded");
+                        for (int s = 0; s < 2; s++) {
+                            /* the last cut runs to ih; the rows before the first cut are a band too */
+                            memcpy(gin, start, sizeof(float) * (size_t)in_count);
+                            memset(gg, 0xff, sizeof(float) * (size_t)grid_count);
+                            int64_t b0 = 0;
+                            for (int j = 0; j <= ncuts[s]; j++) {
+                                const int64_t b1 = j < ncuts[s] ? cuts[s][j] : ih;
+                                if (b1 < b0) continue;
+                                CHECK((nhwc ? stn_grid_sample_2d_backward_nhwc_band : stn_grid_sample_2d_backward_band)(
+                                          all[k], gout, in, grid, gin, j == 0 ? gg : NULL, n, c, ih, iw, oh, ow, m,
+                                          pad, align, 0, oh, b0, b1) == STN_OK, "band call");
+                                /* rows from b1 on are untouched so far */
+                                int untouched = 1;
+                                for (int64_t e = 0; e < in_count; e++) {
+                                    const int64_t row = nhwc ? e / (iw * c) % ih : e / iw % ih;
+                                    if (row >= b1 && memcmp(&gin[e], &start[e], sizeof(float)) != 0) untouched = 0;
+                                }
+                                CHECK(untouched, "band [%lld, %lld) wrote outside", (long long)b0, (long long)b1);
+                                b0 = b1;
+                            }
+                            CHECK(memcmp(gin, gin_ref, sizeof(float) * (size_t)in_count) == 0,
+                                  "bands != unbanded: %s nhwc=%d mode=%d pad=%d ac=%d fresh=%d kind=%d cuts=%d n=%lld "
+                                  "c=%lld %lldx%lld->%lldx%lld",
+                                  stn_isa_name(all[k]), nhwc, mode, pad, align, fresh, kind, s, (long long)n,
+                                  (long long)c, (long long)ih, (long long)iw, (long long)oh, (long long)ow);
+                            CHECK(memcmp(gg, gg_ref, sizeof(float) * (size_t)grid_count) == 0,
+                                  "band: grid gradient %s mode=%d", stn_isa_name(all[k]), mode);
+                        }
+                    }
+    }
+    float buf[16] = {0};
+    CHECK(stn_grid_sample_2d_backward_band(STN_ISA_SCALAR, buf, buf, buf, buf, NULL, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 2,
+                                           1, 3) == STN_E_ARG, "band past in_h");
+    CHECK(stn_grid_sample_2d_backward_band(STN_ISA_SCALAR, buf, buf, buf, buf, NULL, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 2,
+                                           2, 1) == STN_E_ARG, "band reversed");
+    CHECK(stn_grid_sample_2d_backward_nhwc_band(STN_ISA_SCALAR, buf, buf, buf, buf, NULL, 1, 1, 2, 2, 2, 2, 0, 0, 0,
+                                                0, 2, -1, 1) == STN_E_ARG, "band negative");
+    free(in), free(grid), free(gout), free(gin_ref), free(gin), free(gg_ref), free(gg), free(start);
+}
+
 static void test_errors(void) {
     float buf[64] = {0};
     CHECK(stn_affine_grid_2d(STN_ISA_SCALAR, buf, buf, 1, 2, 2, 2, 0, 2) == STN_E_ARG, "bad align_corners");
@@ -690,6 +768,15 @@ int main(void) {
         test_sample_nhwc(1, 4, 13, 7, 7, 20, kind);
         test_sample_nhwc(2, 17, 5, 9, 4, 6, kind);
         test_sample_nhwc(1, 33, 3, 40, 3, 11, kind); /* channel loops past every vector width, with tails */
+        for (int nhwc = 0; nhwc <= 1; nhwc++) {
+            test_band(1, 1, 1, 1, 1, 1, kind, nhwc);
+            test_band(2, 3, 7, 13, 5, 9, kind, nhwc);
+            test_band(1, 5, 9, 6, 11, 10, kind, nhwc);    /* channel blocks 4 + 1 */
+            test_band(1, 3, 40, 50, 45, 47, kind, nhwc);  /* tiles, the interleaved accumulator, fast paths */
+            test_band(1, 2, 6, 300, 3, 700, kind, nhwc);  /* column strips of the grid gradient */
+        }
+        test_band(1, 3, 40, 50, 45, 200, 4, kind & 1); /* bands skip chunks of points (band_touches) */
+        test_band(2, 1, 61, 9, 70, 33, 4, kind & 1);
         test_sample_3d(2, 2, 3, 4, 5, 2, 3, 7, kind);
         test_sample_3d(1, 1, 1, 1, 1, 1, 2, 3, kind);
     }

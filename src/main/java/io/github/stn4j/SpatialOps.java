@@ -556,8 +556,17 @@ public final class SpatialOps {
             }
         } else {
             boolean here = !Split.shareable(gradOutput, input, grid, gradInput, gradGrid, null);
-            Split.backward(n, rows, perRow, gin, input.numel() / n, here, (g, n0, n1, r0, r1, fresh) -> backwardPiece(
-                    gradOutput, input, grid, g, gradGrid, mode, padding, alignCorners, nhwc, n0, n1, r0, r1, fresh));
+            long bandRows = kernels.bandedBackward() && input.rank() == 4 ? input.size(nhwc ? 1 : 2) : 0;
+            Split.backward(n, rows, perRow, gin, input.numel() / n, here, bandRows, (g, n0, n1, r0, r1, fresh) ->
+                    backwardPiece(gradOutput, input, grid, g, gradGrid, mode, padding, alignCorners, nhwc, n0, n1, r0,
+                            r1, fresh), (b0, b1) -> {
+                if (b0 == 0 && b1 == bandRows) {
+                    backwardPiece(gradOutput, input, grid, gin, null, mode, padding, alignCorners, nhwc, 0, n, 0, rows,
+                            true);
+                } else {
+                    bandPiece(gradOutput, input, grid, gin, mode, padding, alignCorners, nhwc, b0, b1);
+                }
+            });
         }
     }
 
@@ -596,6 +605,15 @@ public final class SpatialOps {
             if (gin != null) st.back(sgi, gin); // the scatter may write anywhere in the samples' gradient
             if (gg != null) st.backRows(sgg, gg, n1 - n0, 1, gridSample, outW * comps, r0, r1);
         }
+    }
+
+    /** Overwrites input rows [b0, b1) of the whole input gradient gin (2-D): a band of Split.backward. */
+    private void bandPiece(Tensor gradOutput, Tensor input, Tensor grid, MemorySegment gin, Interpolation mode,
+                           Padding padding, boolean ac, boolean nhwc, long b0, long b1) {
+        long n = input.size(0), c = channels(input, nhwc);
+        long inH = input.size(nhwc ? 1 : 2), inW = input.size(nhwc ? 2 : 3);
+        kernels.gridSampleBackwardBand(gradOutput.segment(), input.segment(), grid.segment(), gin, n, c, inH, inW,
+                grid.size(1), grid.size(2), mode.kernelMode(), padding.kernelMode(), ac, nhwc, b0, b1, true);
     }
 
     // ---------------------------------------------------------------- helpers

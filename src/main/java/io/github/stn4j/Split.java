@@ -1,9 +1,6 @@
 package io.github.stn4j;
 
-import io.github.stn4j.internal.Memory;
-import io.github.stn4j.internal.Pool;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,27 +9,18 @@ import java.util.List;
  * scales too.
  *
  * <p>Forward passes and grid gradients write disjoint outputs, so any split gives the same bits. The input gradient is
- * a scatter-add: to keep it bitwise identical for any number of threads, its split depends only on the shape, never
- * on the thread count. With {@value #WHOLE_SAMPLES} or more samples every task owns whole samples (each sample's
- * gradient is summed by one task, in row order, as in one thread). With fewer, each sample's rows are cut into up to
- * {@value #CHUNKS} fixed chunks (fewer for large inputs, so that partials stay near 32 MiB, never fewer than 2), each
- * made of up to {@value #BLOCKS_PER_CHUNK} blocks of rows interleaved with the other chunks' blocks: chunk
- * 0 scatters into the input gradient itself, every other chunk into its own zeroed partial buffer, and the
- * partials are added to it in chunk order. Calls with less than {@value #MIN_WORK} output values are not split at all.
- * The tasks zero the partial buffers they own, and have the input gradient of whole samples overwritten rather than
- * zeroed and added into (the caller does the same for a serial call), so that runs in parallel. The partial buffers come from the native memory pool ({@link Pool}).
+ * a scatter-add, whose bits are those of one serial call for every thread count: each element gets its terms in
+ * output-point order. With {@value #WHOLE_SAMPLES} or more samples every task owns whole samples (summed by one task,
+ * in row order). With fewer, each task owns a band of input rows of every sample and runs the scatter over every
+ * output point, adding only the taps in its band (the kernels' banded backward; kernels without one compute the input
+ * gradient in one task): the band count follows the thread count, one thread runs the unsplit kernel, and there are
+ * no partial buffers to zero and sum. The grid gradient then runs in row pieces of its own. Calls with less than
+ * {@value #MIN_WORK} output values are not split at all. Tasks overwrite the input gradient they own rather than
+ * zero it and add into it (the caller does the same for a serial call), so that runs in parallel.
  */
 final class Split {
     static final int WHOLE_SAMPLES = 8;
-    static final int CHUNKS = 8;
-    /** Row blocks each chunk of a sample is made of (fewer when the sample has too few rows). */
-    static final int BLOCKS_PER_CHUNK = 8;
     static final long MIN_WORK = 1 << 15;
-    static final long PARTIAL_BYTES = 32L << 20;
-    /** Elements per block of the partial sum, and the per-thread arrays it runs through (32 KiB, reused). */
-    static final int SUM_BLOCK = 4096;
-    private static final ThreadLocal<float[][]> SUM_BUFFERS =
-            ThreadLocal.withInitial(() -> new float[][] {new float[SUM_BLOCK], new float[SUM_BLOCK]});
 
     private Split() {}
 
@@ -42,6 +30,14 @@ final class Split {
 
     interface Samples {
         void run(long n0, long n1);
+    }
+
+    interface Band {
+        /**
+         * Overwrites input rows [b0, b1) (of bandRows: see {@link #backward}) of the input gradient of every sample
+         * with their terms from every output row; [0, bandRows) is the whole input gradient.
+         */
+        void run(long b0, long b1);
     }
 
     interface Backward {
@@ -117,19 +113,14 @@ final class Split {
         return n <= 1 || Parallel.threads() == 1 || n * perSample < MIN_WORK;
     }
 
-    /**
-     * Whether {@link #backward} would run the whole call as one piece over the whole input gradient. Not with fewer than
-     * {@value #WHOLE_SAMPLES} samples and an input gradient, even on one thread: those always use the fixed chunks, so
-     * that the bits do not depend on the thread count.
-     */
+    /** Whether {@link #backward} would run the whole call as one piece over the whole input gradient. */
     static boolean serialBackward(long n, long rows, long perRow, boolean hasGradInput) {
-        if (n == 0 || rows == 0 || n * rows * perRow < MIN_WORK) return true;
-        return Parallel.threads() == 1 && !rowChunks(n, rows, hasGradInput);
+        return n == 0 || rows == 0 || n * rows * perRow < MIN_WORK || Parallel.threads() == 1;
     }
 
-    /** Whether a backward that is not small scatters into fixed row chunks (else it owns disjoint gradient slices). */
-    private static boolean rowChunks(long n, long rows, boolean hasGradInput) {
-        return hasGradInput && n < WHOLE_SAMPLES && rows > 1;
+    /** Whether a backward that is not serial cuts the input gradient into bands (else it owns whole samples). */
+    private static boolean bands(long n, long rows, boolean hasGradInput) {
+        return hasGradInput && n < WHOLE_SAMPLES;
     }
 
     /** Pieces a write-only pass is cut into (see {@link #plan}). */
@@ -144,7 +135,7 @@ final class Split {
 
     /** Whether {@link #backward} would split the call into pieces of whole samples. */
     static boolean wholeSamplesBackward(long n, long rows, long perRow, boolean hasGradInput) {
-        if (serialBackward(n, rows, perRow, hasGradInput) || rowChunks(n, rows, hasGradInput)) return false;
+        if (serialBackward(n, rows, perRow, hasGradInput) || bands(n, rows, hasGradInput)) return false;
         return hasGradInput || n >= pieces(); // with a gradient: whole samples; without: plan's rule
     }
 
@@ -171,26 +162,31 @@ final class Split {
         });
     }
 
-    /** here: run every piece on the calling thread (a confined tensor), with the same split. */
+    /**
+     * here: run the whole call on the calling thread (a confined tensor): the bits are the same for any split.
+     * bandRows: the input rows the input gradient may be cut into bands of (0 or 1: it is computed whole).
+     */
     static void backward(long n, long rows, long perRow, MemorySegment gradInput, long inSample, boolean here,
-                         Backward piece) {
+                         long bandRows, Backward piece, Band band) {
         if (n == 0 || rows == 0) return;
         int threads = Parallel.threads();
         boolean small = n * rows * perRow < MIN_WORK;
-        if (small || !rowChunks(n, rows, gradInput != null)) {
+        if (small || threads == 1 || here) {
+            piece.run(gradInput, 0, n, 0, rows, gradInput != null);
+            return;
+        }
+        if (!bands(n, rows, gradInput != null)) {
             // disjoint gradient slices per task (or no input gradient at all): split freely over whole samples,
             // and over rows only when there is no input gradient to scatter into
             List<Range> ranges;
-            if (small || threads == 1 || here) {
-                ranges = List.of(new Range(0, n, 0, rows));
-            } else if (gradInput == null) {
+            if (gradInput == null) {
                 ranges = plan(n, rows, pieces());
             } else {
                 int parts = (int) Math.min(n, pieces());
                 ranges = new ArrayList<>();
                 for (int k = 0; k < parts; k++) ranges.add(new Range(n * k / parts, n * (k + 1) / parts, 0, rows));
             }
-            run(ranges, here, (n0, n1, r0, r1) -> {
+            run(ranges, false, (n0, n1, r0, r1) -> {
                 MemorySegment g = gradInput == null ? null
                         : gradInput.asSlice(n0 * inSample * 4, (n1 - n0) * inSample * 4);
                 // whole samples (rows are never split here): the piece overwrites this task's slice
@@ -198,60 +194,21 @@ final class Split {
             });
             return;
         }
-        // fewer than WHOLE_SAMPLES samples: fixed row chunks, summed in chunk order. Partials cost memory traffic, so
-        // large inputs get fewer chunks (at most PARTIAL_BYTES of partials, at least 2 chunks); the count still
-        // depends only on the shape. Chunk 0 scatters straight into the (zeroed) input gradient and the sum adds
-        // chunks 1.. to it in order: the same additions as summing chunk 0's own buffer first, one buffer less.
-        int chunks = (int) Math.min(Math.min(CHUNKS, rows), Math.max(2, PARTIAL_BYTES / Math.max(1, n * inSample * 4)));
-        long bytes = inSample * 4;
-        // the block is given back after a failure too: every task has stopped by then (forRange returns or throws
-        // only then), and the next call zeroes what it uses
-        Pool.Block block = Pool.allocate(n * (chunks - 1) * bytes, false);
-        try {
-            MemorySegment scratch = block.segment();
-            MemorySegment[] partial = new MemorySegment[(int) n * chunks];
-            for (int i = 0; i < partial.length; i++) {
-                long s = i / chunks, k = i % chunks;
-                partial[i] = k == 0 ? gradInput.asSlice(s * bytes, bytes)
-                        : scratch.asSlice((s * (chunks - 1) + k - 1) * bytes, bytes);
+        // fewer than WHOLE_SAMPLES samples: the input gradient in bands of input rows, one task each, every band over
+        // all output points (each element gets its terms in point order, as in one serial call, so the band count may
+        // follow the thread count); the grid gradient in row pieces, tasks of their own, after the bands (the larger
+        // tasks first: the pool's threads claim ranges in order)
+        int bands = (int) Math.min(threads, Math.max(1, bandRows));
+        List<Range> grid = plan(n, rows, pieces());
+        forRange(bands + grid.size(), false, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                if (i < bands) {
+                    band.run(bandRows * i / bands, bandRows * (i + 1) / bands);
+                } else {
+                    Range r = grid.get(i - bands);
+                    piece.run(null, r.n0, r.n1, r.r0, r.r1, false);
+                }
             }
-            // chunk k of a sample is its row blocks k, k + chunks, k + 2 chunks, ..., not one run of rows: the cost of a
-            // row varies smoothly down the image (under a rotation, one half of it can cost 10 % more than the other,
-            // and one thread waits), and interleaved blocks give every chunk a share of each part
-            long blocks = chunks * Math.min(BLOCKS_PER_CHUNK, rows / chunks);
-            // task i is chunk i % chunks of sample i / chunks, and scatters into partial[i], which it zeroes first
-            // (chunk 0: its slice of the input gradient)
-            forRange((int) n * chunks, here, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    long s = i / chunks;
-                    Memory.zero(partial[i]);
-                    for (long b = i % chunks; b < blocks; b += chunks) {
-                        piece.run(partial[i], s, s + 1, rows * b / blocks, rows * (b + 1) / blocks, false);
-                    }
-                }
-            });
-            // add the partials to chunk 0 in chunk order, split over blocks of elements (each element by one thread,
-            // same order). Bulk copies through two per-thread arrays: element-wise segment accessors made this sum
-            // cost a large share of the kernel's time (docs/kernels.md, "Threads").
-            long total = inSample;
-            forRange((int) Math.min(Integer.MAX_VALUE, (total + SUM_BLOCK - 1) / SUM_BLOCK), here, (from, to) -> {
-                float[][] buf = SUM_BUFFERS.get();
-                float[] acc = buf[0], add = buf[1];
-                for (long s = 0; s < n; s++) {
-                    MemorySegment dst = partial[(int) s * chunks];
-                    for (long i = (long) from * SUM_BLOCK; i < Math.min(total, (long) to * SUM_BLOCK); i += SUM_BLOCK) {
-                        int len = (int) Math.min(SUM_BLOCK, total - i);
-                        MemorySegment.copy(dst, ValueLayout.JAVA_FLOAT, i * 4, acc, 0, len);
-                        for (int k = 1; k < chunks; k++) {
-                            MemorySegment.copy(partial[(int) s * chunks + k], ValueLayout.JAVA_FLOAT, i * 4, add, 0, len);
-                            for (int e = 0; e < len; e++) acc[e] += add[e];
-                        }
-                        MemorySegment.copy(acc, 0, dst, ValueLayout.JAVA_FLOAT, i * 4, len);
-                    }
-                }
-            });
-        } finally {
-            Pool.free(block, false);
-        }
+        });
     }
 }

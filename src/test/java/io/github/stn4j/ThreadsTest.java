@@ -15,9 +15,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Calls large enough to be split over threads give bitwise-identical results for 1, 2 and 3 threads (forward, grid
- * gradient and the scatter-added input gradient), for N = 1 (split over rows, with partial buffers) and N = 16 (split
- * over samples), and agree with the specification.
+ * Calls large enough to be split over threads give bitwise-identical results for 1 to 4 threads (forward, grid
+ * gradient and the scatter-added input gradient), for N = 1 and 3 (input gradient in bands of input rows, NCHW and
+ * NHWC) and N = 16 (split over samples), and agree with the specification.
  */
 class ThreadsTest {
     private final int before = Parallel.threads();
@@ -84,8 +84,11 @@ class ThreadsTest {
     @MethodSource("backends")
     void bitwiseIdenticalForAnyThreadCount(Backend b) {
         SpatialOps ops = TestBackends.ops(b), spec = SpatialOps.of(Backend.JAVA_SCALAR);
-        long[][] shapes = {{1, 3, 70, 90, 130, 128}, {16, 2, 33, 31, 32, 40}};
+        // N = 1 and 3: bands of input rows; N = 16: whole samples; the last shape channels-last
+        long[][] shapes = {{1, 3, 70, 90, 130, 128}, {3, 2, 45, 37, 60, 50}, {16, 2, 33, 31, 32, 40},
+                {2, 5, 41, 29, 70, 66, 1}};
         for (long[] s : shapes) {
+            Layout layout = s.length > 6 ? Layout.NHWC : Layout.NCHW;
             for (Interpolation mode : Interpolation.values()) {
                 Random rnd = new Random(3);
                 float[] in = new float[(int) (s[0] * s[1] * s[2] * s[3])], go = new float[(int) (s[0] * s[1] * s[4] * s[5])];
@@ -93,24 +96,29 @@ class ThreadsTest {
                 for (int i = 0; i < in.length; i++) in[i] = rnd.nextFloat() * 2 - 1;
                 for (int i = 0; i < go.length; i++) go[i] = rnd.nextFloat() * 2 - 1;
                 for (int i = 0; i < grid.length; i++) grid[i] = rnd.nextFloat() * 2.4f - 1.2f;
-                Tensor tIn = Tensor.of(in, s[0], s[1], s[2], s[3]), tGrid = Tensor.of(grid, s[0], s[4], s[5], 2);
-                Tensor tGo = Tensor.of(go, s[0], s[1], s[4], s[5]);
+                boolean nhwc = layout == Layout.NHWC;
+                Tensor tIn = nhwc ? Tensor.of(in, s[0], s[2], s[3], s[1]) : Tensor.of(in, s[0], s[1], s[2], s[3]);
+                Tensor tGrid = Tensor.of(grid, s[0], s[4], s[5], 2);
+                Tensor tGo = nhwc ? Tensor.of(go, s[0], s[4], s[5], s[1]) : Tensor.of(go, s[0], s[1], s[4], s[5]);
                 float[][] ref = null;
-                for (int threads = 1; threads <= 3; threads++) {
+                // threads = 1 is the unsplit serial kernel: every other count must give its bits
+                for (int threads = 1; threads <= 4; threads++) {
                     Parallel.setThreads(threads);
-                    float[] out = ops.gridSample(tIn, tGrid, mode, Padding.REFLECTION, false).toArray();
-                    GridSampleGrads g = ops.gridSampleBackward(tGo, tIn, tGrid, mode, Padding.REFLECTION, false);
+                    float[] out = ops.gridSample(tIn, tGrid, mode, Padding.REFLECTION, false, layout).toArray();
+                    GridSampleGrads g = ops.gridSampleBackward(tGo, tIn, tGrid, mode, Padding.REFLECTION, false,
+                            layout);
                     float[][] now = {out, g.input().toArray(), g.grid().toArray()};
                     if (ref == null) {
                         ref = now;
                         Parallel.setThreads(1);
-                        GridSampleGrads r = spec.gridSampleBackward(tGo, tIn, tGrid, mode, Padding.REFLECTION, false);
-                        Approx.assertClose(out, spec.gridSample(tIn, tGrid, mode, Padding.REFLECTION, false).toArray(),
-                                5e-5, b + " forward vs spec");
+                        GridSampleGrads r = spec.gridSampleBackward(tGo, tIn, tGrid, mode, Padding.REFLECTION, false,
+                                layout);
+                        Approx.assertClose(out, spec.gridSample(tIn, tGrid, mode, Padding.REFLECTION, false, layout)
+                                .toArray(), 5e-5, b + " forward vs spec");
                         Approx.assertClose(now[1], r.input().toArray(), 1e-4, b + " grad input vs spec");
                         Approx.assertClose(now[2], r.grid().toArray(), 1e-3, b + " grad grid vs spec");
                     } else {
-                        String what = b + " " + mode + " N=" + s[0] + " threads=" + threads;
+                        String what = b + " " + mode + " " + layout + " N=" + s[0] + " threads=" + threads;
                         assertArrayEquals(ref[0], now[0], what + ": forward");
                         assertArrayEquals(ref[1], now[1], what + ": grad input");
                         assertArrayEquals(ref[2], now[2], what + ": grad grid");
@@ -133,8 +141,8 @@ class ThreadsTest {
     }
 
     /**
-     * The backward's partial buffer is kept between calls (Parallel.releaseScratch frees it): a kept buffer holds the
-     * previous call's sums, so each call must start from zeros. A, then B (bigger), then a smaller C that reuses a
+     * Scratch kept between calls (Parallel.releaseScratch frees it; the native interleaved accumulator, staging copies)
+     * holds the previous call's values, so each call must start from zeros. A, then B (bigger), then a smaller C that reuses a
      * prefix of B's buffer, then A again: every result as from a fresh buffer.
      */
     @ParameterizedTest

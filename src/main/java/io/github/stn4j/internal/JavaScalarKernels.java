@@ -238,14 +238,16 @@ public class JavaScalarKernels implements Kernels {
     public void gridSample(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
                            long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean ac, long r0,
                            long r1) {
-        sample2d(null, input, grid, output, null, null, n, c, inH, inW, outH, outW, mode, padding, ac, r0, r1, false);
+        sample2d(null, input, grid, output, null, null, n, c, inH, inW, outH, outW, mode, padding, ac, r0, r1, false, 0,
+                inH);
     }
 
     @Override
     public void gridSampleNhwc(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
                                long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean ac, long r0,
                                long r1) {
-        sample2d(null, input, grid, output, null, null, n, c, inH, inW, outH, outW, mode, padding, ac, r0, r1, true);
+        sample2d(null, input, grid, output, null, null, n, c, inH, inW, outH, outW, mode, padding, ac, r0, r1, true, 0,
+                inH);
     }
 
     @Override
@@ -254,7 +256,7 @@ public class JavaScalarKernels implements Kernels {
                                    long outH, long outW, Mode mode, PaddingMode padding, boolean ac, long r0,
                                    long r1) {
         sample2d(gradOutput, input, grid, null, gradInput, gradGrid, n, c, inH, inW, outH, outW, mode, padding,
-                ac, r0, r1, false);
+                ac, r0, r1, false, 0, inH);
     }
 
     @Override
@@ -263,17 +265,39 @@ public class JavaScalarKernels implements Kernels {
                                        long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean ac,
                                        long r0, long r1) {
         sample2d(gradOutput, input, grid, null, gradInput, gradGrid, n, c, inH, inW, outH, outW, mode, padding,
-                ac, r0, r1, true);
+                ac, r0, r1, true, 0, inH);
+    }
+
+    @Override
+    public boolean bandedBackward() {
+        return true;
+    }
+
+    @Override
+    public void gridSampleBackwardBand(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                                       MemorySegment gradInput, long n, long c, long inH, long inW, long outH,
+                                       long outW, Mode mode, PaddingMode padding, boolean ac, boolean nhwc,
+                                       long bandBegin, long bandEnd, boolean fresh) {
+        if (fresh) { // the band's rows of every plane (NCHW) or sample (NHWC)
+            long planes = nhwc ? n : n * c, row = nhwc ? inW * c : inW;
+            for (long p = 0; p < planes; p++) {
+                gradInput.asSlice((p * inH + bandBegin) * row * 4, (bandEnd - bandBegin) * row * 4).fill((byte) 0);
+            }
+        }
+        sample2d(gradOutput, input, grid, null, gradInput, null, n, c, inH, inW, outH, outW, mode, padding, ac, 0,
+                outH, nhwc, bandBegin, bandEnd);
     }
 
     /**
      * Forward when gradOutput is null, backward otherwise. Element (ch, y, x) of a sample of the input (and of its
      * gradient) is at {@code ch * cs + (y * inW + x) * ps}, output element (ch, point p = row * outW + col) at
-     * {@code ch * ocs + p * ops}: NCHW has channel strides of a plane and pixel strides of 1, NHWC the reverse.
+     * {@code ch * ocs + p * ops}: NCHW has channel strides of a plane and pixel strides of 1, NHWC the reverse. Only
+     * the taps in input rows [b0, b1) are added into gin (a band: {@link #gridSampleBackwardBand}).
      */
     private static void sample2d(MemorySegment gout, MemorySegment in, MemorySegment grid, MemorySegment out,
                                  MemorySegment gin, MemorySegment ggrid, long n, long c, long inH, long inW, long outH,
-                                 long outW, Mode mode, PaddingMode pad, boolean ac, long r0, long r1, boolean nhwc) {
+                                 long outW, Mode mode, PaddingMode pad, boolean ac, long r0, long r1, boolean nhwc,
+                                 long b0, long b1) {
         long inPlane = inH * inW, outPlane = outH * outW;
         long cs = nhwc ? 1 : inPlane, ps = nhwc ? c : 1, ocs = nhwc ? 1 : outPlane, ops = nhwc ? c : 1;
         long rowStride = inW * ps;
@@ -297,6 +321,7 @@ public class JavaScalarKernels implements Kernels {
                         boolean inX0 = x0 >= 0 && x0 < inW, inX1 = x0 + 1 >= 0 && x0 + 1 < inW;
                         boolean inY0 = y0 >= 0 && y0 < inH, inY1 = y0 + 1 >= 0 && y0 + 1 < inH;
                         boolean mNw = inY0 && inX0, mNe = inY0 && inX1, mSw = inY1 && inX0, mSe = inY1 && inX1;
+                        boolean bY0 = y0 >= b0 && y0 < b1, bY1 = y0 + 1 >= b0 && y0 + 1 < b1; // in gin's band
                         long oNw = (y0 * inW + x0) * ps, oNe = oNw + ps, oSw = oNw + rowStride, oSe = oSw + ps;
                         for (long ch = 0; ch < c; ch++) {
                             long base = inBase + ch * cs;
@@ -312,10 +337,10 @@ public class JavaScalarKernels implements Kernels {
                             sx += ((vNe - vNw) * (1f - ty) + (vSe - vSw) * ty) * go;
                             sy += ((vSw - vNw) * (1f - tx) + (vSe - vNe) * tx) * go;
                             if (gin != null) {
-                                if (mNw) add(gin, base + oNw, wNw * go);
-                                if (mNe) add(gin, base + oNe, wNe * go);
-                                if (mSw) add(gin, base + oSw, wSw * go);
-                                if (mSe) add(gin, base + oSe, wSe * go);
+                                if (mNw && bY0) add(gin, base + oNw, wNw * go);
+                                if (mNe && bY0) add(gin, base + oNe, wNe * go);
+                                if (mSw && bY1) add(gin, base + oSw, wSw * go);
+                                if (mSe && bY1) add(gin, base + oSe, wSe * go);
                             }
                         }
                         sx *= mx[0];
@@ -332,7 +357,7 @@ public class JavaScalarKernels implements Kernels {
                             long o = outBase + ch * ocs + p * ops;
                             if (gout == null) {
                                 set(out, o, inside ? get(in, base + off) : 0f);
-                            } else if (gin != null && inside) {
+                            } else if (gin != null && inside && yi >= b0 && yi < b1) {
                                 add(gin, base + off, get(gout, o));
                             }
                         }
@@ -385,7 +410,9 @@ public class JavaScalarKernels implements Kernels {
                                         continue;
                                     }
                                     long at = base + (tapY[j] * inW + tapX[i]) * ps;
-                                    if (gin != null) add(gin, at, go * cx[i] * cy[j]);
+                                    if (gin != null && tapY[j] >= b0 && tapY[j] < b1) {
+                                        add(gin, at, go * cx[i] * cy[j]);
+                                    }
                                     v[j][i] = get(in, at);
                                 }
                             }

@@ -59,6 +59,27 @@ public interface Kernels {
     }
 
     /**
+     * Whether {@link #gridSampleBackwardBand} is implemented. Without it a caller computes the whole input gradient in
+     * one call (the same bits: a band gets exactly the whole call's terms for its rows).
+     */
+    default boolean bandedBackward() {
+        return false;
+    }
+
+    /**
+     * The 2-D input gradient (nhwc: channels-last) of every output row of n samples, restricted to input rows
+     * [bandBegin, bandEnd): only the taps in those rows are added, in the order the whole call adds them, and nothing
+     * outside them is read or written; fresh: the band's rows are overwritten, else added into. Calls on disjoint bands
+     * may run concurrently and give together the bits of one {@link #gridSampleBackward} over every row.
+     */
+    default void gridSampleBackwardBand(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                                        MemorySegment gradInput, long n, long c, long inH, long inW, long outH,
+                                        long outW, Mode mode, PaddingMode padding, boolean alignCorners, boolean nhwc,
+                                        long bandBegin, long bandEnd, boolean fresh) {
+        throw new UnsupportedOperationException("no banded backward in " + getClass().getSimpleName());
+    }
+
+    /**
      * {@link #gridSample} channels-last: input [n, inH, inW, c], output [n, outH, outW, c] (the grid as for NCHW). The
      * same values, bit for bit, as {@link #gridSample} on the transposed tensors.
      */

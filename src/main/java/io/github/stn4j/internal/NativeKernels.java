@@ -96,6 +96,28 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public boolean bandedBackward() {
+        return true;
+    }
+
+    @Override
+    public void gridSampleBackwardBand(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
+                                       MemorySegment gradInput, long n, long c, long inH, long inW, long outH,
+                                       long outW, Mode mode, PaddingMode padding, boolean alignCorners, boolean nhwc,
+                                       long bandBegin, long bandEnd, boolean fresh) {
+        int m = code(mode) | (fresh ? stn_h.STN_BACKWARD_FRESH() : 0);
+        if (nhwc) {
+            check(stn_h.stn_grid_sample_2d_backward_nhwc_band(isa, gradOutput, input, grid, gradInput,
+                    MemorySegment.NULL, n, c, inH, inW, outH, outW, m, code(padding), flag(alignCorners), 0, outH,
+                    bandBegin, bandEnd), "stn_grid_sample_2d_backward_nhwc_band");
+        } else {
+            check(stn_h.stn_grid_sample_2d_backward_band(isa, gradOutput, input, grid, gradInput, MemorySegment.NULL,
+                    n, c, inH, inW, outH, outW, m, code(padding), flag(alignCorners), 0, outH, bandBegin, bandEnd),
+                    "stn_grid_sample_2d_backward_band");
+        }
+    }
+
+    @Override
     public void gridSampleNhwc(MemorySegment input, MemorySegment grid, MemorySegment output, long n, long c, long inH,
                                long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean alignCorners,
                                long r0, long r1) {

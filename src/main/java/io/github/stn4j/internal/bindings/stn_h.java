@@ -889,6 +889,82 @@ public class stn_h {
         }
     }
 
+    private static class stn_grid_sample_2d_backward_band {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_grid_sample_2d_backward_band");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_2d_backward_band(int32_t isa, const float *grad_output, const float *input, const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end, int64_t band_begin, int64_t band_end)
+     * }
+     */
+    public static FunctionDescriptor stn_grid_sample_2d_backward_band$descriptor() {
+        return stn_grid_sample_2d_backward_band.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_2d_backward_band(int32_t isa, const float *grad_output, const float *input, const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end, int64_t band_begin, int64_t band_end)
+     * }
+     */
+    public static MethodHandle stn_grid_sample_2d_backward_band$handle() {
+        return stn_grid_sample_2d_backward_band.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_2d_backward_band(int32_t isa, const float *grad_output, const float *input, const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end, int64_t band_begin, int64_t band_end)
+     * }
+     */
+    public static MemorySegment stn_grid_sample_2d_backward_band$address() {
+        return stn_grid_sample_2d_backward_band.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_2d_backward_band(int32_t isa, const float *grad_output, const float *input, const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end, int64_t band_begin, int64_t band_end)
+     * }
+     */
+    public static int stn_grid_sample_2d_backward_band(int isa, MemorySegment grad_output, MemorySegment input, MemorySegment grid, MemorySegment grad_input, MemorySegment grad_grid, long n, long c, long in_h, long in_w, long out_h, long out_w, int mode, int padding, int align_corners, long row_begin, long row_end, long band_begin, long band_end) {
+        var mh$ = stn_grid_sample_2d_backward_band.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_grid_sample_2d_backward_band", isa, grad_output, input, grid, grad_input, grad_grid, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end, band_begin, band_end);
+            }
+            return (int)mh$.invokeExact(isa, grad_output, input, grid, grad_input, grad_grid, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end, band_begin, band_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class stn_grid_sample_2d_nhwc {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             stn_h.C_INT,
@@ -1030,6 +1106,82 @@ public class stn_h {
                 traceDowncall("stn_grid_sample_2d_backward_nhwc", isa, grad_output, input, grid, grad_input, grad_grid, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end);
             }
             return (int)mh$.invokeExact(isa, grad_output, input, grid, grad_input, grad_grid, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_grid_sample_2d_backward_nhwc_band {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_grid_sample_2d_backward_nhwc_band");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_2d_backward_nhwc_band(int32_t isa, const float *grad_output, const float *input, const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end, int64_t band_begin, int64_t band_end)
+     * }
+     */
+    public static FunctionDescriptor stn_grid_sample_2d_backward_nhwc_band$descriptor() {
+        return stn_grid_sample_2d_backward_nhwc_band.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_2d_backward_nhwc_band(int32_t isa, const float *grad_output, const float *input, const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end, int64_t band_begin, int64_t band_end)
+     * }
+     */
+    public static MethodHandle stn_grid_sample_2d_backward_nhwc_band$handle() {
+        return stn_grid_sample_2d_backward_nhwc_band.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_2d_backward_nhwc_band(int32_t isa, const float *grad_output, const float *input, const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end, int64_t band_begin, int64_t band_end)
+     * }
+     */
+    public static MemorySegment stn_grid_sample_2d_backward_nhwc_band$address() {
+        return stn_grid_sample_2d_backward_nhwc_band.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_grid_sample_2d_backward_nhwc_band(int32_t isa, const float *grad_output, const float *input, const float *grid, float *grad_input, float *grad_grid, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end, int64_t band_begin, int64_t band_end)
+     * }
+     */
+    public static int stn_grid_sample_2d_backward_nhwc_band(int isa, MemorySegment grad_output, MemorySegment input, MemorySegment grid, MemorySegment grad_input, MemorySegment grad_grid, long n, long c, long in_h, long in_w, long out_h, long out_w, int mode, int padding, int align_corners, long row_begin, long row_end, long band_begin, long band_end) {
+        var mh$ = stn_grid_sample_2d_backward_nhwc_band.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_grid_sample_2d_backward_nhwc_band", isa, grad_output, input, grid, grad_input, grad_grid, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end, band_begin, band_end);
+            }
+            return (int)mh$.invokeExact(isa, grad_output, input, grid, grad_input, grad_grid, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end, band_begin, band_end);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }

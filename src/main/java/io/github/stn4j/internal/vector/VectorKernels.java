@@ -384,6 +384,12 @@ public final class VectorKernels extends JavaScalarKernels {
         }
     }
 
+    /** Its own backward kernels, not the specification's: no banded variant of them (yet). */
+    @Override
+    public boolean bandedBackward() {
+        return false;
+    }
+
     @Override
     public void gridSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment grid,
                                    MemorySegment gradInput, MemorySegment gradGrid, long n, long c, long inH, long inW,
