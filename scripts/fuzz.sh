@@ -16,7 +16,7 @@ if ! command -v clang >/dev/null || [ ! -d /usr/lib/llvm-14/lib/clang ] || \
 fi
 OUT=target/fuzz
 mkdir -p "$OUT/corpus"
-SRC=(native/src/dispatch.c native/src/kernels_scalar.c native/src/dense.c)
+SRC=(native/src/dispatch.c native/src/kernels_scalar.c native/src/dense.c native/src/memory.c)
 FLAGS=(-O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -ffp-contract=off
        -Inative/include -Inative/src -DSTN4J_VERSION='"fuzz"')
 OBJS=()

@@ -155,6 +155,37 @@ static void fuzz_nhwc(const float *in, const float *grid, const float *gout, con
     free(in_t), free(gout_t), free(out_t), free(gin_t);
 }
 
+/* Banded backwards on every ISA, NCHW and NHWC: two bands cut at row cut give together the unbanded call's grad
+ * input, bitwise (gin_ref, portable), with and without STN_BACKWARD_FRESH. */
+static void fuzz_band(const float *in, const float *grid, const float *gout, const float *gin_ref, int64_t n,
+                      int64_t c, int64_t ih, int64_t iw, int64_t oh, int64_t ow, int32_t mode, int32_t pad,
+                      int32_t align, int64_t r0, int64_t r1, int64_t cut, int fresh) {
+    const int64_t in_count = n * c * ih * iw;
+    const int32_t m = mode | (fresh && r0 == 0 && r1 == oh ? STN_BACKWARD_FRESH : 0);
+    float *in_t = nhwc_of(in, n, c, ih * iw), *gout_t = nhwc_of(gout, n, c, oh * ow);
+    float *gin_t = nhwc_of(gin_ref, n, c, ih * iw);
+    for (int32_t isa = STN_ISA_SCALAR; isa <= STN_ISA_NEON; isa++) {
+        if (!stn_isa_supported(isa)) continue;
+        float *gin = buf(in_count), *gin_h = buf(in_count);
+        if (m & STN_BACKWARD_FRESH)
+            for (int64_t i = 0; i < in_count; i++) gin[i] = gin_h[i] = NAN; /* overwritten, never read */
+        const int32_t rc =
+            stn_grid_sample_2d_backward_band(isa, gout, in, grid, gin, NULL, n, c, ih, iw, oh, ow, m, pad, align, r0,
+                                             r1, 0, cut) |
+            stn_grid_sample_2d_backward_band(isa, gout, in, grid, gin, NULL, n, c, ih, iw, oh, ow, m, pad, align, r0,
+                                             r1, cut, ih) |
+            stn_grid_sample_2d_backward_nhwc_band(isa, gout_t, in_t, grid, gin_h, NULL, n, c, ih, iw, oh, ow, m, pad,
+                                                  align, r0, r1, cut, ih) |
+            stn_grid_sample_2d_backward_nhwc_band(isa, gout_t, in_t, grid, gin_h, NULL, n, c, ih, iw, oh, ow, m, pad,
+                                                  align, r0, r1, 0, cut);
+        if (rc != STN_OK || memcmp(gin, gin_ref, sizeof(float) * (size_t)in_count) != 0 ||
+            memcmp(gin_h, gin_t, sizeof(float) * (size_t)in_count) != 0)
+            abort();
+        free(gin), free(gin_h);
+    }
+    free(in_t), free(gout_t), free(gin_t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bytes b = {data, size};
     if ((take(&b, 1) & 3) == 0) {
@@ -190,7 +221,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                              pad, align, r0, r1);
     }
     if (rc != STN_OK) abort(); /* every input built here is valid */
-    if (!three_d) fuzz_nhwc(in, grid, gout, out_ref, gin_ref, gg_ref, n, c, ih, iw, oh, ow, mode, pad, align, r0, r1);
+    if (!three_d) {
+        fuzz_nhwc(in, grid, gout, out_ref, gin_ref, gg_ref, n, c, ih, iw, oh, ow, mode, pad, align, r0, r1);
+        const int64_t cut = take(&b, 1) % (ih + 1);
+        fuzz_band(in, grid, gout, gin_ref, n, c, ih, iw, oh, ow, mode, pad, align, r0, r1, cut, (int)(take(&b, 1) & 1));
+    }
     for (int32_t isa = STN_ISA_AVX2; isa <= STN_ISA_NEON; isa++) {
         if (!stn_isa_supported(isa)) continue;
         float *out = buf(out_count), *gin = buf(in_count), *gg = buf(pts * k);
