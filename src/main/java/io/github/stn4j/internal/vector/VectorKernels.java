@@ -19,7 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
  * points at a time, into a per-thread scratch {@link Row} (offsets, weights, fractions, gradient multipliers); then
  * the channels are read through those taps straight from the tensors' segments (no copies). The Vector API gathers only
  * from Java arrays, so: a bilinear forward on a {@code float[]}-backed input with at most {@link #GATHER_CHANNELS}
- * channels gathers, L points per vector, channel-major over the row ({@link #gatherRow}); every other case reads each
+ * channels gathers, L points per vector, channel-major over the row ({@link #gatherRow}), and so does one on an
+ * off-heap input of that many channels, each sample first copied into a per-thread array ({@link #COPY_FLOATS});
+ * every other case reads each
  * point's channels point-major with scalar loads, or, for bilinear points whose four taps are all inside an off-heap
  * input, one two-lane load per pixel row ({@link #PAIR}), whose lanes then enter the spec's arithmetic in the spec's
  * order. The backward's input gradient is a scatter-add (lanes may hit the same pixel): always point-major scalar.
@@ -49,6 +51,13 @@ public final class VectorKernels extends JavaScalarKernels {
      * channels fit there (docs/kernels.md, "Vector API: gathers").
      */
     static final int GATHER_CHANNELS = 8;
+    /**
+     * A bilinear forward on an off-heap input with at most {@link #GATHER_CHANNELS} channels copies each sample (when
+     * it holds at most this many floats, 4 MB, and the call covers its every output row) into a per-thread float[]
+     * and gathers from that: the copy costs far less than the scalar segment loads it replaces (docs/kernels.md,
+     * "Vector API: copied samples"). Larger samples, or calls on a part of the rows, keep the row loads (PAIR).
+     */
+    static final int COPY_FLOATS = 1 << 20;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final int[] EVEN = new int[L], ODD = new int[L];
@@ -272,6 +281,12 @@ public final class VectorKernels extends JavaScalarKernels {
         final float[] lanes = new float[L];
         final float[] lanes16 = new float[4 * SUM_LANES]; // the affine grid backward's four lane sums
         final HeapArray inArray = new HeapArray(), outArray = new HeapArray();
+        float[] sample = new float[0]; // a copied input sample (see COPY_FLOATS), kept for the next call
+
+        float[] sample(int floats) {
+            if (sample.length < floats) sample = new float[floats];
+            return sample;
+        }
 
         /** Room for n points, rounded up to whole vectors (rowTaps computes the last partial vector in full). */
         Row fit(int n) {
@@ -325,7 +340,12 @@ public final class VectorKernels extends JavaScalarKernels {
         boolean nearest = mode == Mode.NEAREST;
         float[] heap = c <= GATHER_CHANNELS ? t.inArray.of(input) : null;
         float[] outArray = heap == null ? null : t.outArray.of(output);
+        // an off-heap input that the gathers could take if it were an array: copied sample by sample (see COPY_FLOATS)
+        boolean copied = heap == null && !nearest && c <= GATHER_CHANNELS && c * plane <= COPY_FLOATS && r0 == 0
+                && r1 == outH;
+        if (copied) heap = t.sample((int) (c * plane));
         for (long b = 0; b < n; b++) {
+            if (copied) MemorySegment.copy(input, F, b * c * plane * 4, heap, 0, (int) (c * plane));
             for (long i = r0; i < r1; i++) {
                 rowTaps(t, grid, ((b * outH + i) * outW) * 2, ow, inH, inW, padding, ac, mode, false);
                 long inB = b * c * plane, outRow = b * c * outPlane + i * outW;
@@ -340,7 +360,7 @@ public final class VectorKernels extends JavaScalarKernels {
                         t.i2[j] = Math.max(0, (int) t.o2[j]);
                         t.i3[j] = Math.max(0, (int) t.o3[j]);
                     }
-                    int first = (int) (input.address() / 4 + inB);
+                    int first = copied ? 0 : (int) (input.address() / 4 + inB);
                     for (long ch = 0; ch < c; ch++) {
                         long outAt = (outRow + ch * outPlane) * 4;
                         gatherRow(heap, first + (int) (ch * plane), t, ow, output, outArray, outAt);
