@@ -24,7 +24,9 @@ import jdk.incubator.vector.VectorSpecies;
  * every other case reads each
  * point's channels point-major with scalar loads, or, for bilinear points whose four taps are all inside an off-heap
  * input, one two-lane load per pixel row ({@link #PAIR}), whose lanes then enter the spec's arithmetic in the spec's
- * order. The backward's input gradient is a scatter-add (lanes may hit the same pixel): always point-major scalar.
+ * order. The backward's input gradient is a scatter-add (lanes may hit the same pixel): always point-major scalar;
+ * the bilinear backward of whole samples of up to {@link #COPY_FLOATS} floats runs on per-thread array copies of the
+ * sample's input, output gradient and input gradient ({@link #backwardRowArrays}).
  * The lane-wise coordinate pipeline does the float operations of {@link Coords} in the same order (floor and
  * round-half-even are built from exact int conversions, which the Vector API lacks); every output value sums its taps
  * in the spec's order ({@link JavaScalarKernels#bilinearSum}), and the backward's accumulations run in the spec's order (point-major,
@@ -281,11 +283,23 @@ public final class VectorKernels extends JavaScalarKernels {
         final float[] lanes = new float[L];
         final float[] lanes16 = new float[4 * SUM_LANES]; // the affine grid backward's four lane sums
         final HeapArray inArray = new HeapArray(), outArray = new HeapArray();
-        float[] sample = new float[0]; // a copied input sample (see COPY_FLOATS), kept for the next call
+        // copied samples (see COPY_FLOATS) of the input, gradOutput and gradInput, kept for the next call
+        float[] sample = new float[0], gradOutput = new float[0], gradInput = new float[0];
+        float[] gradGridRow; // a row's grid gradient, interleaved
 
         float[] sample(int floats) {
             if (sample.length < floats) sample = new float[floats];
             return sample;
+        }
+
+        float[] gradOutput(int floats) {
+            if (gradOutput.length < floats) gradOutput = new float[floats];
+            return gradOutput;
+        }
+
+        float[] gradInput(int floats) {
+            if (gradInput.length < floats) gradInput = new float[floats];
+            return gradInput;
         }
 
         /** Room for n points, rounded up to whole vectors (rowTaps computes the last partial vector in full). */
@@ -305,6 +319,7 @@ public final class VectorKernels extends JavaScalarKernels {
                 w3 = new float[n];
                 tx = new float[n];
                 ty = new float[n];
+                gradGridRow = new float[2 * n];
                 mx = new float[n];
                 my = new float[n];
                 o0 = new float[n];
@@ -418,7 +433,25 @@ public final class VectorKernels extends JavaScalarKernels {
         Row t = ROW.get().fit(ow);
         long plane = inH * inW, outPlane = outH * outW;
         boolean nearest = mode == Mode.NEAREST;
+        // whole samples of at most COPY_FLOATS floats per tensor: worked on in per-thread arrays (see backwardRowArrays)
+        boolean copied = !nearest && r0 == 0 && r1 == outH && c * Math.max(plane, outPlane) <= COPY_FLOATS;
+        int cPlane = (int) (c * plane), cOutPlane = (int) (c * outPlane);
+        float[] in = copied ? t.sample(cPlane) : null, go = copied ? t.gradOutput(cOutPlane) : null;
+        float[] gin = copied && gradInput != null ? t.gradInput(cPlane) : null;
         for (long b = 0; b < n; b++) {
+            if (copied) {
+                MemorySegment.copy(input, F, b * cPlane * 4L, in, 0, cPlane);
+                MemorySegment.copy(gradOutput, F, b * cOutPlane * 4L, go, 0, cOutPlane);
+                if (gin != null) MemorySegment.copy(gradInput, F, b * cPlane * 4L, gin, 0, cPlane);
+                for (long i = 0; i < outH; i++) {
+                    long gridRow = ((b * outH + i) * outW) * 2;
+                    rowTaps(t, grid, gridRow, ow, inH, inW, padding, ac, mode, gradGrid != null);
+                    backwardRowArrays(t, go, in, gin, gradGrid, ow, (int) c, (int) plane, (int) outPlane,
+                            (int) (i * outW), gridRow);
+                }
+                if (gin != null) MemorySegment.copy(gin, 0, gradInput, F, b * cPlane * 4L, cPlane);
+                continue;
+            }
             for (long i = r0; i < r1; i++) {
                 long gridRow = ((b * outH + i) * outW) * 2;
                 rowTaps(t, grid, gridRow, ow, inH, inW, padding, ac, mode, gradGrid != null);
@@ -485,6 +518,54 @@ public final class VectorKernels extends JavaScalarKernels {
                 gradGrid.setAtIndex(F, gridRow + 2L * j + 1, nearest ? 0f : sy * t.my[j]);
             }
         }
+    }
+
+    /**
+     * {@link #backwardRow} (bilinear) on one sample's tensors copied into arrays: the same operations in the same
+     * order, without the per-access checks of segment loads and stores, which cost more than copying the sample in
+     * and its input gradient out (docs/kernels.md, "Vector API: copied samples"). The row's grid gradient is staged in
+     * an array and written with one copy.
+     */
+    private static void backwardRowArrays(Row t, float[] go, float[] in, float[] gin, MemorySegment gradGrid, int ow,
+                                          int c, int plane, int outPlane, int rowAt, long gridRow) {
+        float[] gg = t.gradGridRow;
+        for (int j = 0; j < ow; j++) {
+            int o0 = (int) t.o0[j], o1 = (int) t.o1[j], o2 = (int) t.o2[j], o3 = (int) t.o3[j];
+            float w0 = t.w0[j], w1 = t.w1[j], w2 = t.w2[j], w3 = t.w3[j];
+            float tx = t.tx[j], ty = t.ty[j];
+            float sx = 0f, sy = 0f; // d loss / d (pixel x, pixel y), summed over channels
+            if ((o0 | o1 | o2 | o3) >= 0) {
+                for (int ch = 0, base = 0, at = rowAt + j; ch < c; ch++, base += plane, at += outPlane) {
+                    float g = go[at];
+                    float vNw = in[base + o0], vNe = in[base + o1], vSw = in[base + o2], vSe = in[base + o3];
+                    sx += ((vNe - vNw) * (1f - ty) + (vSe - vSw) * ty) * g;
+                    sy += ((vSw - vNw) * (1f - tx) + (vSe - vNe) * tx) * g;
+                    if (gin != null) {
+                        gin[base + o0] += w0 * g;
+                        gin[base + o1] += w1 * g;
+                        gin[base + o2] += w2 * g;
+                        gin[base + o3] += w3 * g;
+                    }
+                }
+            } else {
+                for (int ch = 0, base = 0, at = rowAt + j; ch < c; ch++, base += plane, at += outPlane) {
+                    float g = go[at];
+                    float vNw = o0 >= 0 ? in[base + o0] : 0f, vNe = o1 >= 0 ? in[base + o1] : 0f;
+                    float vSw = o2 >= 0 ? in[base + o2] : 0f, vSe = o3 >= 0 ? in[base + o3] : 0f;
+                    sx += ((vNe - vNw) * (1f - ty) + (vSe - vSw) * ty) * g;
+                    sy += ((vSw - vNw) * (1f - tx) + (vSe - vNe) * tx) * g;
+                    if (gin != null) {
+                        if (o0 >= 0) gin[base + o0] += w0 * g;
+                        if (o1 >= 0) gin[base + o1] += w1 * g;
+                        if (o2 >= 0) gin[base + o2] += w2 * g;
+                        if (o3 >= 0) gin[base + o3] += w3 * g;
+                    }
+                }
+            }
+            gg[2 * j] = sx * t.mx[j];
+            gg[2 * j + 1] = sy * t.my[j];
+        }
+        if (gradGrid != null) MemorySegment.copy(gg, 0, gradGrid, F, gridRow * 4, 2 * ow);
     }
 
     // ------------------------------------------------------------------ grid sample 2-D, channels last
