@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * from Java arrays, so: a bilinear forward on a {@code float[]}-backed input with at most {@link #GATHER_CHANNELS}
  * channels gathers, L points per vector, channel-major over the row ({@link #gatherRow}), and so does one on an
  * off-heap input of that many channels, each sample first copied into a per-thread array ({@link #COPY_FLOATS});
- * every other case reads each
+ * with more channels a copied sample is read point-major ({@link #forwardRowArrays}); every other case reads each
  * point's channels point-major with scalar loads, or, for bilinear points whose four taps are all inside an off-heap
  * input, one two-lane load per pixel row ({@link #PAIR}), whose lanes then enter the spec's arithmetic in the spec's
  * order. The backward's input gradient is a scatter-add (lanes may hit the same pixel): always point-major scalar;
@@ -54,10 +54,11 @@ public final class VectorKernels extends JavaScalarKernels {
      */
     static final int GATHER_CHANNELS = 8;
     /**
-     * A bilinear forward on an off-heap input with at most {@link #GATHER_CHANNELS} channels copies each sample (when
-     * it holds at most this many floats, 4 MB, and the call covers its every output row) into a per-thread float[]
-     * and gathers from that: the copy costs far less than the scalar segment loads it replaces (docs/kernels.md,
-     * "Vector API: copied samples"). Larger samples, or calls on a part of the rows, keep the row loads (PAIR).
+     * A bilinear forward or backward not on float[] tensors copies each sample (when it holds at most this many
+     * floats, 4 MB, and the call covers its every output row) into per-thread arrays and works there (gathers for at
+     * most {@link #GATHER_CHANNELS} channels): the copies cost far less than the per-access checks of the segment
+     * loads and stores they replace (docs/kernels.md, "Vector API: copied samples"). Larger samples, or calls on a
+     * part of the rows, keep the row loads (PAIR).
      */
     static final int COPY_FLOATS = 1 << 20;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
@@ -287,6 +288,13 @@ public final class VectorKernels extends JavaScalarKernels {
         float[] sample = new float[0], gradOutput = new float[0], gradInput = new float[0];
         float[] gradGridRow; // a row's grid gradient, interleaved
 
+        float[] outputRows = new float[0]; // a forward's output row, all channels (see forwardRowArrays)
+
+        float[] outputRows(int floats) {
+            if (outputRows.length < floats) outputRows = new float[floats];
+            return outputRows;
+        }
+
         float[] sample(int floats) {
             if (sample.length < floats) sample = new float[floats];
             return sample;
@@ -355,15 +363,20 @@ public final class VectorKernels extends JavaScalarKernels {
         boolean nearest = mode == Mode.NEAREST;
         float[] heap = c <= GATHER_CHANNELS ? t.inArray.of(input) : null;
         float[] outArray = heap == null ? null : t.outArray.of(output);
-        // an off-heap input that the gathers could take if it were an array: copied sample by sample (see COPY_FLOATS)
-        boolean copied = heap == null && !nearest && c <= GATHER_CHANNELS && c * plane <= COPY_FLOATS && r0 == 0
+        // inputs the gathers cannot take as they are (off-heap, or too many channels): copied sample by sample
+        boolean copied = heap == null && !nearest && c * plane <= COPY_FLOATS && c * ow <= COPY_FLOATS && r0 == 0
                 && r1 == outH;
-        if (copied) heap = t.sample((int) (c * plane));
+        float[] sample = copied ? t.sample((int) (c * plane)) : null;
+        if (copied && c <= GATHER_CHANNELS) heap = sample;
         for (long b = 0; b < n; b++) {
-            if (copied) MemorySegment.copy(input, F, b * c * plane * 4, heap, 0, (int) (c * plane));
+            if (copied) MemorySegment.copy(input, F, b * c * plane * 4, sample, 0, (int) (c * plane));
             for (long i = r0; i < r1; i++) {
                 rowTaps(t, grid, ((b * outH + i) * outW) * 2, ow, inH, inW, padding, ac, mode, false);
                 long inB = b * c * plane, outRow = b * c * outPlane + i * outW;
+                if (copied && heap == null) {
+                    forwardRowArrays(t, sample, output, ow, (int) c, (int) plane, outPlane, outRow);
+                    continue;
+                }
                 if (heap != null && !nearest) {
                     // a float[] input: gathers, L points per vector (see gatherRow)
                     int end = wholeVectors(ow);
@@ -518,6 +531,30 @@ public final class VectorKernels extends JavaScalarKernels {
                 gradGrid.setAtIndex(F, gridRow + 2L * j + 1, nearest ? 0f : sy * t.my[j]);
             }
         }
+    }
+
+    /**
+     * One output row of a bilinear forward from a copied sample (more channels than the gathers take): point-major,
+     * the spec's sum, the row's values staged per channel and written with one copy each.
+     */
+    private static void forwardRowArrays(Row t, float[] in, MemorySegment output, int ow, int c, int plane,
+                                         long outPlane, long outRow) {
+        float[] out = t.outputRows(c * ow);
+        for (int j = 0; j < ow; j++) {
+            int o0 = (int) t.o0[j], o1 = (int) t.o1[j], o2 = (int) t.o2[j], o3 = (int) t.o3[j];
+            float w0 = t.w0[j], w1 = t.w1[j], w2 = t.w2[j], w3 = t.w3[j];
+            if ((o0 | o1 | o2 | o3) >= 0) {
+                for (int ch = 0, base = 0, k = j; ch < c; ch++, base += plane, k += ow) {
+                    out[k] = bilinearSum(w0, w1, w2, w3, in[base + o0], in[base + o1], in[base + o2], in[base + o3]);
+                }
+                continue;
+            }
+            for (int ch = 0, base = 0, k = j; ch < c; ch++, base += plane, k += ow) {
+                out[k] = bilinearSum(w0, w1, w2, w3, o0 >= 0 ? in[base + o0] : 0f, o1 >= 0 ? in[base + o1] : 0f,
+                        o2 >= 0 ? in[base + o2] : 0f, o3 >= 0 ? in[base + o3] : 0f);
+            }
+        }
+        for (int ch = 0; ch < c; ch++) MemorySegment.copy(out, ch * ow, output, F, (outRow + ch * outPlane) * 4, ow);
     }
 
     /**
