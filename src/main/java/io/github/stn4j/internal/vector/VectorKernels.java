@@ -201,15 +201,10 @@ public final class VectorKernels extends JavaScalarKernels {
             for (long i = r0; i < r1; i++) {
                 float y = Coords.baseCoord(i, h, ac);
                 float cx = y * t1 + t2, cy = y * t4 + t5;
-                int j = 0;
-                // vector body: x*t0 + (y*t1 + t2), the spec's order (mul, then add), into the interleaved row
-                for (; j + L <= W; j += L) {
-                    FloatVector x = FloatVector.fromArray(S, bx, j);
-                    x.mul(t0).add(cx).intoArray(row, 2 * j, EVEN, 0);
-                    x.mul(t3).add(cy).intoArray(row, 2 * j, ODD, 0);
-                }
-                // scalar tail
-                for (; j < W; j++) {
+                // x*t0 + (y*t1 + t2), the spec's order (mul, then add), into the interleaved row. Scalar: with the
+                // vector scatters (intoArray with EVEN / ODD) the copy below sometimes wrote a row's first vectors'
+                // previous contents (SameBitsTest, in some JVMs only, once the grid sampler shared the JIT's time)
+                for (int j = 0; j < W; j++) {
                     row[2 * j] = bx[j] * t0 + cx;
                     row[2 * j + 1] = bx[j] * t3 + cy;
                 }
