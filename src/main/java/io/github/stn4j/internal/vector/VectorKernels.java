@@ -115,70 +115,78 @@ public final class VectorKernels extends JavaScalarKernels {
      * Inlining rule for this file: C2 intrinsifies a Vector API call only when it knows the vector's exact class, and a
      * vector passed to or returned from a method that is not inlined is boxed (an object and an array per vector).
      * Methods over about 325 bytecodes are not inlined
-     * when hot, so every larger step below takes and leaves its data in arrays (index j, L lanes) and builds its own
-     * vectors from the static species; only the tiny helpers above take vectors.
+     * when hot, so every larger step below takes and leaves its data in arrays and builds its own vectors from the
+     * static species; only the tiny helpers above take vectors. Each step loops over a whole row's vectors itself:
+     * C2 left these steps out of line, and a call per step and vector cost about 0.5 ms of imagenet's forward.
      */
 
     /**
-     * Steps 1-3 of Coords for lanes [j, j+L) of {@code g}: the unpadded pixel coordinate into {@code x}, and
+     * Steps 1-3 of Coords for lanes [0, end) of {@code g}: the unpadded pixel coordinate into {@code x}, and
      * d(coordinate)/d(grid) into {@code mult} when it is not null.
      */
-    private static void unnormalize(float[] g, float[] x, float[] mult, int j, long size, boolean ac) {
-        FloatVector v = FloatVector.fromArray(S, g, j);
-        v = v.blend(-1f, v.test(VectorOperators.IS_NAN));
-        float s = Coords.scale(size, ac);
-        v = ac ? v.add(1f).mul(s) : v.add(1f).mul(s).sub(0.5f);
-        VectorMask<Float> bad = v.test(VectorOperators.IS_NAN);
-        v = v.blend(0f, bad);
-        VectorMask<Float> far = bad.or(v.compare(VectorOperators.GT, Coords.FAR))
-                .or(v.compare(VectorOperators.LT, -Coords.FAR));
-        v.max(-Coords.FAR).min(Coords.FAR).intoArray(x, j);
-        if (mult != null) FloatVector.broadcast(S, s).blend(0f, far).intoArray(mult, j);
-    }
-
-    /** Step 4 for REFLECTION, in place on lanes [j, j+L) of x (and mult when not null). */
-    private static void reflect(float[] x, float[] mult, int j, long size, boolean ac) {
-        float lo = ac ? 0f : -0.5f;
-        float span = ac ? (float) (size - 1) : (float) size;
-        if (span <= 0f) {
-            FloatVector.zero(S).intoArray(x, j);
-            if (mult != null) FloatVector.zero(S).intoArray(mult, j);
-            return;
-        }
-        FloatVector d = FloatVector.fromArray(S, x, j).sub(lo);
-        VectorMask<Float> neg = d.compare(VectorOperators.LT, 0f);
-        d = d.abs();
-        // d <= 2^22 + 0.5 (far values are clamped) and span >= 1: below 2^23
-        FloatVector flips = floorNonNegative(d.div(span));
-        FloatVector extra = d.sub(flips.mul(span));
-        FloatVector half = flips.mul(0.5f);
-        VectorMask<Float> odd = half.compare(VectorOperators.NE, floorNonNegative(half));
-        extra.add(lo).blend(FloatVector.broadcast(S, span).sub(extra).add(lo), odd).intoArray(x, j);
-        if (mult != null) {
-            FloatVector m = FloatVector.fromArray(S, mult, j);
-            m = m.blend(m.neg(), neg);
-            m.blend(m.neg(), odd).intoArray(mult, j);
+    private static void unnormalize(float[] g, float[] x, float[] mult, int end, long size, boolean ac) {
+        for (int j = 0; j < end; j += L) {
+            FloatVector v = FloatVector.fromArray(S, g, j);
+            v = v.blend(-1f, v.test(VectorOperators.IS_NAN));
+            float s = Coords.scale(size, ac);
+            v = ac ? v.add(1f).mul(s) : v.add(1f).mul(s).sub(0.5f);
+            VectorMask<Float> bad = v.test(VectorOperators.IS_NAN);
+            v = v.blend(0f, bad);
+            VectorMask<Float> far = bad.or(v.compare(VectorOperators.GT, Coords.FAR))
+                    .or(v.compare(VectorOperators.LT, -Coords.FAR));
+            v.max(-Coords.FAR).min(Coords.FAR).intoArray(x, j);
+            if (mult != null) FloatVector.broadcast(S, s).blend(0f, far).intoArray(mult, j);
         }
     }
 
-    /** Step 5 (clamp for BORDER and REFLECTION) and the final safety clamp, in place on lanes [j, j+L). */
-    private static void clamp(float[] x, float[] mult, int j, long size, PaddingMode pad) {
-        FloatVector v = FloatVector.fromArray(S, x, j);
-        if (pad != PaddingMode.ZEROS) {
-            float hi = (float) (size - 1);
-            VectorMask<Float> atLo = v.compare(VectorOperators.LE, 0f);
-            VectorMask<Float> atHi = v.compare(VectorOperators.GE, hi).andNot(atLo);
-            v = v.blend(0f, atLo).blend(hi, atHi);
-            if (mult != null) FloatVector.fromArray(S, mult, j).blend(0f, atLo.or(atHi)).intoArray(mult, j);
+    /** Step 4 for REFLECTION, in place on lanes [0, end) of x (and mult when not null). */
+    private static void reflect(float[] x, float[] mult, int end, long size, boolean ac) {
+        for (int j = 0; j < end; j += L) {
+            float lo = ac ? 0f : -0.5f;
+            float span = ac ? (float) (size - 1) : (float) size;
+            if (span <= 0f) {
+                FloatVector.zero(S).intoArray(x, j);
+                if (mult != null) FloatVector.zero(S).intoArray(mult, j);
+                continue;
+            }
+            FloatVector d = FloatVector.fromArray(S, x, j).sub(lo);
+            VectorMask<Float> neg = d.compare(VectorOperators.LT, 0f);
+            d = d.abs();
+            // d <= 2^22 + 0.5 (far values are clamped) and span >= 1: below 2^23
+            FloatVector flips = floorNonNegative(d.div(span));
+            FloatVector extra = d.sub(flips.mul(span));
+            FloatVector half = flips.mul(0.5f);
+            VectorMask<Float> odd = half.compare(VectorOperators.NE, floorNonNegative(half));
+            extra.add(lo).blend(FloatVector.broadcast(S, span).sub(extra).add(lo), odd).intoArray(x, j);
+            if (mult != null) {
+                FloatVector m = FloatVector.fromArray(S, mult, j);
+                m = m.blend(m.neg(), neg);
+                m.blend(m.neg(), odd).intoArray(mult, j);
+            }
         }
-        v.max(-2f).min((float) size + 1f).intoArray(x, j);
     }
 
-    /** Steps 1-5 of Coords (bilinear, nearest) for lanes [j, j+L): g -> x (and mult when not null). */
-    private static void sourceIndex(float[] g, float[] x, float[] mult, int j, long size, PaddingMode pad, boolean ac) {
-        unnormalize(g, x, mult, j, size, ac);
-        if (pad == PaddingMode.REFLECTION) reflect(x, mult, j, size, ac);
-        clamp(x, mult, j, size, pad);
+    /** Step 5 (clamp for BORDER and REFLECTION) and the final safety clamp, in place on lanes [0, end). */
+    private static void clamp(float[] x, float[] mult, int end, long size, PaddingMode pad) {
+        for (int j = 0; j < end; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x, j);
+            if (pad != PaddingMode.ZEROS) {
+                float hi = (float) (size - 1);
+                VectorMask<Float> atLo = v.compare(VectorOperators.LE, 0f);
+                VectorMask<Float> atHi = v.compare(VectorOperators.GE, hi).andNot(atLo);
+                v = v.blend(0f, atLo).blend(hi, atHi);
+                if (mult != null) FloatVector.fromArray(S, mult, j).blend(0f, atLo.or(atHi)).intoArray(mult, j);
+            }
+            v.max(-2f).min((float) size + 1f).intoArray(x, j);
+        }
+    }
+
+    /** Steps 1-5 of Coords (bilinear, nearest) for lanes [0, end): g -> x (and mult when not null). */
+    private static void sourceIndex(float[] g, float[] x, float[] mult, int end, long size, PaddingMode pad,
+                                    boolean ac) {
+        unnormalize(g, x, mult, end, size, ac);
+        if (pad == PaddingMode.REFLECTION) reflect(x, mult, end, size, ac);
+        clamp(x, mult, end, size, pad);
     }
 
     // ------------------------------------------------------------------ affine grid 2-D
@@ -441,7 +449,7 @@ public final class VectorKernels extends JavaScalarKernels {
         Row t = ROW.get().fit(ow);
         long plane = inH * inW, outPlane = outH * outW;
         boolean nearest = mode == Mode.NEAREST;
-        // whole samples of at most COPY_FLOATS floats per tensor: worked on in per-thread arrays (see backwardRowArrays)
+        // whole samples of at most COPY_FLOATS floats per tensor: worked on in per-thread arrays (backwardRowArrays)
         boolean copied = !nearest && r0 == 0 && r1 == outH && c * Math.max(plane, outPlane) <= COPY_FLOATS;
         int cPlane = (int) (c * plane), cOutPlane = (int) (c * outPlane);
         float[] in = copied ? t.sample(cPlane) : null, go = copied ? t.gradOutput(cOutPlane) : null;
@@ -821,61 +829,65 @@ public final class VectorKernels extends JavaScalarKernels {
         int end = wholeVectors(ow); // within Row.fit's capacity
         for (int j = ow; j < end; j++) t.gx[j] = t.gy[j] = 0f;
         boolean nearest = mode == Mode.NEAREST;
+        sourceIndex(t.gx, t.x, grads ? t.mx : null, end, inW, pad, ac);
+        sourceIndex(t.gy, t.y, grads ? t.my : null, end, inH, pad, ac);
+        if (nearest) nearestTaps(t, end, inH, inW);
+        else bilinearTaps(t, end, inH, inW);
+    }
+
+    /** Nearest taps of lanes [0, end) from t.x, t.y: the offset of the nearest pixel into o0, -1 outside. */
+    private static void nearestTaps(Row t, int end, long inH, long inW) {
         for (int j = 0; j < end; j += L) {
-            sourceIndex(t.gx, t.x, grads ? t.mx : null, j, inW, pad, ac);
-            sourceIndex(t.gy, t.y, grads ? t.my : null, j, inH, pad, ac);
-            if (nearest) nearestTaps(t, j, inH, inW);
-            else bilinearTaps(t, j, inH, inW);
+            FloatVector xr = rint(FloatVector.fromArray(S, t.x, j)), yr = rint(FloatVector.fromArray(S, t.y, j));
+            VectorMask<Float> in = xr.compare(VectorOperators.GE, 0f).and(xr.compare(VectorOperators.LT, (float) inW))
+                    .and(yr.compare(VectorOperators.GE, 0f)).and(yr.compare(VectorOperators.LT, (float) inH));
+            offsets(yr.mul((float) inW).add(xr), in).intoArray(t.o0, j);
         }
     }
 
-    /** Nearest taps of lanes [j, j+L) from t.x, t.y: the offset of the nearest pixel into o0, -1 outside. */
-    private static void nearestTaps(Row t, int j, long inH, long inW) {
-        FloatVector xr = rint(FloatVector.fromArray(S, t.x, j)), yr = rint(FloatVector.fromArray(S, t.y, j));
-        VectorMask<Float> in = xr.compare(VectorOperators.GE, 0f).and(xr.compare(VectorOperators.LT, (float) inW))
-                .and(yr.compare(VectorOperators.GE, 0f)).and(yr.compare(VectorOperators.LT, (float) inH));
-        offsets(yr.mul((float) inW).add(xr), in).intoArray(t.o0, j);
-    }
-
     /**
-     * Bilinear taps of lanes [j, j+L) from t.x, t.y: weights and fractions, then offsets (-1 outside). Three small
+     * Bilinear taps of lanes [0, end) from t.x, t.y: weights and fractions, then offsets (-1 outside). Three small
      * methods rather than one: C2 stops inlining inside a method once it holds too many nodes
      * (NodeCountInliningCutoff), and a Vector API call left out-of-line runs its allocating fallback.
      */
-    private static void bilinearTaps(Row t, int j, long inH, long inW) {
-        bilinearWeights(t, j);
-        tapOffset(t.x0, t.y0, t.o0, j, 0f, 0f, inH, inW);
-        tapOffset(t.x0, t.y0, t.o1, j, 1f, 0f, inH, inW);
-        tapOffset(t.x0, t.y0, t.o2, j, 0f, 1f, inH, inW);
-        tapOffset(t.x0, t.y0, t.o3, j, 1f, 1f, inH, inW);
+    private static void bilinearTaps(Row t, int end, long inH, long inW) {
+        bilinearWeights(t, end);
+        tapOffset(t.x0, t.y0, t.o0, end, 0f, 0f, inH, inW);
+        tapOffset(t.x0, t.y0, t.o1, end, 1f, 0f, inH, inW);
+        tapOffset(t.x0, t.y0, t.o2, end, 0f, 1f, inH, inW);
+        tapOffset(t.x0, t.y0, t.o3, end, 1f, 1f, inH, inW);
     }
 
-    /** Fractions, weights and the top-left tap (x0, y0) of lanes [j, j+L). */
-    private static void bilinearWeights(Row t, int j) {
-        FloatVector x = FloatVector.fromArray(S, t.x, j), y = FloatVector.fromArray(S, t.y, j);
-        FloatVector x0 = floor(x), y0 = floor(y);
-        x0.intoArray(t.x0, j);
-        y0.intoArray(t.y0, j);
-        FloatVector tx = x.sub(x0), ty = y.sub(y0);
-        FloatVector otx = FloatVector.broadcast(S, 1f).sub(tx), oty = FloatVector.broadcast(S, 1f).sub(ty);
-        otx.mul(oty).intoArray(t.w0, j);
-        tx.mul(oty).intoArray(t.w1, j);
-        otx.mul(ty).intoArray(t.w2, j);
-        tx.mul(ty).intoArray(t.w3, j);
-        tx.intoArray(t.tx, j);
-        ty.intoArray(t.ty, j);
+    /** Fractions, weights and the top-left tap (x0, y0) of lanes [0, end). */
+    private static void bilinearWeights(Row t, int end) {
+        for (int j = 0; j < end; j += L) {
+            FloatVector x = FloatVector.fromArray(S, t.x, j), y = FloatVector.fromArray(S, t.y, j);
+            FloatVector x0 = floor(x), y0 = floor(y);
+            x0.intoArray(t.x0, j);
+            y0.intoArray(t.y0, j);
+            FloatVector tx = x.sub(x0), ty = y.sub(y0);
+            FloatVector otx = FloatVector.broadcast(S, 1f).sub(tx), oty = FloatVector.broadcast(S, 1f).sub(ty);
+            otx.mul(oty).intoArray(t.w0, j);
+            tx.mul(oty).intoArray(t.w1, j);
+            otx.mul(ty).intoArray(t.w2, j);
+            tx.mul(ty).intoArray(t.w3, j);
+            tx.intoArray(t.tx, j);
+            ty.intoArray(t.ty, j);
+        }
     }
 
     /**
-     * The offset of tap (x0 + dx, y0 + dy) of lanes [j, j+L) into out, -1 where it is outside. Computed in float,
+     * The offset of tap (x0 + dx, y0 + dy) of lanes [0, end) into out, -1 where it is outside. Computed in float,
      * exact because planes of vectorised calls hold fewer than 2^24 pixels (see fits).
      */
-    private static void tapOffset(float[] x0s, float[] y0s, float[] out, int j, float dx, float dy, long inH,
+    private static void tapOffset(float[] x0s, float[] y0s, float[] out, int end, float dx, float dy, long inH,
                                   long inW) {
-        FloatVector x = FloatVector.fromArray(S, x0s, j).add(dx), y = FloatVector.fromArray(S, y0s, j).add(dy);
-        VectorMask<Float> in = x.compare(VectorOperators.GE, 0f).and(x.compare(VectorOperators.LT, (float) inW))
-                .and(y.compare(VectorOperators.GE, 0f)).and(y.compare(VectorOperators.LT, (float) inH));
-        FloatVector.broadcast(S, -1f).blend(y.mul((float) inW).add(x), in).intoArray(out, j);
+        for (int j = 0; j < end; j += L) {
+            FloatVector x = FloatVector.fromArray(S, x0s, j).add(dx), y = FloatVector.fromArray(S, y0s, j).add(dy);
+            VectorMask<Float> in = x.compare(VectorOperators.GE, 0f).and(x.compare(VectorOperators.LT, (float) inW))
+                    .and(y.compare(VectorOperators.GE, 0f)).and(y.compare(VectorOperators.LT, (float) inH));
+            FloatVector.broadcast(S, -1f).blend(y.mul((float) inW).add(x), in).intoArray(out, j);
+        }
     }
 
     /** The offsets where the mask is set, -1 elsewhere. */
