@@ -19,10 +19,14 @@ import jdk.incubator.vector.VectorSpecies;
  * points at a time, into a per-thread scratch {@link Row} (offsets, weights, fractions, gradient multipliers); then
  * the channels are read through those taps straight from the tensors' segments (no copies). The Vector API gathers only
  * from Java arrays, so: a bilinear forward on a {@code float[]}-backed input with at most {@link #GATHER_CHANNELS}
- * channels gathers, L points per vector, channel-major over the row ({@link #gatherRow}); every other case reads each
+ * channels gathers, L points per vector, channel-major over the row ({@link #gatherRow}), and so does one on an
+ * off-heap input of that many channels, each sample first copied into a per-thread array ({@link #COPY_FLOATS});
+ * with more channels a copied sample is read point-major ({@link #forwardRowArrays}); every other case reads each
  * point's channels point-major with scalar loads, or, for bilinear points whose four taps are all inside an off-heap
  * input, one two-lane load per pixel row ({@link #PAIR}), whose lanes then enter the spec's arithmetic in the spec's
- * order. The backward's input gradient is a scatter-add (lanes may hit the same pixel): always point-major scalar.
+ * order. The backward's input gradient is a scatter-add (lanes may hit the same pixel): always point-major scalar;
+ * the bilinear backward of whole samples of up to {@link #COPY_FLOATS} floats runs on per-thread array copies of the
+ * sample's input, output gradient and input gradient ({@link #backwardRowArrays}).
  * The lane-wise coordinate pipeline does the float operations of {@link Coords} in the same order (floor and
  * round-half-even are built from exact int conversions, which the Vector API lacks); every output value sums its taps
  * in the spec's order ({@link JavaScalarKernels#bilinearSum}), and the backward's accumulations run in the spec's order (point-major,
@@ -49,6 +53,14 @@ public final class VectorKernels extends JavaScalarKernels {
      * channels fit there (docs/kernels.md, "Vector API: gathers").
      */
     static final int GATHER_CHANNELS = 8;
+    /**
+     * A bilinear forward or backward not on float[] tensors copies each sample (when it holds at most this many
+     * floats, 4 MB, and the call covers its every output row) into per-thread arrays and works there (gathers for at
+     * most {@link #GATHER_CHANNELS} channels): the copies cost far less than the per-access checks of the segment
+     * loads and stores they replace (docs/kernels.md, "Vector API: copied samples"). Larger samples, or calls on a
+     * part of the rows, keep the row loads (PAIR).
+     */
+    static final int COPY_FLOATS = 1 << 20;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final int[] EVEN = new int[L], ODD = new int[L];
@@ -103,70 +115,78 @@ public final class VectorKernels extends JavaScalarKernels {
      * Inlining rule for this file: C2 intrinsifies a Vector API call only when it knows the vector's exact class, and a
      * vector passed to or returned from a method that is not inlined is boxed (an object and an array per vector).
      * Methods over about 325 bytecodes are not inlined
-     * when hot, so every larger step below takes and leaves its data in arrays (index j, L lanes) and builds its own
-     * vectors from the static species; only the tiny helpers above take vectors.
+     * when hot, so every larger step below takes and leaves its data in arrays and builds its own vectors from the
+     * static species; only the tiny helpers above take vectors. Each step loops over a whole row's vectors itself:
+     * C2 left these steps out of line, and a call per step and vector cost about 0.5 ms of imagenet's forward.
      */
 
     /**
-     * Steps 1-3 of Coords for lanes [j, j+L) of {@code g}: the unpadded pixel coordinate into {@code x}, and
+     * Steps 1-3 of Coords for lanes [0, end) of {@code g}: the unpadded pixel coordinate into {@code x}, and
      * d(coordinate)/d(grid) into {@code mult} when it is not null.
      */
-    private static void unnormalize(float[] g, float[] x, float[] mult, int j, long size, boolean ac) {
-        FloatVector v = FloatVector.fromArray(S, g, j);
-        v = v.blend(-1f, v.test(VectorOperators.IS_NAN));
-        float s = Coords.scale(size, ac);
-        v = ac ? v.add(1f).mul(s) : v.add(1f).mul(s).sub(0.5f);
-        VectorMask<Float> bad = v.test(VectorOperators.IS_NAN);
-        v = v.blend(0f, bad);
-        VectorMask<Float> far = bad.or(v.compare(VectorOperators.GT, Coords.FAR))
-                .or(v.compare(VectorOperators.LT, -Coords.FAR));
-        v.max(-Coords.FAR).min(Coords.FAR).intoArray(x, j);
-        if (mult != null) FloatVector.broadcast(S, s).blend(0f, far).intoArray(mult, j);
-    }
-
-    /** Step 4 for REFLECTION, in place on lanes [j, j+L) of x (and mult when not null). */
-    private static void reflect(float[] x, float[] mult, int j, long size, boolean ac) {
-        float lo = ac ? 0f : -0.5f;
-        float span = ac ? (float) (size - 1) : (float) size;
-        if (span <= 0f) {
-            FloatVector.zero(S).intoArray(x, j);
-            if (mult != null) FloatVector.zero(S).intoArray(mult, j);
-            return;
-        }
-        FloatVector d = FloatVector.fromArray(S, x, j).sub(lo);
-        VectorMask<Float> neg = d.compare(VectorOperators.LT, 0f);
-        d = d.abs();
-        // d <= 2^22 + 0.5 (far values are clamped) and span >= 1: below 2^23
-        FloatVector flips = floorNonNegative(d.div(span));
-        FloatVector extra = d.sub(flips.mul(span));
-        FloatVector half = flips.mul(0.5f);
-        VectorMask<Float> odd = half.compare(VectorOperators.NE, floorNonNegative(half));
-        extra.add(lo).blend(FloatVector.broadcast(S, span).sub(extra).add(lo), odd).intoArray(x, j);
-        if (mult != null) {
-            FloatVector m = FloatVector.fromArray(S, mult, j);
-            m = m.blend(m.neg(), neg);
-            m.blend(m.neg(), odd).intoArray(mult, j);
+    private static void unnormalize(float[] g, float[] x, float[] mult, int end, long size, boolean ac) {
+        for (int j = 0; j < end; j += L) {
+            FloatVector v = FloatVector.fromArray(S, g, j);
+            v = v.blend(-1f, v.test(VectorOperators.IS_NAN));
+            float s = Coords.scale(size, ac);
+            v = ac ? v.add(1f).mul(s) : v.add(1f).mul(s).sub(0.5f);
+            VectorMask<Float> bad = v.test(VectorOperators.IS_NAN);
+            v = v.blend(0f, bad);
+            VectorMask<Float> far = bad.or(v.compare(VectorOperators.GT, Coords.FAR))
+                    .or(v.compare(VectorOperators.LT, -Coords.FAR));
+            v.max(-Coords.FAR).min(Coords.FAR).intoArray(x, j);
+            if (mult != null) FloatVector.broadcast(S, s).blend(0f, far).intoArray(mult, j);
         }
     }
 
-    /** Step 5 (clamp for BORDER and REFLECTION) and the final safety clamp, in place on lanes [j, j+L). */
-    private static void clamp(float[] x, float[] mult, int j, long size, PaddingMode pad) {
-        FloatVector v = FloatVector.fromArray(S, x, j);
-        if (pad != PaddingMode.ZEROS) {
-            float hi = (float) (size - 1);
-            VectorMask<Float> atLo = v.compare(VectorOperators.LE, 0f);
-            VectorMask<Float> atHi = v.compare(VectorOperators.GE, hi).andNot(atLo);
-            v = v.blend(0f, atLo).blend(hi, atHi);
-            if (mult != null) FloatVector.fromArray(S, mult, j).blend(0f, atLo.or(atHi)).intoArray(mult, j);
+    /** Step 4 for REFLECTION, in place on lanes [0, end) of x (and mult when not null). */
+    private static void reflect(float[] x, float[] mult, int end, long size, boolean ac) {
+        for (int j = 0; j < end; j += L) {
+            float lo = ac ? 0f : -0.5f;
+            float span = ac ? (float) (size - 1) : (float) size;
+            if (span <= 0f) {
+                FloatVector.zero(S).intoArray(x, j);
+                if (mult != null) FloatVector.zero(S).intoArray(mult, j);
+                continue;
+            }
+            FloatVector d = FloatVector.fromArray(S, x, j).sub(lo);
+            VectorMask<Float> neg = d.compare(VectorOperators.LT, 0f);
+            d = d.abs();
+            // d <= 2^22 + 0.5 (far values are clamped) and span >= 1: below 2^23
+            FloatVector flips = floorNonNegative(d.div(span));
+            FloatVector extra = d.sub(flips.mul(span));
+            FloatVector half = flips.mul(0.5f);
+            VectorMask<Float> odd = half.compare(VectorOperators.NE, floorNonNegative(half));
+            extra.add(lo).blend(FloatVector.broadcast(S, span).sub(extra).add(lo), odd).intoArray(x, j);
+            if (mult != null) {
+                FloatVector m = FloatVector.fromArray(S, mult, j);
+                m = m.blend(m.neg(), neg);
+                m.blend(m.neg(), odd).intoArray(mult, j);
+            }
         }
-        v.max(-2f).min((float) size + 1f).intoArray(x, j);
     }
 
-    /** Steps 1-5 of Coords (bilinear, nearest) for lanes [j, j+L): g -> x (and mult when not null). */
-    private static void sourceIndex(float[] g, float[] x, float[] mult, int j, long size, PaddingMode pad, boolean ac) {
-        unnormalize(g, x, mult, j, size, ac);
-        if (pad == PaddingMode.REFLECTION) reflect(x, mult, j, size, ac);
-        clamp(x, mult, j, size, pad);
+    /** Step 5 (clamp for BORDER and REFLECTION) and the final safety clamp, in place on lanes [0, end). */
+    private static void clamp(float[] x, float[] mult, int end, long size, PaddingMode pad) {
+        for (int j = 0; j < end; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x, j);
+            if (pad != PaddingMode.ZEROS) {
+                float hi = (float) (size - 1);
+                VectorMask<Float> atLo = v.compare(VectorOperators.LE, 0f);
+                VectorMask<Float> atHi = v.compare(VectorOperators.GE, hi).andNot(atLo);
+                v = v.blend(0f, atLo).blend(hi, atHi);
+                if (mult != null) FloatVector.fromArray(S, mult, j).blend(0f, atLo.or(atHi)).intoArray(mult, j);
+            }
+            v.max(-2f).min((float) size + 1f).intoArray(x, j);
+        }
+    }
+
+    /** Steps 1-5 of Coords (bilinear, nearest) for lanes [0, end): g -> x (and mult when not null). */
+    private static void sourceIndex(float[] g, float[] x, float[] mult, int end, long size, PaddingMode pad,
+                                    boolean ac) {
+        unnormalize(g, x, mult, end, size, ac);
+        if (pad == PaddingMode.REFLECTION) reflect(x, mult, end, size, ac);
+        clamp(x, mult, end, size, pad);
     }
 
     // ------------------------------------------------------------------ affine grid 2-D
@@ -189,15 +209,10 @@ public final class VectorKernels extends JavaScalarKernels {
             for (long i = r0; i < r1; i++) {
                 float y = Coords.baseCoord(i, h, ac);
                 float cx = y * t1 + t2, cy = y * t4 + t5;
-                int j = 0;
-                // vector body: x*t0 + (y*t1 + t2), the spec's order (mul, then add), into the interleaved row
-                for (; j + L <= W; j += L) {
-                    FloatVector x = FloatVector.fromArray(S, bx, j);
-                    x.mul(t0).add(cx).intoArray(row, 2 * j, EVEN, 0);
-                    x.mul(t3).add(cy).intoArray(row, 2 * j, ODD, 0);
-                }
-                // scalar tail
-                for (; j < W; j++) {
+                // x*t0 + (y*t1 + t2), the spec's order (mul, then add), into the interleaved row. Scalar: with the
+                // vector scatters (intoArray with EVEN / ODD) the copy below sometimes wrote a row's first vectors'
+                // previous contents (SameBitsTest, in some JVMs only, once the grid sampler shared the JIT's time)
+                for (int j = 0; j < W; j++) {
                     row[2 * j] = bx[j] * t0 + cx;
                     row[2 * j + 1] = bx[j] * t3 + cy;
                 }
@@ -272,6 +287,31 @@ public final class VectorKernels extends JavaScalarKernels {
         final float[] lanes = new float[L];
         final float[] lanes16 = new float[4 * SUM_LANES]; // the affine grid backward's four lane sums
         final HeapArray inArray = new HeapArray(), outArray = new HeapArray();
+        // copied samples (see COPY_FLOATS) of the input, gradOutput and gradInput, kept for the next call
+        float[] sample = new float[0], gradOutput = new float[0], gradInput = new float[0];
+        float[] gradGridRow; // a row's grid gradient, interleaved
+
+        float[] outputRows = new float[0]; // a forward's output row, all channels (see forwardRowArrays)
+
+        float[] outputRows(int floats) {
+            if (outputRows.length < floats) outputRows = new float[floats];
+            return outputRows;
+        }
+
+        float[] sample(int floats) {
+            if (sample.length < floats) sample = new float[floats];
+            return sample;
+        }
+
+        float[] gradOutput(int floats) {
+            if (gradOutput.length < floats) gradOutput = new float[floats];
+            return gradOutput;
+        }
+
+        float[] gradInput(int floats) {
+            if (gradInput.length < floats) gradInput = new float[floats];
+            return gradInput;
+        }
 
         /** Room for n points, rounded up to whole vectors (rowTaps computes the last partial vector in full). */
         Row fit(int n) {
@@ -290,6 +330,7 @@ public final class VectorKernels extends JavaScalarKernels {
                 w3 = new float[n];
                 tx = new float[n];
                 ty = new float[n];
+                gradGridRow = new float[2 * n];
                 mx = new float[n];
                 my = new float[n];
                 o0 = new float[n];
@@ -325,10 +366,20 @@ public final class VectorKernels extends JavaScalarKernels {
         boolean nearest = mode == Mode.NEAREST;
         float[] heap = c <= GATHER_CHANNELS ? t.inArray.of(input) : null;
         float[] outArray = heap == null ? null : t.outArray.of(output);
+        // inputs the gathers cannot take as they are (off-heap, or too many channels): copied sample by sample
+        boolean copied = heap == null && !nearest && c * plane <= COPY_FLOATS && c * ow <= COPY_FLOATS && r0 == 0
+                && r1 == outH;
+        float[] sample = copied ? t.sample((int) (c * plane)) : null;
+        if (copied && c <= GATHER_CHANNELS) heap = sample;
         for (long b = 0; b < n; b++) {
+            if (copied) MemorySegment.copy(input, F, b * c * plane * 4, sample, 0, (int) (c * plane));
             for (long i = r0; i < r1; i++) {
                 rowTaps(t, grid, ((b * outH + i) * outW) * 2, ow, inH, inW, padding, ac, mode, false);
                 long inB = b * c * plane, outRow = b * c * outPlane + i * outW;
+                if (copied && heap == null) {
+                    forwardRowArrays(t, sample, output, ow, (int) c, (int) plane, outPlane, outRow);
+                    continue;
+                }
                 if (heap != null && !nearest) {
                     // a float[] input: gathers, L points per vector (see gatherRow)
                     int end = wholeVectors(ow);
@@ -340,7 +391,7 @@ public final class VectorKernels extends JavaScalarKernels {
                         t.i2[j] = Math.max(0, (int) t.o2[j]);
                         t.i3[j] = Math.max(0, (int) t.o3[j]);
                     }
-                    int first = (int) (input.address() / 4 + inB);
+                    int first = copied ? 0 : (int) (input.address() / 4 + inB);
                     for (long ch = 0; ch < c; ch++) {
                         long outAt = (outRow + ch * outPlane) * 4;
                         gatherRow(heap, first + (int) (ch * plane), t, ow, output, outArray, outAt);
@@ -404,7 +455,25 @@ public final class VectorKernels extends JavaScalarKernels {
         Row t = ROW.get().fit(ow);
         long plane = inH * inW, outPlane = outH * outW;
         boolean nearest = mode == Mode.NEAREST;
+        // whole samples of at most COPY_FLOATS floats per tensor: worked on in per-thread arrays (backwardRowArrays)
+        boolean copied = !nearest && r0 == 0 && r1 == outH && c * Math.max(plane, outPlane) <= COPY_FLOATS;
+        int cPlane = (int) (c * plane), cOutPlane = (int) (c * outPlane);
+        float[] in = copied ? t.sample(cPlane) : null, go = copied ? t.gradOutput(cOutPlane) : null;
+        float[] gin = copied && gradInput != null ? t.gradInput(cPlane) : null;
         for (long b = 0; b < n; b++) {
+            if (copied) {
+                MemorySegment.copy(input, F, b * cPlane * 4L, in, 0, cPlane);
+                MemorySegment.copy(gradOutput, F, b * cOutPlane * 4L, go, 0, cOutPlane);
+                if (gin != null) MemorySegment.copy(gradInput, F, b * cPlane * 4L, gin, 0, cPlane);
+                for (long i = 0; i < outH; i++) {
+                    long gridRow = ((b * outH + i) * outW) * 2;
+                    rowTaps(t, grid, gridRow, ow, inH, inW, padding, ac, mode, gradGrid != null);
+                    backwardRowArrays(t, go, in, gin, gradGrid, ow, (int) c, (int) plane, (int) outPlane,
+                            (int) (i * outW), gridRow);
+                }
+                if (gin != null) MemorySegment.copy(gin, 0, gradInput, F, b * cPlane * 4L, cPlane);
+                continue;
+            }
             for (long i = r0; i < r1; i++) {
                 long gridRow = ((b * outH + i) * outW) * 2;
                 rowTaps(t, grid, gridRow, ow, inH, inW, padding, ac, mode, gradGrid != null);
@@ -471,6 +540,78 @@ public final class VectorKernels extends JavaScalarKernels {
                 gradGrid.setAtIndex(F, gridRow + 2L * j + 1, nearest ? 0f : sy * t.my[j]);
             }
         }
+    }
+
+    /**
+     * One output row of a bilinear forward from a copied sample (more channels than the gathers take): point-major,
+     * the spec's sum, the row's values staged per channel and written with one copy each.
+     */
+    private static void forwardRowArrays(Row t, float[] in, MemorySegment output, int ow, int c, int plane,
+                                         long outPlane, long outRow) {
+        float[] out = t.outputRows(c * ow);
+        for (int j = 0; j < ow; j++) {
+            int o0 = (int) t.o0[j], o1 = (int) t.o1[j], o2 = (int) t.o2[j], o3 = (int) t.o3[j];
+            float w0 = t.w0[j], w1 = t.w1[j], w2 = t.w2[j], w3 = t.w3[j];
+            if ((o0 | o1 | o2 | o3) >= 0) {
+                for (int ch = 0, base = 0, k = j; ch < c; ch++, base += plane, k += ow) {
+                    out[k] = bilinearSum(w0, w1, w2, w3, in[base + o0], in[base + o1], in[base + o2], in[base + o3]);
+                }
+                continue;
+            }
+            for (int ch = 0, base = 0, k = j; ch < c; ch++, base += plane, k += ow) {
+                out[k] = bilinearSum(w0, w1, w2, w3, o0 >= 0 ? in[base + o0] : 0f, o1 >= 0 ? in[base + o1] : 0f,
+                        o2 >= 0 ? in[base + o2] : 0f, o3 >= 0 ? in[base + o3] : 0f);
+            }
+        }
+        for (int ch = 0; ch < c; ch++) MemorySegment.copy(out, ch * ow, output, F, (outRow + ch * outPlane) * 4, ow);
+    }
+
+    /**
+     * {@link #backwardRow} (bilinear) on one sample's tensors copied into arrays: the same operations in the same
+     * order, without the per-access checks of segment loads and stores, which cost more than copying the sample in
+     * and its input gradient out (docs/kernels.md, "Vector API: copied samples"). The row's grid gradient is staged in
+     * an array and written with one copy.
+     */
+    private static void backwardRowArrays(Row t, float[] go, float[] in, float[] gin, MemorySegment gradGrid, int ow,
+                                          int c, int plane, int outPlane, int rowAt, long gridRow) {
+        float[] gg = t.gradGridRow;
+        for (int j = 0; j < ow; j++) {
+            int o0 = (int) t.o0[j], o1 = (int) t.o1[j], o2 = (int) t.o2[j], o3 = (int) t.o3[j];
+            float w0 = t.w0[j], w1 = t.w1[j], w2 = t.w2[j], w3 = t.w3[j];
+            float tx = t.tx[j], ty = t.ty[j];
+            float sx = 0f, sy = 0f; // d loss / d (pixel x, pixel y), summed over channels
+            if ((o0 | o1 | o2 | o3) >= 0) {
+                for (int ch = 0, base = 0, at = rowAt + j; ch < c; ch++, base += plane, at += outPlane) {
+                    float g = go[at];
+                    float vNw = in[base + o0], vNe = in[base + o1], vSw = in[base + o2], vSe = in[base + o3];
+                    sx += ((vNe - vNw) * (1f - ty) + (vSe - vSw) * ty) * g;
+                    sy += ((vSw - vNw) * (1f - tx) + (vSe - vNe) * tx) * g;
+                    if (gin != null) {
+                        gin[base + o0] += w0 * g;
+                        gin[base + o1] += w1 * g;
+                        gin[base + o2] += w2 * g;
+                        gin[base + o3] += w3 * g;
+                    }
+                }
+            } else {
+                for (int ch = 0, base = 0, at = rowAt + j; ch < c; ch++, base += plane, at += outPlane) {
+                    float g = go[at];
+                    float vNw = o0 >= 0 ? in[base + o0] : 0f, vNe = o1 >= 0 ? in[base + o1] : 0f;
+                    float vSw = o2 >= 0 ? in[base + o2] : 0f, vSe = o3 >= 0 ? in[base + o3] : 0f;
+                    sx += ((vNe - vNw) * (1f - ty) + (vSe - vSw) * ty) * g;
+                    sy += ((vSw - vNw) * (1f - tx) + (vSe - vNe) * tx) * g;
+                    if (gin != null) {
+                        if (o0 >= 0) gin[base + o0] += w0 * g;
+                        if (o1 >= 0) gin[base + o1] += w1 * g;
+                        if (o2 >= 0) gin[base + o2] += w2 * g;
+                        if (o3 >= 0) gin[base + o3] += w3 * g;
+                    }
+                }
+            }
+            gg[2 * j] = sx * t.mx[j];
+            gg[2 * j + 1] = sy * t.my[j];
+        }
+        if (gradGrid != null) MemorySegment.copy(gg, 0, gradGrid, F, gridRow * 4, 2 * ow);
     }
 
     // ------------------------------------------------------------------ grid sample 2-D, channels last
@@ -694,61 +835,65 @@ public final class VectorKernels extends JavaScalarKernels {
         int end = wholeVectors(ow); // within Row.fit's capacity
         for (int j = ow; j < end; j++) t.gx[j] = t.gy[j] = 0f;
         boolean nearest = mode == Mode.NEAREST;
+        sourceIndex(t.gx, t.x, grads ? t.mx : null, end, inW, pad, ac);
+        sourceIndex(t.gy, t.y, grads ? t.my : null, end, inH, pad, ac);
+        if (nearest) nearestTaps(t, end, inH, inW);
+        else bilinearTaps(t, end, inH, inW);
+    }
+
+    /** Nearest taps of lanes [0, end) from t.x, t.y: the offset of the nearest pixel into o0, -1 outside. */
+    private static void nearestTaps(Row t, int end, long inH, long inW) {
         for (int j = 0; j < end; j += L) {
-            sourceIndex(t.gx, t.x, grads ? t.mx : null, j, inW, pad, ac);
-            sourceIndex(t.gy, t.y, grads ? t.my : null, j, inH, pad, ac);
-            if (nearest) nearestTaps(t, j, inH, inW);
-            else bilinearTaps(t, j, inH, inW);
+            FloatVector xr = rint(FloatVector.fromArray(S, t.x, j)), yr = rint(FloatVector.fromArray(S, t.y, j));
+            VectorMask<Float> in = xr.compare(VectorOperators.GE, 0f).and(xr.compare(VectorOperators.LT, (float) inW))
+                    .and(yr.compare(VectorOperators.GE, 0f)).and(yr.compare(VectorOperators.LT, (float) inH));
+            offsets(yr.mul((float) inW).add(xr), in).intoArray(t.o0, j);
         }
     }
 
-    /** Nearest taps of lanes [j, j+L) from t.x, t.y: the offset of the nearest pixel into o0, -1 outside. */
-    private static void nearestTaps(Row t, int j, long inH, long inW) {
-        FloatVector xr = rint(FloatVector.fromArray(S, t.x, j)), yr = rint(FloatVector.fromArray(S, t.y, j));
-        VectorMask<Float> in = xr.compare(VectorOperators.GE, 0f).and(xr.compare(VectorOperators.LT, (float) inW))
-                .and(yr.compare(VectorOperators.GE, 0f)).and(yr.compare(VectorOperators.LT, (float) inH));
-        offsets(yr.mul((float) inW).add(xr), in).intoArray(t.o0, j);
-    }
-
     /**
-     * Bilinear taps of lanes [j, j+L) from t.x, t.y: weights and fractions, then offsets (-1 outside). Three small
+     * Bilinear taps of lanes [0, end) from t.x, t.y: weights and fractions, then offsets (-1 outside). Three small
      * methods rather than one: C2 stops inlining inside a method once it holds too many nodes
      * (NodeCountInliningCutoff), and a Vector API call left out-of-line runs its allocating fallback.
      */
-    private static void bilinearTaps(Row t, int j, long inH, long inW) {
-        bilinearWeights(t, j);
-        tapOffset(t.x0, t.y0, t.o0, j, 0f, 0f, inH, inW);
-        tapOffset(t.x0, t.y0, t.o1, j, 1f, 0f, inH, inW);
-        tapOffset(t.x0, t.y0, t.o2, j, 0f, 1f, inH, inW);
-        tapOffset(t.x0, t.y0, t.o3, j, 1f, 1f, inH, inW);
+    private static void bilinearTaps(Row t, int end, long inH, long inW) {
+        bilinearWeights(t, end);
+        tapOffset(t.x0, t.y0, t.o0, end, 0f, 0f, inH, inW);
+        tapOffset(t.x0, t.y0, t.o1, end, 1f, 0f, inH, inW);
+        tapOffset(t.x0, t.y0, t.o2, end, 0f, 1f, inH, inW);
+        tapOffset(t.x0, t.y0, t.o3, end, 1f, 1f, inH, inW);
     }
 
-    /** Fractions, weights and the top-left tap (x0, y0) of lanes [j, j+L). */
-    private static void bilinearWeights(Row t, int j) {
-        FloatVector x = FloatVector.fromArray(S, t.x, j), y = FloatVector.fromArray(S, t.y, j);
-        FloatVector x0 = floor(x), y0 = floor(y);
-        x0.intoArray(t.x0, j);
-        y0.intoArray(t.y0, j);
-        FloatVector tx = x.sub(x0), ty = y.sub(y0);
-        FloatVector otx = FloatVector.broadcast(S, 1f).sub(tx), oty = FloatVector.broadcast(S, 1f).sub(ty);
-        otx.mul(oty).intoArray(t.w0, j);
-        tx.mul(oty).intoArray(t.w1, j);
-        otx.mul(ty).intoArray(t.w2, j);
-        tx.mul(ty).intoArray(t.w3, j);
-        tx.intoArray(t.tx, j);
-        ty.intoArray(t.ty, j);
+    /** Fractions, weights and the top-left tap (x0, y0) of lanes [0, end). */
+    private static void bilinearWeights(Row t, int end) {
+        for (int j = 0; j < end; j += L) {
+            FloatVector x = FloatVector.fromArray(S, t.x, j), y = FloatVector.fromArray(S, t.y, j);
+            FloatVector x0 = floor(x), y0 = floor(y);
+            x0.intoArray(t.x0, j);
+            y0.intoArray(t.y0, j);
+            FloatVector tx = x.sub(x0), ty = y.sub(y0);
+            FloatVector otx = FloatVector.broadcast(S, 1f).sub(tx), oty = FloatVector.broadcast(S, 1f).sub(ty);
+            otx.mul(oty).intoArray(t.w0, j);
+            tx.mul(oty).intoArray(t.w1, j);
+            otx.mul(ty).intoArray(t.w2, j);
+            tx.mul(ty).intoArray(t.w3, j);
+            tx.intoArray(t.tx, j);
+            ty.intoArray(t.ty, j);
+        }
     }
 
     /**
-     * The offset of tap (x0 + dx, y0 + dy) of lanes [j, j+L) into out, -1 where it is outside. Computed in float,
+     * The offset of tap (x0 + dx, y0 + dy) of lanes [0, end) into out, -1 where it is outside. Computed in float,
      * exact because planes of vectorised calls hold fewer than 2^24 pixels (see fits).
      */
-    private static void tapOffset(float[] x0s, float[] y0s, float[] out, int j, float dx, float dy, long inH,
+    private static void tapOffset(float[] x0s, float[] y0s, float[] out, int end, float dx, float dy, long inH,
                                   long inW) {
-        FloatVector x = FloatVector.fromArray(S, x0s, j).add(dx), y = FloatVector.fromArray(S, y0s, j).add(dy);
-        VectorMask<Float> in = x.compare(VectorOperators.GE, 0f).and(x.compare(VectorOperators.LT, (float) inW))
-                .and(y.compare(VectorOperators.GE, 0f)).and(y.compare(VectorOperators.LT, (float) inH));
-        FloatVector.broadcast(S, -1f).blend(y.mul((float) inW).add(x), in).intoArray(out, j);
+        for (int j = 0; j < end; j += L) {
+            FloatVector x = FloatVector.fromArray(S, x0s, j).add(dx), y = FloatVector.fromArray(S, y0s, j).add(dy);
+            VectorMask<Float> in = x.compare(VectorOperators.GE, 0f).and(x.compare(VectorOperators.LT, (float) inW))
+                    .and(y.compare(VectorOperators.GE, 0f)).and(y.compare(VectorOperators.LT, (float) inH));
+            FloatVector.broadcast(S, -1f).blend(y.mul((float) inW).add(x), in).intoArray(out, j);
+        }
     }
 
     /** The offsets where the mask is set, -1 elsewhere. */
