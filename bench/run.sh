@@ -24,8 +24,10 @@ mvn -B -ntp -q -DskipTests install   # the library into the local repository, fo
 cd bench
 # The forks run a copy of this checkout's own jar: the one in the local repository is shared by every checkout on the
 # machine, and another checkout's `mvn install` replacing it mid-run failed a run here (ClassNotFoundException).
-LIB=(../target/stn4j-*[0-9T].jar) # not -sources or -javadoc
-cp "${LIB[0]}" target/stn4j-lib.jar
+# this version's jar, by name: target/ can hold an older version's jar from before a version change (a run measured
+# one once)
+VERSION=$(sed -n 's#^  <version>\(.*\)</version>$#\1#p' ../pom.xml | head -1)
+cp "../target/stn4j-$VERSION.jar" target/stn4j-lib.jar
 sed -i 's#[^:]*/io/github/stn4j/stn4j/[^:]*\.jar#target/stn4j-lib.jar#' target/classpath.txt
 OUT=target/results-$PROFILE
 rm -rf "$OUT" && mkdir -p "$OUT" target/javacpp-cache
