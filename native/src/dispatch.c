@@ -263,7 +263,7 @@ static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d, int nhwc, in
     if (!gs_args_ok(a, three_d)) return STN_E_ARG;
     if (a->fresh && (a->row_begin != 0 || a->row_end != a->out_d * a->out_h)) return STN_E_ARG;
     if (banded && !(0 <= a->band_begin && a->band_begin <= a->band_end && a->band_end <= a->in_h)) return STN_E_ARG;
-    if (!banded) {
+    if (!banded || !a->grad_input) { /* a band limits only grad_input: without it the call is unbanded */
         a->band_begin = 0;
         a->band_end = a->in_h;
     }
@@ -285,9 +285,10 @@ static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d, int nhwc, in
     if (rows && a->grid == NULL) return STN_E_ARG;
     const stn_kernels *k = kernels_of(isa);
     if (k == NULL) return STN_E_ISA;
-    if (!rows || a->c == 0 || a->in_d == 0 || a->in_h == 0 || a->in_w == 0 || a->grad_output == NULL
-        || a->input == NULL)
-        stn_fresh_grad_input(a, nhwc); /* no kernel runs (or the call fails below): nothing is added to the zeros */
+    const int empty = a->c == 0 || a->in_d == 0 || a->in_h == 0 || a->in_w == 0;
+    if (rows && !empty && (a->grad_input || a->grad_grid) && (a->grad_output == NULL || a->input == NULL))
+        return STN_E_ARG; /* before anything is written */
+    if (!rows || empty) stn_fresh_grad_input(a, nhwc); /* no kernel runs: nothing is added to the zeros */
     if (!rows) return STN_OK;
     const int64_t comps = three_d ? 3 : 2;
     if (a->c == 0 || a->in_d == 0 || a->in_h == 0 || a->in_w == 0) {

@@ -440,11 +440,25 @@ static void test_band(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh, 
                             CHECK(memcmp(gg, gg_ref, sizeof(float) * (size_t)grid_count) == 0,
                                   "band: grid gradient %s mode=%d", stn_isa_name(all[k]), mode);
                         }
+                        /* a band without grad_input is no band: the grid gradient of the unbanded call */
+                        memset(gg, 0xff, sizeof(float) * (size_t)grid_count);
+                        CHECK((nhwc ? stn_grid_sample_2d_backward_nhwc_band : stn_grid_sample_2d_backward_band)(
+                                  all[k], gout, in, grid, NULL, gg, n, c, ih, iw, oh, ow, mode, pad, align, 0, oh,
+                                  ih / 2, ih / 2 + (ih > 1)) == STN_OK &&
+                                  memcmp(gg, gg_ref, sizeof(float) * (size_t)grid_count) == 0,
+                              "band without grad_input: grid gradient %s nhwc=%d mode=%d pad=%d", stn_isa_name(all[k]),
+                              nhwc, mode, pad);
                     }
     }
     float buf[16] = {0};
     CHECK(stn_grid_sample_2d_backward_band(STN_ISA_SCALAR, buf, buf, buf, buf, NULL, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 2,
                                            1, 3) == STN_E_ARG, "band past in_h");
+    /* an error writes nothing, FRESH or not */
+    buf[0] = 7.0f;
+    CHECK(stn_grid_sample_2d_backward(STN_ISA_SCALAR, NULL, buf + 4, buf + 8, buf, NULL, 1, 1, 2, 2, 2, 2,
+                                      STN_BACKWARD_FRESH, 0, 0, 0, 2) == STN_E_ARG && buf[0] == 7.0f,
+          "fresh with NULL grad_output: refused, grad_input untouched");
+    buf[0] = 0.0f;
     CHECK(stn_grid_sample_2d_backward_band(STN_ISA_SCALAR, buf, buf, buf, buf, NULL, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 2,
                                            2, 1) == STN_E_ARG, "band reversed");
     CHECK(stn_grid_sample_2d_backward_nhwc_band(STN_ISA_SCALAR, buf, buf, buf, buf, NULL, 1, 1, 2, 2, 2, 2, 0, 0, 0,
