@@ -59,11 +59,7 @@ public class PyTorchBench {
     public void setup(BenchmarkParams params) {
         torch.set_num_threads(threads);
         size = shape.size();
-        int k = switch (input) {
-            case "WARM" -> 1;
-            case "COLD" -> shape.coldBatches();
-            default -> throw new IllegalArgumentException("input=" + input + ": expected WARM or COLD");
-        };
+        int k = shape.batches(input);
         thetas = new Tensor[k];
         grids = new Tensor[k];
         inputs = new Tensor[k];

@@ -50,6 +50,15 @@ public enum Shapes {
         return (int) ((COLD_BYTES + batchBytes() - 1) / batchBytes());
     }
 
+    /** Batches a benchmark's {@code input} parameter rotates through: WARM one, COLD {@link #coldBatches()}. */
+    public int batches(String input) {
+        return switch (input) {
+            case "WARM" -> 1;
+            case "COLD" -> coldBatches();
+            default -> throw new IllegalArgumentException("input=" + input + ": expected WARM or COLD");
+        };
+    }
+
     private static long seed(long base, int batch) {
         return base + 16L * batch;
     }

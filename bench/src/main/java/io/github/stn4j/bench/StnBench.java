@@ -96,11 +96,7 @@ public class StnBench {
         arena = Arena.ofShared();
         long[] s = shape.size();
         size = s;
-        int k = switch (input) {
-            case "WARM" -> 1;
-            case "COLD" -> shape.coldBatches();
-            default -> throw new IllegalArgumentException("input=" + input + ": expected WARM or COLD");
-        };
+        int k = shape.batches(input);
         thetas = new Tensor[k];
         grids = new Tensor[k];
         inputs = new Tensor[k];
