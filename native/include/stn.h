@@ -40,6 +40,7 @@ extern "C" {
 #define STN_OK 0
 #define STN_E_ARG (-1)   /* a bad size, range, mode or NULL required pointer */
 #define STN_E_ISA (-2)   /* the requested ISA is not supported by this CPU or build */
+#define STN_E_NOMEM (-3) /* no memory for the call's workspace (stn_affine_sample_2d*); nothing was written */
 
 /* Instruction-set tiers, in increasing order of preference. */
 #define STN_ISA_AUTO 0
@@ -120,6 +121,40 @@ STN_API int32_t stn_grid_sample_2d_backward_band(int32_t isa, const float *grad_
                                                  int32_t mode, int32_t padding, int32_t align_corners,
                                                  int64_t row_begin, int64_t row_end,
                                                  int64_t band_begin, int64_t band_end);
+
+/* Fused affine transformer: stn_grid_sample_2d at the grid stn_affine_grid_2d makes of theta [n, 2, 3] (out_h x
+ * out_w points, align_corners for both), without storing that grid: the same output, bit for bit, as the two calls. */
+STN_API int32_t stn_affine_sample_2d(int32_t isa, const float *input, const float *theta, float *output,
+                                     int64_t n, int64_t c, int64_t in_h, int64_t in_w,
+                                     int64_t out_h, int64_t out_w,
+                                     int32_t mode, int32_t padding, int32_t align_corners,
+                                     int64_t row_begin, int64_t row_end);
+
+/* Gradients of stn_affine_sample_2d for output rows [row_begin, row_end): grad_input as stn_grid_sample_2d_backward
+ * (may be NULL; STN_BACKWARD_FRESH as there). The grid gradient is not stored: theta_rows [n, out_h, 4] (may be
+ * NULL) receives, on those rows, each row's sums of g_x x_w, g_x, g_y x_w, g_y over its points (g the grid gradient
+ * stn_grid_sample_2d_backward gives, the sums in stn_affine_grid_2d_backward's order), which
+ * stn_affine_sample_2d_theta reduces to the theta gradient. Rows may be split over concurrent calls. */
+STN_API int32_t stn_affine_sample_2d_backward(int32_t isa, const float *grad_output, const float *input,
+                                              const float *theta, float *grad_input, float *theta_rows,
+                                              int64_t n, int64_t c, int64_t in_h, int64_t in_w,
+                                              int64_t out_h, int64_t out_w,
+                                              int32_t mode, int32_t padding, int32_t align_corners,
+                                              int64_t row_begin, int64_t row_end);
+
+/* The input gradient of stn_affine_sample_2d_backward over every output row, restricted to input rows
+ * [band_begin, band_end) as stn_grid_sample_2d_backward_band restricts it (no theta gradient). */
+STN_API int32_t stn_affine_sample_2d_backward_band(int32_t isa, const float *grad_output, const float *input,
+                                                   const float *theta, float *grad_input,
+                                                   int64_t n, int64_t c, int64_t in_h, int64_t in_w,
+                                                   int64_t out_h, int64_t out_w,
+                                                   int32_t mode, int32_t padding, int32_t align_corners,
+                                                   int64_t band_begin, int64_t band_end);
+
+/* grad_theta [n, 2, 3] (overwritten) from every row's sums of stn_affine_sample_2d_backward: the rows in order, in
+ * double, as stn_affine_grid_2d_backward adds them, so that the two give the same bits from the same grid gradient. */
+STN_API int32_t stn_affine_sample_2d_theta(const float *theta_rows, float *grad_theta, int64_t n, int64_t out_h,
+                                           int32_t align_corners);
 
 /* Channels-last 2-D sampling: input [N, H, W, C] and output [N, Ho, Wo, C] (grid [N, Ho, Wo, 2] as above); otherwise
  * as stn_grid_sample_2d. Each element gets the same operations, in the same order, as in the portable (scalar) kernel

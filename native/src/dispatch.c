@@ -240,7 +240,7 @@ static void zero_rows(float *t, int64_t planes, int64_t rows, int64_t out_w, int
 static int32_t sample(int32_t isa, stn_gs *a, int three_d, int nhwc) {
     if (!gs_args_ok(a, three_d)) return STN_E_ARG;
     const int work = a->n > 0 && a->c > 0 && a->out_w > 0 && a->row_begin < a->row_end;
-    if (work && (a->grid == NULL || a->output == NULL)) return STN_E_ARG;
+    if (work && ((a->grid == NULL && a->theta == NULL) || a->output == NULL)) return STN_E_ARG;
     const stn_kernels *k = kernels_of(isa);
     if (k == NULL) return STN_E_ISA;
     if (!work) return STN_OK;
@@ -282,21 +282,23 @@ static int32_t sample_backward(int32_t isa, stn_gs *a, int three_d, int nhwc, in
         a->grad_grid = NULL;
     }
     const int rows = a->n > 0 && a->out_w > 0 && a->row_begin < a->row_end;
-    if (rows && a->grid == NULL) return STN_E_ARG;
+    if (rows && a->grid == NULL && a->theta == NULL) return STN_E_ARG;
     const stn_kernels *k = kernels_of(isa);
     if (k == NULL) return STN_E_ISA;
     const int empty = a->c == 0 || a->in_d == 0 || a->in_h == 0 || a->in_w == 0;
-    if (rows && !empty && (a->grad_input || a->grad_grid) && (a->grad_output == NULL || a->input == NULL))
+    const int grid_grad = a->grad_grid || a->theta_rows;
+    if (rows && !empty && (a->grad_input || grid_grad) && (a->grad_output == NULL || a->input == NULL))
         return STN_E_ARG; /* before anything is written */
     if (!rows || empty) stn_fresh_grad_input(a, nhwc); /* no kernel runs: nothing is added to the zeros */
     if (!rows) return STN_OK;
     const int64_t comps = three_d ? 3 : 2;
-    if (a->c == 0 || a->in_d == 0 || a->in_h == 0 || a->in_w == 0) {
+    if (empty) {
         /* Nothing is read, so nothing flows back: grad_input gets no contribution, grad_grid is zero. */
         if (a->grad_grid) zero_rows(a->grad_grid, a->n, a->out_d * a->out_h, a->out_w * comps, a->row_begin, a->row_end);
+        if (a->theta_rows) zero_rows(a->theta_rows, a->n, a->out_h, 4, a->row_begin, a->row_end);
         return STN_OK;
     }
-    if (a->grad_input == NULL && a->grad_grid == NULL) return STN_OK;
+    if (a->grad_input == NULL && !grid_grad) return STN_OK;
     if (a->grad_output == NULL || a->input == NULL) return STN_E_ARG;
     (nhwc ? k->grid_sample_2d_nhwc_backward : three_d ? k->grid_sample_3d_backward : k->grid_sample_2d_backward)(a);
     return STN_OK;
@@ -306,7 +308,7 @@ int32_t stn_grid_sample_2d(int32_t isa, const float *input, const float *grid, f
                            int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding,
                            int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, NULL, output, NULL, NULL, n, c, 1, in_h, in_w, 1, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0};
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL};
     return sample(isa, &a, 0, 0);
 }
 
@@ -315,7 +317,7 @@ int32_t stn_grid_sample_2d_backward(int32_t isa, const float *grad_output, const
                                     int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding,
                                     int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, 1, in_h, in_w, 1, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0};
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL};
     return sample_backward(isa, &a, 0, 0, 0);
 }
 
@@ -325,7 +327,7 @@ int32_t stn_grid_sample_2d_backward_band(int32_t isa, const float *grad_output, 
                                          int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end,
                                          int64_t band_begin, int64_t band_end) {
     stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, 1, in_h, in_w, 1, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0, band_begin, band_end, 0};
+                mode, padding, align_corners, row_begin, row_end, 0, band_begin, band_end, 0, NULL, NULL, NULL, NULL, NULL};
     return sample_backward(isa, &a, 0, 0, 1);
 }
 
@@ -333,7 +335,7 @@ int32_t stn_grid_sample_2d_nhwc(int32_t isa, const float *input, const float *gr
                                 int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode,
                                 int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, NULL, output, NULL, NULL, n, c, 1, in_h, in_w, 1, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0};
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL};
     return sample(isa, &a, 0, 1);
 }
 
@@ -343,7 +345,7 @@ int32_t stn_grid_sample_2d_backward_nhwc(int32_t isa, const float *grad_output, 
                                          int32_t padding, int32_t align_corners, int64_t row_begin,
                                          int64_t row_end) {
     stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, 1, in_h, in_w, 1, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0};
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL};
     return sample_backward(isa, &a, 0, 1, 0);
 }
 
@@ -354,7 +356,7 @@ int32_t stn_grid_sample_2d_backward_nhwc_band(int32_t isa, const float *grad_out
                                               int64_t row_begin, int64_t row_end, int64_t band_begin,
                                               int64_t band_end) {
     stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, 1, in_h, in_w, 1, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0, band_begin, band_end, 0};
+                mode, padding, align_corners, row_begin, row_end, 0, band_begin, band_end, 0, NULL, NULL, NULL, NULL, NULL};
     return sample_backward(isa, &a, 0, 1, 1);
 }
 
@@ -362,7 +364,7 @@ int32_t stn_grid_sample_3d(int32_t isa, const float *input, const float *grid, f
                            int64_t in_d, int64_t in_h, int64_t in_w, int64_t out_d, int64_t out_h, int64_t out_w,
                            int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end) {
     stn_gs a = {input, grid, NULL, output, NULL, NULL, n, c, in_d, in_h, in_w, out_d, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0};
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL};
     return sample(isa, &a, 1, 0);
 }
 
@@ -372,8 +374,79 @@ int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_output, const
                                     int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin,
                                     int64_t row_end) {
     stn_gs a = {input, grid, grad_output, NULL, grad_input, grad_grid, n, c, in_d, in_h, in_w, out_d, out_h, out_w,
-                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0};
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL};
     return sample_backward(isa, &a, 1, 0, 0);
+}
+
+/* ---- fused affine sampling ---- */
+
+/* a->theta set (and grid NULL): computes the base coordinates (and, for a backward with theta_rows, the row lanes)
+ * the kernels read, runs `sample` or `sample_backward`, and frees them. */
+static int32_t fused(int32_t isa, stn_gs *a, int backward, int banded) {
+    if (a->theta == NULL) return STN_E_ARG;
+    if (a->out_w <= 0 || a->out_h <= 0 || a->n <= 0) /* nothing to sample: the checks and the empty cases there */
+        return backward ? sample_backward(isa, a, 0, 0, banded) : sample(isa, a, 0, 0);
+    /* the workspace first: a call without memory writes nothing */
+    float *bx = stn_base_coords(a->out_w, a->align_corners), *by = stn_base_coords(a->out_h, a->align_corners);
+    const int64_t rows = a->row_end - a->row_begin;
+    const int lanes_wanted = a->theta_rows && rows > 0 && rows <= a->out_h;
+    float *lanes = lanes_wanted ? calloc((size_t)rows, STN_ROW_LANES * sizeof(float)) : NULL;
+    int32_t rc = STN_E_NOMEM;
+    if (bx && by && (lanes || !lanes_wanted)) {
+        a->base_x = bx;
+        a->base_y = by;
+        a->row_lanes = lanes;
+        rc = backward ? sample_backward(isa, a, 0, 0, banded) : sample(isa, a, 0, 0);
+        /* nearest has no grid gradient (its kernels fold none): zero sums */
+        if (rc == STN_OK && lanes_wanted && a->mode == STN_MODE_NEAREST)
+            zero_rows(a->theta_rows, a->n, a->out_h, 4, a->row_begin, a->row_end);
+    }
+    free(bx);
+    free(by);
+    free(lanes);
+    return rc;
+}
+
+int32_t stn_affine_sample_2d(int32_t isa, const float *input, const float *theta, float *output, int64_t n, int64_t c,
+                             int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding,
+                             int32_t align_corners, int64_t row_begin, int64_t row_end) {
+    stn_gs a = {input, NULL, NULL, output, NULL, NULL, n, c, 1, in_h, in_w, 1, out_h, out_w,
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0, theta, NULL, NULL, NULL, NULL};
+    return fused(isa, &a, 0, 0);
+}
+
+int32_t stn_affine_sample_2d_backward(int32_t isa, const float *grad_output, const float *input, const float *theta,
+                                      float *grad_input, float *theta_rows, int64_t n, int64_t c, int64_t in_h,
+                                      int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding,
+                                      int32_t align_corners, int64_t row_begin, int64_t row_end) {
+    stn_gs a = {input, NULL, grad_output, NULL, grad_input, NULL, n, c, 1, in_h, in_w, 1, out_h, out_w,
+                mode, padding, align_corners, row_begin, row_end, 0, 0, 0, 0, theta, NULL, NULL, theta_rows, NULL};
+    return fused(isa, &a, 1, 0);
+}
+
+int32_t stn_affine_sample_2d_backward_band(int32_t isa, const float *grad_output, const float *input,
+                                           const float *theta, float *grad_input, int64_t n, int64_t c, int64_t in_h,
+                                           int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding,
+                                           int32_t align_corners, int64_t band_begin, int64_t band_end) {
+    stn_gs a = {input, NULL, grad_output, NULL, grad_input, NULL, n, c, 1, in_h, in_w, 1, out_h, out_w,
+                mode, padding, align_corners, 0, out_h, 0, band_begin, band_end, 0, theta, NULL, NULL, NULL, NULL};
+    return fused(isa, &a, 1, 1);
+}
+
+int32_t stn_affine_sample_2d_theta(const float *theta_rows, float *grad_theta, int64_t n, int64_t out_h,
+                                   int32_t align_corners) {
+    const int64_t dims[] = {n, out_h, 4};
+    if (!dims_ok(3, dims) || !bool_ok(align_corners)) return STN_E_ARG;
+    if (n > 0 && (grad_theta == NULL || (out_h > 0 && theta_rows == NULL))) return STN_E_ARG;
+    for (int64_t s = 0; s < n; s++) {
+        double acc[6] = {0, 0, 0, 0, 0, 0};
+        for (int64_t h = 0; h < out_h; h++) {
+            const float *r = theta_rows + (s * out_h + h) * 4;
+            stn_affine_row_to_theta(acc, stn_base_coord(h, out_h, align_corners), r[0], r[1], r[2], r[3]);
+        }
+        for (int k = 0; k < 6; k++) grad_theta[s * 6 + k] = (float)acc[k];
+    }
+    return STN_OK;
 }
 
 /* ---- dense kernels of the nn layers ---- */

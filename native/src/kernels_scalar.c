@@ -65,12 +65,7 @@ void stn_affine_grid_2d_backward_scalar(const stn_ag *a) {
                 syx += g[2 * w + 1] * x;
                 sy1 += g[2 * w + 1];
             }
-            acc[0] += sxx;
-            acc[1] += (double)y * sx1;
-            acc[2] += sx1;
-            acc[3] += syx;
-            acc[4] += (double)y * sy1;
-            acc[5] += sy1;
+            stn_affine_row_to_theta(acc, y, sxx, sx1, syx, sy1);
         }
         for (int k = 0; k < 6; k++) a->grad_theta[n * 6 + k] = (float)acc[k];
     }
@@ -199,24 +194,39 @@ void stn_bicubic_point(const stn_gs *a, const float *in_n, float *out_n, const f
     *ggy = sy;
 }
 
+/* Points per chunk of a row: a fused call's grid (and grid gradient) live in a buffer of this many pairs. */
+#define STN_ROW_CHUNK 256
+
+/* The grid pairs of points [p0, p0 + cnt) of sample n: grid's, or a fused call's computed into buf. */
+static const float *grid_chunk(const stn_gs *a, float *buf, int64_t n, int64_t p0, int64_t cnt) {
+    if (!a->theta) return a->grid + (n * a->out_h * a->out_w + p0) * 2;
+    stn_affine_points(a, n, p0, cnt, buf);
+    return buf;
+}
+
 void stn_grid_sample_2d_scalar(const stn_gs *a) {
     const int64_t in_plane = a->in_h * a->in_w, out_plane = a->out_h * a->out_w;
+    float buf[2 * STN_ROW_CHUNK];
     for (int64_t n = 0; n < a->n; n++) {
         const float *in_n = a->input + n * a->c * in_plane;
         float *out_n = a->output + n * a->c * out_plane;
         for (int64_t h = a->row_begin; h < a->row_end; h++) {
-            const float *g = a->grid + ((n * a->out_h + h) * a->out_w) * 2;
-            for (int64_t w = 0; w < a->out_w; w++) {
-                const int64_t off = h * a->out_w + w;
-                if (a->mode == STN_MODE_BICUBIC) {
-                    stn_bicubic_point(a, in_n, out_n, NULL, NULL, out_plane, off, g[2 * w], g[2 * w + 1], 0, a->c,
-                                      NULL, NULL);
-                    continue;
+            for (int64_t w0 = 0; w0 < a->out_w; w0 += STN_ROW_CHUNK) {
+                const int64_t cnt = a->out_w - w0 < STN_ROW_CHUNK ? a->out_w - w0 : STN_ROW_CHUNK;
+                const float *g = grid_chunk(a, buf, n, h * a->out_w + w0, cnt);
+                for (int64_t i = 0; i < cnt; i++) {
+                    const int64_t off = h * a->out_w + w0 + i;
+                    if (a->mode == STN_MODE_BICUBIC) {
+                        stn_bicubic_point(a, in_n, out_n, NULL, NULL, out_plane, off, g[2 * i], g[2 * i + 1], 0,
+                                          a->c, NULL, NULL);
+                        continue;
+                    }
+                    const float x = stn_source_index(g[2 * i], a->in_w, a->padding, a->align_corners, NULL);
+                    const float y = stn_source_index(g[2 * i + 1], a->in_h, a->padding, a->align_corners, NULL);
+                    if (a->mode == STN_MODE_NEAREST)
+                        stn_nearest_point(in_n, out_n, a->c, a->in_h, a->in_w, out_plane, off, x, y);
+                    else stn_bilinear_point(in_n, out_n, a->c, a->in_h, a->in_w, out_plane, off, x, y);
                 }
-                const float x = stn_source_index(g[2 * w], a->in_w, a->padding, a->align_corners, NULL);
-                const float y = stn_source_index(g[2 * w + 1], a->in_h, a->padding, a->align_corners, NULL);
-                if (a->mode == STN_MODE_NEAREST) stn_nearest_point(in_n, out_n, a->c, a->in_h, a->in_w, out_plane, off, x, y);
-                else stn_bilinear_point(in_n, out_n, a->c, a->in_h, a->in_w, out_plane, off, x, y);
             }
         }
     }
@@ -225,44 +235,51 @@ void stn_grid_sample_2d_scalar(const stn_gs *a) {
 void stn_grid_sample_2d_backward_scalar(const stn_gs *a) {
     stn_fresh_grad_input(a, 0);
     const int64_t in_plane = a->in_h * a->in_w, out_plane = a->out_h * a->out_w;
+    float buf[2 * STN_ROW_CHUNK], ggbuf[2 * STN_ROW_CHUNK];
     for (int64_t n = 0; n < a->n; n++) {
         const float *in_n = a->input + n * a->c * in_plane;
         const float *gout_n = a->grad_output + n * a->c * out_plane;
         float *gin_n = a->grad_input ? a->grad_input + n * a->c * in_plane : NULL;
         for (int64_t h = a->row_begin; h < a->row_end; h++) {
-            const float *g = a->grid + ((n * a->out_h + h) * a->out_w) * 2;
-            float *gg = a->grad_grid ? a->grad_grid + ((n * a->out_h + h) * a->out_w) * 2 : NULL;
-            for (int64_t w = 0; w < a->out_w; w++) {
-                const int64_t off = h * a->out_w + w;
-                float sx = 0.0f, sy = 0.0f;
-                if (a->mode == STN_MODE_BICUBIC) {
-                    float mx, my;
-                    stn_unnormalize(g[2 * w], a->in_w, a->align_corners, &mx);
-                    stn_unnormalize(g[2 * w + 1], a->in_h, a->align_corners, &my);
-                    stn_bicubic_point(a, in_n, NULL, gout_n, gin_n, out_plane, off, g[2 * w], g[2 * w + 1], 0, a->c,
-                                      &sx, &sy);
-                    sx *= mx;
-                    sy *= my;
-                } else {
-                    float mx, my;
-                    const float x = stn_source_index(g[2 * w], a->in_w, a->padding, a->align_corners, &mx);
-                    const float y = stn_source_index(g[2 * w + 1], a->in_h, a->padding, a->align_corners, &my);
-                    if (a->mode == STN_MODE_NEAREST) {
-                        stn_nearest_point_backward(gout_n, gin_n, a->c, a->in_h, a->in_w, out_plane, off, x, y,
-                                                   a->band_begin, a->band_end);
-                    } else {
-                        stn_bilinear_point_backward(gout_n, in_n, gin_n, a->c, a->in_h, a->in_w, out_plane, off, x,
-                                                    y, &sx, &sy, a->band_begin, a->band_end);
+            for (int64_t w0 = 0; w0 < a->out_w; w0 += STN_ROW_CHUNK) {
+                const int64_t cnt = a->out_w - w0 < STN_ROW_CHUNK ? a->out_w - w0 : STN_ROW_CHUNK;
+                const float *g = grid_chunk(a, buf, n, h * a->out_w + w0, cnt);
+                float *gg = a->theta ? (a->theta_rows ? ggbuf : NULL)
+                        : a->grad_grid ? a->grad_grid + ((n * a->out_h + h) * a->out_w + w0) * 2 : NULL;
+                for (int64_t i = 0; i < cnt; i++) {
+                    const int64_t off = h * a->out_w + w0 + i;
+                    float sx = 0.0f, sy = 0.0f;
+                    if (a->mode == STN_MODE_BICUBIC) {
+                        float mx, my;
+                        stn_unnormalize(g[2 * i], a->in_w, a->align_corners, &mx);
+                        stn_unnormalize(g[2 * i + 1], a->in_h, a->align_corners, &my);
+                        stn_bicubic_point(a, in_n, NULL, gout_n, gin_n, out_plane, off, g[2 * i], g[2 * i + 1], 0,
+                                          a->c, &sx, &sy);
                         sx *= mx;
                         sy *= my;
+                    } else {
+                        float mx, my;
+                        const float x = stn_source_index(g[2 * i], a->in_w, a->padding, a->align_corners, &mx);
+                        const float y = stn_source_index(g[2 * i + 1], a->in_h, a->padding, a->align_corners, &my);
+                        if (a->mode == STN_MODE_NEAREST) {
+                            stn_nearest_point_backward(gout_n, gin_n, a->c, a->in_h, a->in_w, out_plane, off, x, y,
+                                                       a->band_begin, a->band_end);
+                        } else {
+                            stn_bilinear_point_backward(gout_n, in_n, gin_n, a->c, a->in_h, a->in_w, out_plane, off,
+                                                        x, y, &sx, &sy, a->band_begin, a->band_end);
+                            sx *= mx;
+                            sy *= my;
+                        }
+                    }
+                    if (gg) {
+                        gg[2 * i] = sx;
+                        gg[2 * i + 1] = sy;
                     }
                 }
-                if (gg) {
-                    gg[2 * w] = sx;
-                    gg[2 * w + 1] = sy;
-                }
+                if (a->theta && gg) stn_affine_fold(a, h * a->out_w + w0, cnt, gg);
             }
         }
+        if (a->theta_rows) stn_affine_rows_done(a, n);
     }
 }
 

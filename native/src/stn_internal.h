@@ -50,6 +50,13 @@ typedef struct stn_gs {
      * a banded call's grid gradient as a call of its own: a kernel sees a band only with grad_grid NULL. */
     int64_t band_begin, band_end;
     int32_t banded; /* band_begin > 0 || band_end < in_h */
+    /* Fused affine sampling (stn_affine_sample_2d*, 2-D NCHW): grid is NULL and the grid is theta's [n, 2, 3] affine
+     * grid, computed a tile at a time (stn_affine_points; base_x, base_y: stn_base_coords of out_w, out_h). The
+     * backward stores no grid gradient: its terms go into the lanes of their row (row_lanes, STN_ROW_LANES floats per
+     * row of the call, zeroed; stn_affine_fold), and each row's four sums into theta_rows [n, out_h, 4]
+     * (stn_affine_rows_done), in the order of the affine grid backward. theta_rows NULL: no theta gradient. */
+    const float *theta, *base_x, *base_y;
+    float *theta_rows, *row_lanes;
 } stn_gs;
 
 /* Kernels that accumulate into grad_input call this first: with STN_BACKWARD_FRESH, it zeroes grad_input (a banded
@@ -189,6 +196,91 @@ STN_INLINE float stn_sum_lanes(const float p[STN_SUM_LANES]) {
     for (int i = 0; i < 4; i++) s[i] = s[i] + s[i + 4];
     for (int i = 0; i < 2; i++) s[i] = s[i] + s[i + 2];
     return s[0] + s[1];
+}
+
+/* One row's share of the 2-D affine grid backward: its four float sums (sum of g_x x, g_x, g_y x, g_y in
+ * stn_sum_lanes' order) added to theta's six double accumulators. Every path to the theta gradient ends here. */
+STN_INLINE void stn_affine_row_to_theta(double acc[6], float y, float sxx, float sx1, float syx, float sy1) {
+    acc[0] += sxx;
+    acc[1] += (double)y * sx1;
+    acc[2] += sx1;
+    acc[3] += syx;
+    acc[4] += (double)y * sy1;
+    acc[5] += sy1;
+}
+
+/* Grid pairs of output points [p0, p0 + cnt) of sample n of a fused call, into g: the affine grid kernels' values,
+ * bit for bit (the row term y * t1 + t2 once, then x * t0 + it). */
+STN_INLINE void stn_affine_points(const stn_gs *a, int64_t n, int64_t p0, int64_t cnt, float *g) {
+    const float *t = a->theta + n * 6;
+    int64_t h = p0 / a->out_w, w = p0 % a->out_w;
+    for (int64_t i = 0; i < cnt; h++, w = 0) {
+        const float y = a->base_y[h], cx = y * t[1] + t[2], cy = y * t[4] + t[5];
+        for (; w < a->out_w && i < cnt; w++, i++) {
+            const float x = a->base_x[w];
+            g[2 * i] = x * t[0] + cx;
+            g[2 * i + 1] = x * t[3] + cy;
+        }
+    }
+}
+
+/* The grid y of output point p of sample n of a fused call (stn_affine_points' value). */
+STN_INLINE float stn_affine_y(const stn_gs *a, int64_t n, int64_t p) {
+    const float *t = a->theta + n * 6;
+    const float y = a->base_y[p / a->out_w];
+    return a->base_x[p % a->out_w] * t[3] + (y * t[4] + t[5]);
+}
+
+/* Per row of a fused backward: 4 sums x 16 lanes, then the (g_x, g_y) of the row's last w % 16 points. */
+#define STN_ROW_LANES (6 * STN_SUM_LANES)
+
+/* The grid-gradient pairs gg of output points [p0, p0 + cnt) into their rows' lanes. A row's points may come in
+ * several calls (tiles, column strips), always in column order, so every lane adds its terms in the affine grid
+ * backward's order. */
+STN_INLINE void stn_affine_fold(const stn_gs *a, int64_t p0, int64_t cnt, const float *gg) {
+    const int64_t W = a->out_w, body = W - W % STN_SUM_LANES;
+    int64_t h = p0 / W, w = p0 % W;
+    for (int64_t i = 0; i < cnt; h++, w = 0) {
+        float *s = a->row_lanes + (h - a->row_begin) * STN_ROW_LANES;
+        for (; w < W && i < cnt; w++, i++) {
+            const float gx = gg[2 * i], gy = gg[2 * i + 1], x = a->base_x[w];
+            if (w < body) {
+                const int k = (int)(w % STN_SUM_LANES);
+                s[k] += gx * x;
+                s[STN_SUM_LANES + k] += gx;
+                s[2 * STN_SUM_LANES + k] += gy * x;
+                s[3 * STN_SUM_LANES + k] += gy;
+            } else {
+                s[4 * STN_SUM_LANES + 2 * (w - body)] = gx;
+                s[4 * STN_SUM_LANES + 2 * (w - body) + 1] = gy;
+            }
+        }
+    }
+}
+
+/* Sample n's rows of the call are folded: their sums into theta_rows (the lanes' tree, then the tail in order, as the
+ * affine grid backward), and their lanes zeroed for the next sample. */
+STN_INLINE void stn_affine_rows_done(const stn_gs *a, int64_t n) {
+    const int64_t W = a->out_w, body = W - W % STN_SUM_LANES;
+    for (int64_t h = a->row_begin; h < a->row_end; h++) {
+        float *s = a->row_lanes + (h - a->row_begin) * STN_ROW_LANES;
+        float sxx = stn_sum_lanes(s), sx1 = stn_sum_lanes(s + STN_SUM_LANES);
+        float syx = stn_sum_lanes(s + 2 * STN_SUM_LANES), sy1 = stn_sum_lanes(s + 3 * STN_SUM_LANES);
+        for (int64_t w = body; w < W; w++) {
+            const float x = a->base_x[w], gx = s[4 * STN_SUM_LANES + 2 * (w - body)];
+            const float gy = s[4 * STN_SUM_LANES + 2 * (w - body) + 1];
+            sxx += gx * x;
+            sx1 += gx;
+            syx += gy * x;
+            sy1 += gy;
+        }
+        float *r = a->theta_rows + (n * a->out_h + h) * 4;
+        r[0] = sxx;
+        r[1] = sx1;
+        r[2] = syx;
+        r[3] = sy1;
+        memset(s, 0, STN_ROW_LANES * sizeof(float));
+    }
 }
 
 /* floorf and (int64_t)nearbyintf for the coordinates of the pipeline, which are numbers well inside int64 (clamped to

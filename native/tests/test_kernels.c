@@ -751,6 +751,82 @@ static void test_dense(void) {
           "input gradient with pad >= k");
 }
 
+
+/* The fused affine sampler against the unfused pair on the same ISA, bit for bit: the output, the input gradient
+ * (whole, fresh, split rows, bands) and the theta gradient (row sums reduced by stn_affine_sample_2d_theta against
+ * stn_affine_grid_2d_backward of the grid gradient). */
+static void test_fused(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh, int64_t ow, int kind) {
+    const int64_t in_count = n * c * ih * iw, out_count = n * c * oh * ow, grid_count = n * oh * ow * 2;
+    float *in = alloc_f(in_count), *gout = alloc_f(out_count), *theta = alloc_f(n * 6), *grid = alloc_f(grid_count);
+    float *out_ref = alloc_f(out_count), *out = alloc_f(out_count), *gin_ref = alloc_f(in_count);
+    float *gin = alloc_f(in_count), *gg = alloc_f(grid_count), *gt_ref = alloc_f(n * 6), *gt = alloc_f(n * 6);
+    float *rows = alloc_f(n * oh * 4);
+    for (int64_t i = 0; i < in_count; i++) in[i] = frand(-1.0f, 1.0f);
+    for (int64_t i = 0; i < out_count; i++) gout[i] = frand(-1.0f, 1.0f);
+    fill_theta(theta, n, oh, ow, kind);
+    const int32_t all[] = {STN_ISA_SCALAR, STN_ISA_AVX2, STN_ISA_AVX512, STN_ISA_NEON};
+    for (size_t k = 0; k < 4; k++) {
+        const int32_t isa = all[k];
+        if (!stn_isa_supported(isa)) continue;
+        for (int mode = 0; mode <= 2; mode++)
+            for (int pad = 0; pad <= 2; pad++)
+                for (int align = 0; align <= 1; align++) {
+                    const int64_t mid = oh / 2;
+                    CHECK(stn_affine_grid_2d(isa, theta, grid, n, oh, ow, align, 0, oh) == STN_OK, "fused: grid");
+                    CHECK(stn_grid_sample_2d(isa, in, grid, out_ref, n, c, ih, iw, oh, ow, mode, pad, align, 0, oh) ==
+                          STN_OK, "fused: ref fwd");
+                    CHECK(stn_affine_sample_2d(isa, in, theta, out, n, c, ih, iw, oh, ow, mode, pad, align, 0, mid) ==
+                          STN_OK, "fused fwd lo");
+                    CHECK(stn_affine_sample_2d(isa, in, theta, out, n, c, ih, iw, oh, ow, mode, pad, align, mid, oh) ==
+                          STN_OK, "fused fwd hi");
+                    CHECK(same_bits(out, out_ref, out_count, "fused forward"), "fused fwd %s mode=%d pad=%d ac=%d "
+                          "n=%lld c=%lld %lldx%lld->%lldx%lld kind=%d", stn_isa_name(isa), mode, pad, align,
+                          (long long)n, (long long)c, (long long)ih, (long long)iw, (long long)oh, (long long)ow, kind);
+                    /* reference backward: fresh gin, grid gradient reduced by the affine backward */
+                    CHECK(stn_grid_sample_2d_backward(isa, gout, in, grid, gin_ref, gg, n, c, ih, iw, oh, ow,
+                                                      mode | STN_BACKWARD_FRESH, pad, align, 0, oh) == STN_OK,
+                          "fused: ref bwd");
+                    CHECK(stn_affine_grid_2d_backward(isa, gg, gt_ref, n, oh, ow, align) == STN_OK, "fused: ref theta");
+                    for (int fresh = 0; fresh <= 1; fresh++) {
+                        for (int64_t i = 0; i < in_count; i++) gin[i] = fresh ? 12345.0f : 0.0f;
+                        for (int64_t i = 0; i < n * oh * 4; i++) rows[i] = -7.0f;
+                        CHECK(stn_affine_sample_2d_backward(isa, gout, in, theta, gin, rows, n, c, ih, iw, oh, ow,
+                                                            mode | (fresh ? STN_BACKWARD_FRESH : 0), pad, align, 0,
+                                                            fresh ? oh : mid) == STN_OK, "fused bwd");
+                        if (!fresh)
+                            CHECK(stn_affine_sample_2d_backward(isa, gout, in, theta, gin, rows, n, c, ih, iw, oh, ow,
+                                                                mode, pad, align, mid, oh) == STN_OK, "fused bwd hi");
+                        CHECK(stn_affine_sample_2d_theta(rows, gt, n, oh, align) == STN_OK, "fused theta");
+                        CHECK(same_bits(gin, gin_ref, in_count, "fused grad input"), "fused bwd gin %s mode=%d pad=%d "
+                              "ac=%d fresh=%d ow=%lld", stn_isa_name(isa), mode, pad, align, fresh, (long long)ow);
+                        CHECK(same_bits(gt, gt_ref, n * 6, "fused grad theta"), "fused bwd theta %s mode=%d pad=%d "
+                              "ac=%d fresh=%d ow=%lld", stn_isa_name(isa), mode, pad, align, fresh, (long long)ow);
+                    }
+                    /* bands: two disjoint ones give the whole input gradient */
+                    for (int64_t i = 0; i < in_count; i++) gin[i] = 99.0f;
+                    CHECK(stn_affine_sample_2d_backward_band(isa, gout, in, theta, gin, n, c, ih, iw, oh, ow,
+                                                             mode | STN_BACKWARD_FRESH, pad, align, 0, ih / 2) == STN_OK,
+                          "fused band lo");
+                    CHECK(stn_affine_sample_2d_backward_band(isa, gout, in, theta, gin, n, c, ih, iw, oh, ow,
+                                                             mode | STN_BACKWARD_FRESH, pad, align, ih / 2, ih) == STN_OK,
+                          "fused band hi");
+                    CHECK(same_bits(gin, gin_ref, in_count, "fused band grad input"), "fused band %s mode=%d pad=%d",
+                          stn_isa_name(isa), mode, pad);
+                }
+    }
+    /* errors write nothing */
+    for (int64_t i = 0; i < n * oh * 4; i++) rows[i] = -7.0f;
+    CHECK(stn_affine_sample_2d_backward(STN_ISA_AUTO, gout, in, NULL, gin, rows, n, c, ih, iw, oh, ow, 0, 0, 0, 0, oh)
+          == STN_E_ARG, "fused: theta NULL");
+    CHECK(stn_affine_sample_2d_backward(STN_ISA_AUTO, gout, in, theta, gin, rows, n, c, ih, iw, oh, ow, 7, 0, 0, 0, oh)
+          == STN_E_ARG && rows[0] == -7.0f, "fused: bad mode writes nothing");
+    CHECK(stn_affine_sample_2d_backward(STN_ISA_AUTO, gout, in, theta, gin, rows, n, c, ih, iw, oh, ow,
+                                        STN_BACKWARD_FRESH, 0, 0, 0, oh - 1 > 0 ? oh - 1 : 0) == (oh > 0 ? STN_E_ARG : STN_OK),
+          "fused: fresh needs every row");
+    free(in), free(gout), free(theta), free(grid), free(out_ref), free(out), free(gin_ref), free(gin), free(gg);
+    free(gt_ref), free(gt), free(rows);
+}
+
 int main(void) {
     printf("stn4j %s, active isa %s\n", stn_version(), stn_isa_name(stn_active_isa()));
     for (size_t k = 0; k < sizeof isas / sizeof *isas; k++)
@@ -777,6 +853,11 @@ int main(void) {
         test_sample(1, 6, 40, 50, 45, 47, kind); /* 3 tiles (the last partial), channel blocks 4 + 2, mostly interior */
         test_sample(1, 3, 6, 900, 3, 1001, kind); /* rows past STN_STRIP_MIN: column strips 512 + 489 */
         test_sample(2, 1, 4, 50, 2, 769, kind);   /* strips 400 + 369, a short input under a long output */
+        test_fused(2, 3, 9, 11, 7, 13, kind);
+        test_fused(1, 1, 5, 6, 3, 40, kind);
+        test_fused(3, 5, 16, 16, 17, 19, kind);
+        test_fused(1, 3, 6, 900, 3, 1001, kind); /* column strips */
+        test_fused(9, 2, 4, 4, 1, 1, kind);
         test_sample_nhwc(1, 1, 1, 1, 1, 1, kind);
         test_sample_nhwc(2, 3, 7, 13, 2, 33, kind);
         test_sample_nhwc(1, 4, 13, 7, 7, 20, kind);
