@@ -211,6 +211,34 @@ def sample3d_cases(rng):
                                torch.tensor(g), mode, padding, align, rng)
 
 
+def fused_cases():
+    """The fused affine transformer (stn4j's affineSample): affine_grid then grid_sample, gradients to the input and
+    theta by autograd through both. Its own random stream, so that the other fixtures do not change with it; theta is
+    redrawn until every point is MARGIN away from pixel edges (where the gradients jump)."""
+    rng = np.random.default_rng(20150605)
+    for n, c, ih, iw, oh, ow in [(2, 3, 9, 11, 7, 5), (1, 2, 13, 7, 4, 9), (3, 1, 5, 5, 6, 6)]:
+        for mode in MODES:
+            for padding in PADDINGS:
+                for align in (False, True):
+                    for _ in range(1000):
+                        theta = theta_batch(rng, n)
+                        grid = F.affine_grid(theta, (n, c, oh, ow), align_corners=align)
+                        if safe(grid.numpy(), ih, iw, align).all():
+                            break
+                    else:
+                        raise RuntimeError("could not place the fused grid away from pixel edges")
+                    theta.requires_grad_(True)
+                    inp = torch.tensor(rng.uniform(-1, 1, size=(n, c, ih, iw)), dtype=torch.float32)
+                    inp.requires_grad_(True)
+                    out = F.grid_sample(inp, F.affine_grid(theta, (n, c, oh, ow), align_corners=align), mode=mode,
+                                        padding_mode=padding, align_corners=align)
+                    gout = torch.tensor(rng.uniform(-1, 1, size=out.shape), dtype=torch.float32)
+                    gi, gt = torch.autograd.grad(out, (inp, theta), gout)
+                    write("fused_%s_%s_%dx%d_ac%d" % (mode, padding, oh, ow, int(align)),
+                          dict(mode=mode, padding=padding, align_corners=str(align).lower()),
+                          dict(input=inp, theta=theta, output=out, grad_output=gout, grad_input=gi, grad_theta=gt))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -223,6 +251,7 @@ def main():
     sample_cases(rng)
     affine3d_cases(rng)
     sample3d_cases(rng)
+    fused_cases()
     names = sorted(f[:-4] for f in os.listdir(OUT) if f.endswith(".txt") and f != "index.txt")
     with open(os.path.join(OUT, "index.txt"), "w") as f:
         f.write("\n".join(names) + "\n")

@@ -2,6 +2,7 @@ package io.github.stn4j;
 
 import static io.github.stn4j.Checks.ANY;
 
+import io.github.stn4j.internal.AffineRows;
 import io.github.stn4j.internal.Kernels;
 import io.github.stn4j.internal.Memory;
 import io.github.stn4j.internal.Provider;
@@ -614,6 +615,262 @@ public final class SpatialOps {
         long inH = input.size(nhwc ? 1 : 2), inW = input.size(nhwc ? 2 : 3);
         kernels.gridSampleBackwardBand(gradOutput.segment(), input.segment(), grid.segment(), gin, n, c, inH, inW,
                 grid.size(1), grid.size(2), mode.kernelMode(), padding.kernelMode(), ac, nhwc, b0, b1, true);
+    }
+
+    // ---------------------------------------------------------------- fused affine transformer
+
+    /**
+     * The affine Spatial Transformer's grid generator and sampler in one call: {@code gridSample(input,
+     * affineGrid(theta, size, alignCorners), mode, padding, alignCorners)}, bit for bit, without the grid (the native
+     * backends compute it a tile of points at a time; the Java backends one sample at a time). 2-D, NCHW.
+     *
+     * @param input [N, C, H, W]
+     * @param theta [N, 2, 3], the output-to-input maps in normalised coordinates
+     * @param size {N, C, Ho, Wo}: N of input, C not used (as in affine_grid), the output's spatial size
+     * @param mode the interpolation (grid_sample's {@code mode})
+     * @param padding what is read outside the input (grid_sample's {@code padding_mode})
+     * @param alignCorners PyTorch's {@code align_corners}, for the grid and the sampler
+     * @return the output, [N, C, Ho, Wo]
+     */
+    public Tensor affineSample(Tensor input, Tensor theta, long[] size, Interpolation mode, Padding padding,
+                               boolean alignCorners) {
+        String op = "affineSample";
+        long[] s = checkSize(op, size).clone();
+        checkFused(op, input, theta, s, mode, padding);
+        long[] shape = {input.size(0), input.size(1), s[2], s[3]};
+        Checks.numel(op, "output", shape);
+        Tensor output = Tensor.uninitialized(shape); // every point is written
+        return withCleanup(output, () -> affineSample(input, theta, s, mode, padding, alignCorners, output));
+    }
+
+    /**
+     * {@link #affineSample(Tensor, Tensor, long[], Interpolation, Padding, boolean)} into {@code output}.
+     *
+     * @param input [N, C, H, W]
+     * @param theta [N, 2, 3]
+     * @param size {N, C, Ho, Wo} (C not used)
+     * @param mode the interpolation
+     * @param padding what is read outside the input
+     * @param alignCorners PyTorch's {@code align_corners}, for the grid and the sampler
+     * @param output [N, C, Ho, Wo], overwritten
+     * @return {@code output}
+     */
+    public Tensor affineSample(Tensor input, Tensor theta, long[] size, Interpolation mode, Padding padding,
+                               boolean alignCorners, Tensor output) {
+        String op = "affineSample";
+        long[] s = checkSize(op, size).clone();
+        checkFused(op, input, theta, s, mode, padding);
+        Checks.shape(output, op, "output", "N, C of input, Ho, Wo of size", 4, input.size(0), input.size(1), s[2], s[3],
+                0);
+        Checks.output(output, op, "output", input, theta, null, null);
+        acquire(op, input, theta, output, null, null);
+        try {
+            affineSampleInto(input, theta, s, mode, padding, alignCorners, output);
+        } finally {
+            release(input, theta, output, null, null);
+        }
+        return output;
+    }
+
+    /**
+     * Gradients of {@link #affineSample} with respect to its input and to theta, given the gradient of its output:
+     * the input gradient is bitwise {@link #gridSampleBackward}'s, and theta's is bitwise {@link #affineGridBackward}
+     * of its grid gradient (each row's sums, then the rows in order in double: the same for any thread count), with
+     * no grid or grid gradient stored.
+     *
+     * @param gradOutput [N, C, Ho, Wo]
+     * @param input the forward's input, [N, C, H, W]
+     * @param theta the forward's theta, [N, 2, 3]
+     * @param size as given to the forward
+     * @param mode the interpolation
+     * @param padding what is read outside the input
+     * @param alignCorners PyTorch's {@code align_corners}, for the grid and the sampler
+     * @return the gradients, shaped like input and theta
+     */
+    public AffineSampleGrads affineSampleBackward(Tensor gradOutput, Tensor input, Tensor theta, long[] size,
+                                                  Interpolation mode, Padding padding, boolean alignCorners) {
+        String op = "affineSampleBackward";
+        long[] s = checkSize(op, size).clone();
+        checkFused(op, input, theta, s, mode, padding);
+        Tensor gradInput = Tensor.uninitialized(input.shape()); // overwritten
+        Tensor gradTheta;
+        try {
+            gradTheta = Tensor.uninitialized(theta.shape());
+        } catch (RuntimeException | Error e) {
+            gradInput.close();
+            throw e;
+        }
+        try {
+            return affineSampleBackward(gradOutput, input, theta, s, mode, padding, alignCorners, gradInput,
+                    gradTheta);
+        } catch (RuntimeException | Error e) {
+            gradInput.close();
+            gradTheta.close();
+            throw e;
+        }
+    }
+
+    /**
+     * {@link #affineSampleBackward(Tensor, Tensor, Tensor, long[], Interpolation, Padding, boolean)} into the given
+     * gradients (overwritten; either may be null, not both).
+     *
+     * @param gradOutput [N, C, Ho, Wo]
+     * @param input the forward's input, [N, C, H, W]
+     * @param theta the forward's theta, [N, 2, 3]
+     * @param size as given to the forward
+     * @param mode the interpolation
+     * @param padding what is read outside the input
+     * @param alignCorners PyTorch's {@code align_corners}, for the grid and the sampler
+     * @param gradInput shaped like input, or null
+     * @param gradTheta [N, 2, 3], or null
+     * @return {@code gradInput} and {@code gradTheta}
+     */
+    public AffineSampleGrads affineSampleBackward(Tensor gradOutput, Tensor input, Tensor theta, long[] size,
+                                                  Interpolation mode, Padding padding, boolean alignCorners,
+                                                  Tensor gradInput, Tensor gradTheta) {
+        String op = "affineSampleBackward";
+        long[] s = checkSize(op, size).clone();
+        checkFused(op, input, theta, s, mode, padding);
+        Checks.shape(gradOutput, op, "gradOutput", "N, C of input, Ho, Wo of size", 4, input.size(0), input.size(1),
+                s[2], s[3], 0);
+        Checks.require(gradInput != null || gradTheta != null, op, "gradInput and gradTheta are both null");
+        if (gradInput != null) {
+            Checks.sameShape(gradInput, op, "gradInput", input, "the shape of input");
+            Checks.output(gradInput, op, "gradInput", gradOutput, input, theta, gradTheta);
+        }
+        if (gradTheta != null) {
+            Checks.sameShape(gradTheta, op, "gradTheta", theta, "the shape of theta");
+            Checks.output(gradTheta, op, "gradTheta", gradOutput, input, theta, null);
+        }
+        acquire(op, gradOutput, input, theta, gradInput, gradTheta);
+        try {
+            affineSampleBackwardInto(gradOutput, input, theta, s, mode, padding, alignCorners, gradInput, gradTheta);
+        } finally {
+            release(gradOutput, input, theta, gradInput, gradTheta);
+        }
+        return new AffineSampleGrads(gradInput, gradTheta);
+    }
+
+    private static void checkFused(String op, Tensor input, Tensor theta, long[] size, Interpolation mode,
+                                   Padding padding) {
+        Checks.notNull(mode, op, "mode");
+        Checks.notNull(padding, op, "padding");
+        Checks.notNull(input, op, "input");
+        if (input.rank() != 4 || size.length != 4) {
+            throw Checks.fail(op, "is 2-D: input [N, C, H, W] and size {N, C, Ho, Wo}, got input "
+                    + Arrays.toString(input.shape()) + " and size " + Arrays.toString(size)
+                    + " (for 3-D, use affineGrid then gridSample)");
+        }
+        Checks.shape(input, op, "input", "N, C, H, W", 4, size[0], ANY, ANY, ANY, 0);
+        if (input.size(2) <= 0 || input.size(3) <= 0) {
+            throw Checks.fail(op, "input must have non-empty spatial dimensions, got " + Arrays.toString(input.shape()));
+        }
+        Checks.shape(theta, op, "theta", "N of input, 2, 3", 3, input.size(0), 2, 3, 0, 0);
+    }
+
+    private void affineSampleInto(Tensor input, Tensor theta, long[] size, Interpolation mode, Padding padding,
+                                  boolean ac, Tensor output) {
+        long n = input.size(0), rows = size[2], perRow = input.size(1) * size[3];
+        if (stagesHeap(input, theta, output, null, null) && !Split.wholeSamples(n, rows, perRow)) {
+            try (Staging st = Staging.of(input.segment(), theta.segment(), output.segment(), null, null)) {
+                Tensor o = stagedOut(st, output);
+                affineSampleInto(stagedIn(st, input), stagedIn(st, theta), size, mode, padding, ac, o);
+                back(st, o, output);
+            }
+            return;
+        }
+        if (Split.serial(n, rows, perRow) || !Split.shareable(input, theta, output, null, null, null)) {
+            if (n > 0 && rows > 0) fusedPiece(input, theta, size, output, mode, padding, ac, 0, n, 0, rows);
+        } else {
+            Split.forward(n, rows, perRow, (n0, n1, r0, r1) ->
+                    fusedPiece(input, theta, size, output, mode, padding, ac, n0, n1, r0, r1));
+        }
+    }
+
+    private void fusedPiece(Tensor input, Tensor theta, long[] size, Tensor output, Interpolation mode,
+                            Padding padding, boolean ac, long n0, long n1, long r0, long r1) {
+        long n = input.size(0), c = input.size(1), outH = size[2], outW = size[3];
+        MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n);
+        MemorySegment t = slice(theta.segment(), n0, n1, 6);
+        MemorySegment out = slice(output.segment(), n0, n1, output.numel() / n);
+        try (Staging st = staging(in, t, out, null, null)) {
+            MemorySegment so = st.out(out);
+            kernels.affineSample(st.in(in), st.in(t), so, n1 - n0, c, input.size(2), input.size(3), outH, outW,
+                    mode.kernelMode(), padding.kernelMode(), ac, r0, r1);
+            st.backRows(so, out, n1 - n0, c, outH * outW, outW, r0, r1);
+        }
+    }
+
+    private void affineSampleBackwardInto(Tensor gradOutput, Tensor input, Tensor theta, long[] size,
+                                          Interpolation mode, Padding padding, boolean ac, Tensor gradInput,
+                                          Tensor gradTheta) {
+        long n = input.size(0), rows = size[2], perRow = input.size(1) * size[3];
+        MemorySegment gin = gradInput == null ? null : gradInput.segment();
+        if (stagesHeap(gradOutput, input, theta, gradInput, gradTheta)
+                && !Split.wholeSamplesBackward(n, rows, perRow, gin != null)) {
+            try (Staging st = Staging.of(gradOutput.segment(), input.segment(), theta.segment(), segment(gradInput),
+                    segment(gradTheta))) {
+                Tensor gi = stagedOut(st, gradInput), gt = stagedOut(st, gradTheta);
+                affineSampleBackwardInto(stagedIn(st, gradOutput), stagedIn(st, input), stagedIn(st, theta), size,
+                        mode, padding, ac, gi, gt);
+                back(st, gi, gradInput);
+                back(st, gt, gradTheta);
+            }
+            return;
+        }
+        // each row's theta sums, [N, Ho, 4]: whoever computes a row's grid gradient writes them; reduced in row order
+        // below, so the theta gradient does not depend on the split
+        try (Tensor thetaRows = gradTheta == null ? null : Tensor.uninitialized(n, rows, 4)) {
+            MemorySegment tr = thetaRows == null ? null : thetaRows.segment();
+            if (Split.serialBackward(n, rows, perRow, gin != null)) {
+                if (n > 0 && rows > 0) {
+                    fusedBackwardPiece(gradOutput, input, theta, size, gin, tr, mode, padding, ac, 0, n, 0, rows,
+                            true);
+                } else if (gin != null) {
+                    Memory.zero(gin); // no point: no contribution
+                }
+            } else {
+                boolean here = !Split.shareable(gradOutput, input, theta, gradInput, gradTheta, null);
+                long bandRows = kernels.bandedBackward() ? input.size(2) : 0;
+                Split.backward(n, rows, perRow, gin, input.numel() / n, here, bandRows, (g, n0, n1, r0, r1, fresh) ->
+                        fusedBackwardPiece(gradOutput, input, theta, size, g, tr, mode, padding, ac, n0, n1, r0, r1,
+                                fresh), (b0, b1) -> {
+                    if (b0 == 0 && b1 == bandRows) {
+                        fusedBackwardPiece(gradOutput, input, theta, size, gin, null, mode, padding, ac, 0, n, 0, rows,
+                                true);
+                    } else {
+                        kernels.affineSampleBackwardBand(gradOutput.segment(), input.segment(), theta.segment(), gin,
+                                n, input.size(1), input.size(2), input.size(3), size[2], size[3], mode.kernelMode(),
+                                padding.kernelMode(), ac, b0, b1, true);
+                    }
+                });
+            }
+            if (tr != null) {
+                if (rows == 0) Memory.zero(gradTheta.segment());
+                else AffineRows.reduce(tr, gradTheta.segment(), n, rows, ac);
+            }
+        }
+    }
+
+    /**
+     * gin: the input gradient of samples [n0, n1), or null, overwritten when fresh (every row of the samples), else
+     * added into; thetaRows: the whole call's row sums [N, Ho, 4], or null.
+     */
+    private void fusedBackwardPiece(Tensor gradOutput, Tensor input, Tensor theta, long[] size, MemorySegment gin,
+                                    MemorySegment thetaRows, Interpolation mode, Padding padding, boolean ac, long n0,
+                                    long n1, long r0, long r1, boolean fresh) {
+        long n = input.size(0), c = input.size(1), outH = size[2], outW = size[3];
+        MemorySegment go = slice(gradOutput.segment(), n0, n1, gradOutput.numel() / n);
+        MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n);
+        MemorySegment t = slice(theta.segment(), n0, n1, 6);
+        MemorySegment tr = thetaRows == null ? null : slice(thetaRows, n0, n1, outH * 4);
+        try (Staging st = staging(go, in, t, gin, tr)) {
+            MemorySegment sgi = fresh ? st.out(gin) : st.accumulating(gin), str = st.out(tr);
+            kernels.affineSampleBackward(st.in(go), st.in(in), st.in(t), sgi, str, n1 - n0, c, input.size(2),
+                    input.size(3), outH, outW, mode.kernelMode(), padding.kernelMode(), ac, r0, r1, fresh);
+            if (gin != null) st.back(sgi, gin);
+            if (tr != null) st.backRows(str, tr, n1 - n0, 1, outH * 4, 4, r0, r1);
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -84,46 +84,13 @@ public class JavaScalarKernels implements Kernels {
     @Override
     public void affineGridBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long h, long w,
                                    boolean ac) {
-        long body = w - w % SUM_LANES;
-        float[] pxx = new float[SUM_LANES], px1 = new float[SUM_LANES], pyx = new float[SUM_LANES];
-        float[] py1 = new float[SUM_LANES];
+        // float sums per row in the order of sumLanes, rows accumulated in double (as the C kernels do)
+        MemorySegment rows = MemorySegment.ofArray(new float[Math.toIntExact(n * h * 4)]);
         for (long b = 0; b < n; b++) {
-            // float sums per row in the order of sumLanes, rows accumulated in double (as the C kernels do)
-            double[] acc = new double[6];
-            for (long i = 0; i < h; i++) {
-                float y = Coords.baseCoord(i, h, ac);
-                java.util.Arrays.fill(pxx, 0f);
-                java.util.Arrays.fill(px1, 0f);
-                java.util.Arrays.fill(pyx, 0f);
-                java.util.Arrays.fill(py1, 0f);
-                long o = ((b * h + i) * w) * 2;
-                for (long j = 0; j < body; j++) {
-                    int k = (int) (j % SUM_LANES);
-                    float x = Coords.baseCoord(j, w, ac);
-                    float gx = get(gradGrid, o + 2 * j), gy = get(gradGrid, o + 2 * j + 1);
-                    pxx[k] += gx * x;
-                    px1[k] += gx;
-                    pyx[k] += gy * x;
-                    py1[k] += gy;
-                }
-                float sxx = sumLanes(pxx), sx1 = sumLanes(px1), syx = sumLanes(pyx), sy1 = sumLanes(py1);
-                for (long j = body; j < w; j++) {
-                    float x = Coords.baseCoord(j, w, ac);
-                    float gx = get(gradGrid, o + 2 * j), gy = get(gradGrid, o + 2 * j + 1);
-                    sxx += gx * x;
-                    sx1 += gx;
-                    syx += gy * x;
-                    sy1 += gy;
-                }
-                acc[0] += sxx;
-                acc[1] += (double) y * sx1;
-                acc[2] += sx1;
-                acc[3] += syx;
-                acc[4] += (double) y * sy1;
-                acc[5] += sy1;
-            }
-            for (int k = 0; k < 6; k++) set(gradTheta, b * 6 + k, (float) acc[k]);
+            AffineRows.rowSums(gradGrid.asSlice(b * h * w * 8, h * w * 8), rows.asSlice(b * h * 16, h * 16), w, ac, 0,
+                    h);
         }
+        AffineRows.reduce(rows, gradTheta, n, h, ac);
     }
 
     @Override

@@ -93,6 +93,75 @@ public interface Kernels {
                                 long outH, long outW, Mode mode, PaddingMode padding, boolean alignCorners,
                                 long rowBegin, long rowEnd);
 
+    /**
+     * {@link #gridSample} at the affine grid of theta [n, 2, 3] ({@code outH x outW} points), output rows
+     * [rowBegin, rowEnd), without a grid argument: the bits of {@link #affineGrid} then {@link #gridSample}. This
+     * default computes one sample's grid at a time into a buffer of its own; the native kernels compute a tile's.
+     */
+    default void affineSample(MemorySegment input, MemorySegment theta, MemorySegment output, long n, long c,
+                              long inH, long inW, long outH, long outW, Mode mode, PaddingMode padding,
+                              boolean alignCorners, long rowBegin, long rowEnd) {
+        MemorySegment grid = sampleGrid(outH, outW);
+        long in = c * inH * inW * 4, out = c * outH * outW * 4;
+        for (long s = 0; s < n; s++) {
+            affineGrid(theta.asSlice(s * 24, 24), grid, 1, outH, outW, alignCorners, rowBegin, rowEnd);
+            gridSample(input.asSlice(s * in, in), grid, output.asSlice(s * out, out), 1, c, inH, inW, outH, outW, mode,
+                    padding, alignCorners, rowBegin, rowEnd);
+        }
+    }
+
+    /**
+     * The gradients of {@link #affineSample} for output rows [rowBegin, rowEnd): gradInput (may be null) as
+     * {@link #gridSampleBackward} (fresh: overwritten, every row is asked for), and, instead of the grid gradient,
+     * each of those rows' sums ({@link AffineRows#rowSums}) into thetaRows [n, outH, 4] (may be null), which
+     * {@link AffineRows#reduce} turns into theta's gradient: the bits of the unfused pair.
+     */
+    default void affineSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment theta,
+                                      MemorySegment gradInput, MemorySegment thetaRows, long n, long c, long inH,
+                                      long inW, long outH, long outW, Mode mode, PaddingMode padding,
+                                      boolean alignCorners, long rowBegin, long rowEnd, boolean fresh) {
+        MemorySegment grid = sampleGrid(outH, outW), gg = thetaRows == null ? null : sampleGrid(outH, outW);
+        long in = c * inH * inW * 4, out = c * outH * outW * 4;
+        for (long s = 0; s < n; s++) {
+            affineGrid(theta.asSlice(s * 24, 24), grid, 1, outH, outW, alignCorners, 0, outH);
+            MemorySegment go = gradOutput.asSlice(s * out, out), x = input.asSlice(s * in, in);
+            MemorySegment gi = gradInput == null ? null : gradInput.asSlice(s * in, in);
+            if (fresh) {
+                gridSampleBackwardFresh(go, x, grid, gi, gg, 1, c, inH, inW, outH, outW, mode, padding, alignCorners);
+            } else {
+                gridSampleBackward(go, x, grid, gi, gg, 1, c, inH, inW, outH, outW, mode, padding, alignCorners,
+                        rowBegin, rowEnd);
+            }
+            if (gg != null) {
+                AffineRows.rowSums(gg, thetaRows.asSlice(s * outH * 16, outH * 16), outW, alignCorners, rowBegin,
+                        rowEnd);
+            }
+        }
+    }
+
+    /**
+     * {@link #gridSampleBackwardBand} (2-D, NCHW) of {@link #affineSample}: the input gradient of every output row
+     * restricted to input rows [bandBegin, bandEnd). Called only when {@link #bandedBackward()}.
+     */
+    default void affineSampleBackwardBand(MemorySegment gradOutput, MemorySegment input, MemorySegment theta,
+                                          MemorySegment gradInput, long n, long c, long inH, long inW, long outH,
+                                          long outW, Mode mode, PaddingMode padding, boolean alignCorners,
+                                          long bandBegin, long bandEnd, boolean fresh) {
+        MemorySegment grid = sampleGrid(outH, outW);
+        long in = c * inH * inW * 4, out = c * outH * outW * 4;
+        for (long s = 0; s < n; s++) {
+            affineGrid(theta.asSlice(s * 24, 24), grid, 1, outH, outW, alignCorners, 0, outH);
+            gridSampleBackwardBand(gradOutput.asSlice(s * out, out), input.asSlice(s * in, in), grid,
+                    gradInput.asSlice(s * in, in), 1, c, inH, inW, outH, outW, mode, padding, alignCorners, false,
+                    bandBegin, bandEnd, fresh);
+        }
+    }
+
+    /** One sample's grid, [outH, outW, 2], on the heap: the Java kernels' fused calls use one per call. */
+    private static MemorySegment sampleGrid(long outH, long outW) {
+        return MemorySegment.ofArray(new float[Math.toIntExact(outH * outW * 2)]);
+    }
+
     /** Rows of D*H. */
     void affineGrid3d(MemorySegment theta, MemorySegment grid, long n, long d, long h, long w, boolean alignCorners,
                       long rowBegin, long rowEnd);

@@ -96,6 +96,34 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void affineSample(MemorySegment input, MemorySegment theta, MemorySegment output, long n, long c, long inH,
+                             long inW, long outH, long outW, Mode mode, PaddingMode padding, boolean alignCorners,
+                             long r0, long r1) {
+        check(stn_h.stn_affine_sample_2d(isa, input, theta, output, n, c, inH, inW, outH, outW, code(mode),
+                code(padding), flag(alignCorners), r0, r1), "stn_affine_sample_2d");
+    }
+
+    @Override
+    public void affineSampleBackward(MemorySegment gradOutput, MemorySegment input, MemorySegment theta,
+                                     MemorySegment gradInput, MemorySegment thetaRows, long n, long c, long inH,
+                                     long inW, long outH, long outW, Mode mode, PaddingMode padding,
+                                     boolean alignCorners, long r0, long r1, boolean fresh) {
+        check(stn_h.stn_affine_sample_2d_backward(isa, gradOutput, input, theta, orNull(gradInput), orNull(thetaRows),
+                n, c, inH, inW, outH, outW, code(mode) | (fresh ? stn_h.STN_BACKWARD_FRESH() : 0), code(padding),
+                flag(alignCorners), r0, r1), "stn_affine_sample_2d_backward");
+    }
+
+    @Override
+    public void affineSampleBackwardBand(MemorySegment gradOutput, MemorySegment input, MemorySegment theta,
+                                         MemorySegment gradInput, long n, long c, long inH, long inW, long outH,
+                                         long outW, Mode mode, PaddingMode padding, boolean alignCorners,
+                                         long bandBegin, long bandEnd, boolean fresh) {
+        check(stn_h.stn_affine_sample_2d_backward_band(isa, gradOutput, input, theta, gradInput, n, c, inH, inW, outH,
+                outW, code(mode) | (fresh ? stn_h.STN_BACKWARD_FRESH() : 0), code(padding), flag(alignCorners),
+                bandBegin, bandEnd), "stn_affine_sample_2d_backward_band");
+    }
+
+    @Override
     public boolean bandedBackward() {
         return true;
     }
@@ -194,6 +222,7 @@ public final class NativeKernels implements Kernels {
 
     private static void check(int rc, String function) {
         if (rc == stn_h.STN_OK()) return;
+        if (rc == stn_h.STN_E_NOMEM()) throw new OutOfMemoryError(function + ": no native memory for its workspace");
         // Java validates everything first, so reaching this is a bug in stn4j, not in the caller's code.
         throw new IllegalStateException(function + " returned " + rc + (rc == stn_h.STN_E_ISA()
                 ? " (ISA not supported)" : " (arguments rejected by the native layer: please report this bug)"));

@@ -345,4 +345,36 @@ public final class F {
             if (dg != null) grid.addGrad(dg);
         });
     }
+
+    /**
+     * The affine Spatial Transformer's grid generator and sampler fused ({@link SpatialOps#affineSample}): x sampled at
+     * the affine grid of theta, without a grid tensor; the gradient flows to x and theta.
+     *
+     * @param ops computes the samples and their backward pass
+     * @param x the input, [B, C, H, W]
+     * @param theta the affine matrices, [B, 2, 3]
+     * @param outH the output height
+     * @param outW the output width
+     * @param mode the interpolation
+     * @param padding what is read outside the input
+     * @param alignCorners PyTorch's {@code align_corners}, for the grid and the sampler
+     * @return the output, [B, C, outH, outW]
+     */
+    public static Var affineSample(SpatialOps ops, Var x, Var theta, long outH, long outW, Interpolation mode,
+                                   Padding padding, boolean alignCorners) {
+        long[] size = {x.size(0), x.size(1), outH, outW};
+        float[] out = Workspace.floats(n(size[0] * size[1] * outH * outW), false);
+        ops.affineSample(view(x.data, x.shape), view(theta.data, theta.shape), size, mode, padding, alignCorners,
+                view(out, size));
+        return new Var(out, size, false, new Var[] {x, theta}, g -> {
+            float[] dx = x.needsGrad ? Workspace.floats(x.data.length, false) : null;
+            float[] dt = theta.needsGrad ? Workspace.floats(theta.data.length, false) : null;
+            if (dx == null && dt == null) return;
+            ops.affineSampleBackward(view(g, size), view(x.data, x.shape), view(theta.data, theta.shape), size, mode,
+                    padding, alignCorners, dx == null ? null : view(dx, x.shape),
+                    dt == null ? null : view(dt, theta.shape));
+            if (dx != null) x.addGrad(dx);
+            if (dt != null) theta.addGrad(dt);
+        });
+    }
 }

@@ -11,7 +11,7 @@ import java.util.Objects;
  * The Spatial Transformer layer (Jaderberg et al. 2015): a localisation network of the user's choice maps the input
  * (any number of channels, so the layer can sit anywhere in a network) to features, a final regression layer turns
  * them into the 6 parameters θ of an affine transform, the grid generator maps the output grid through θ, and the
- * sampler reads the input there. As in the paper, the regression layer starts as the identity transform (zero weights,
+ * sampler reads the input there (fused: {@link SpatialOps#affineSample}, no grid tensor). As in the paper, the regression layer starts as the identity transform (zero weights,
  * bias = identity θ), so training starts from "change nothing". The grid generator and the sampler run on the
  * {@link SpatialOps} the layer is given ({@link SpatialOps#best()} unless one is).
  */
@@ -90,8 +90,7 @@ public final class SpatialTransformer implements Layer {
             if (lastTheta == null || lastTheta.length != theta.data.length) lastTheta = new float[theta.data.length];
             System.arraycopy(theta.data, 0, lastTheta, 0, lastTheta.length);
         }
-        Var grid = F.affineGrid(ops, theta, new long[] {x.size(0), x.size(1), outH, outW}, alignCorners);
-        return F.gridSample(ops, x, grid, mode, padding, alignCorners);
+        return F.affineSample(ops, x, theta, outH, outW, mode, padding, alignCorners);
     }
 
     /**

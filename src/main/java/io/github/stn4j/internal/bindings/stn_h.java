@@ -97,6 +97,15 @@ public class stn_h {
     public static int STN_E_ISA() {
         return STN_E_ISA;
     }
+    private static final int STN_E_NOMEM = (int)-3L;
+    /**
+     * {@snippet lang=c :
+     * #define STN_E_NOMEM -3
+     * }
+     */
+    public static int STN_E_NOMEM() {
+        return STN_E_NOMEM;
+    }
     private static final int STN_ISA_AUTO = (int)0L;
     /**
      * {@snippet lang=c :
@@ -960,6 +969,287 @@ public class stn_h {
                 traceDowncall("stn_grid_sample_2d_backward_band", isa, grad_output, input, grid, grad_input, grad_grid, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end, band_begin, band_end);
             }
             return (int)mh$.invokeExact(isa, grad_output, input, grid, grad_input, grad_grid, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end, band_begin, band_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_affine_sample_2d {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_affine_sample_2d");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d(int32_t isa, const float *input, const float *theta, float *output, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static FunctionDescriptor stn_affine_sample_2d$descriptor() {
+        return stn_affine_sample_2d.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d(int32_t isa, const float *input, const float *theta, float *output, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MethodHandle stn_affine_sample_2d$handle() {
+        return stn_affine_sample_2d.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d(int32_t isa, const float *input, const float *theta, float *output, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MemorySegment stn_affine_sample_2d$address() {
+        return stn_affine_sample_2d.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d(int32_t isa, const float *input, const float *theta, float *output, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static int stn_affine_sample_2d(int isa, MemorySegment input, MemorySegment theta, MemorySegment output, long n, long c, long in_h, long in_w, long out_h, long out_w, int mode, int padding, int align_corners, long row_begin, long row_end) {
+        var mh$ = stn_affine_sample_2d.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_affine_sample_2d", isa, input, theta, output, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end);
+            }
+            return (int)mh$.invokeExact(isa, input, theta, output, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_affine_sample_2d_backward {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_affine_sample_2d_backward");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d_backward(int32_t isa, const float *grad_output, const float *input, const float *theta, float *grad_input, float *theta_rows, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static FunctionDescriptor stn_affine_sample_2d_backward$descriptor() {
+        return stn_affine_sample_2d_backward.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d_backward(int32_t isa, const float *grad_output, const float *input, const float *theta, float *grad_input, float *theta_rows, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MethodHandle stn_affine_sample_2d_backward$handle() {
+        return stn_affine_sample_2d_backward.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d_backward(int32_t isa, const float *grad_output, const float *input, const float *theta, float *grad_input, float *theta_rows, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static MemorySegment stn_affine_sample_2d_backward$address() {
+        return stn_affine_sample_2d_backward.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d_backward(int32_t isa, const float *grad_output, const float *input, const float *theta, float *grad_input, float *theta_rows, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t row_begin, int64_t row_end)
+     * }
+     */
+    public static int stn_affine_sample_2d_backward(int isa, MemorySegment grad_output, MemorySegment input, MemorySegment theta, MemorySegment grad_input, MemorySegment theta_rows, long n, long c, long in_h, long in_w, long out_h, long out_w, int mode, int padding, int align_corners, long row_begin, long row_end) {
+        var mh$ = stn_affine_sample_2d_backward.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_affine_sample_2d_backward", isa, grad_output, input, theta, grad_input, theta_rows, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end);
+            }
+            return (int)mh$.invokeExact(isa, grad_output, input, theta, grad_input, theta_rows, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, row_begin, row_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_affine_sample_2d_backward_band {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_INT,
+            stn_h.C_LONG,
+            stn_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_affine_sample_2d_backward_band");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d_backward_band(int32_t isa, const float *grad_output, const float *input, const float *theta, float *grad_input, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t band_begin, int64_t band_end)
+     * }
+     */
+    public static FunctionDescriptor stn_affine_sample_2d_backward_band$descriptor() {
+        return stn_affine_sample_2d_backward_band.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d_backward_band(int32_t isa, const float *grad_output, const float *input, const float *theta, float *grad_input, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t band_begin, int64_t band_end)
+     * }
+     */
+    public static MethodHandle stn_affine_sample_2d_backward_band$handle() {
+        return stn_affine_sample_2d_backward_band.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d_backward_band(int32_t isa, const float *grad_output, const float *input, const float *theta, float *grad_input, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t band_begin, int64_t band_end)
+     * }
+     */
+    public static MemorySegment stn_affine_sample_2d_backward_band$address() {
+        return stn_affine_sample_2d_backward_band.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d_backward_band(int32_t isa, const float *grad_output, const float *input, const float *theta, float *grad_input, int64_t n, int64_t c, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w, int32_t mode, int32_t padding, int32_t align_corners, int64_t band_begin, int64_t band_end)
+     * }
+     */
+    public static int stn_affine_sample_2d_backward_band(int isa, MemorySegment grad_output, MemorySegment input, MemorySegment theta, MemorySegment grad_input, long n, long c, long in_h, long in_w, long out_h, long out_w, int mode, int padding, int align_corners, long band_begin, long band_end) {
+        var mh$ = stn_affine_sample_2d_backward_band.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_affine_sample_2d_backward_band", isa, grad_output, input, theta, grad_input, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, band_begin, band_end);
+            }
+            return (int)mh$.invokeExact(isa, grad_output, input, theta, grad_input, n, c, in_h, in_w, out_h, out_w, mode, padding, align_corners, band_begin, band_end);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class stn_affine_sample_2d_theta {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            stn_h.C_INT,
+            stn_h.C_POINTER,
+            stn_h.C_POINTER,
+            stn_h.C_LONG,
+            stn_h.C_LONG,
+            stn_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = stn_h.findOrThrow("stn_affine_sample_2d_theta");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d_theta(const float *theta_rows, float *grad_theta, int64_t n, int64_t out_h, int32_t align_corners)
+     * }
+     */
+    public static FunctionDescriptor stn_affine_sample_2d_theta$descriptor() {
+        return stn_affine_sample_2d_theta.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d_theta(const float *theta_rows, float *grad_theta, int64_t n, int64_t out_h, int32_t align_corners)
+     * }
+     */
+    public static MethodHandle stn_affine_sample_2d_theta$handle() {
+        return stn_affine_sample_2d_theta.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d_theta(const float *theta_rows, float *grad_theta, int64_t n, int64_t out_h, int32_t align_corners)
+     * }
+     */
+    public static MemorySegment stn_affine_sample_2d_theta$address() {
+        return stn_affine_sample_2d_theta.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t stn_affine_sample_2d_theta(const float *theta_rows, float *grad_theta, int64_t n, int64_t out_h, int32_t align_corners)
+     * }
+     */
+    public static int stn_affine_sample_2d_theta(MemorySegment theta_rows, MemorySegment grad_theta, long n, long out_h, int align_corners) {
+        var mh$ = stn_affine_sample_2d_theta.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("stn_affine_sample_2d_theta", theta_rows, grad_theta, n, out_h, align_corners);
+            }
+            return (int)mh$.invokeExact(theta_rows, grad_theta, n, out_h, align_corners);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
