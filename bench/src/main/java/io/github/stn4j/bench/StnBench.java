@@ -1,5 +1,6 @@
 package io.github.stn4j.bench;
 
+import io.github.stn4j.AffineSampleGrads;
 import io.github.stn4j.Backend;
 import io.github.stn4j.GridSampleGrads;
 import io.github.stn4j.Interpolation;
@@ -78,7 +79,7 @@ public class StnBench {
     Arena arena;
     Tensor[] thetas, grids, inputs, gradOutputs; // one batch each when WARM
     int batch; // the batch of the next call
-    Tensor gridOut, output, gradInput, gradGrid;
+    Tensor gridOut, output, gradInput, gradGrid, gradTheta;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -111,6 +112,7 @@ public class StnBench {
         output = make(new float[(int) (s[0] * s[1] * s[2] * s[3])], s);
         gradInput = make(new float[(int) (s[0] * s[1] * s[2] * s[3])], s);
         gradGrid = make(new float[(int) (s[0] * s[2] * s[3] * 2)], s[0], s[2], s[3], 2);
+        gradTheta = make(new float[(int) (s[0] * 6)], s[0], 2, 3);
     }
 
     Tensor make(float[] values, long... shape) {
@@ -162,6 +164,31 @@ public class StnBench {
             g.input().close();
             g.grid().close();
         }
+        return g;
+    }
+
+    /** The fused affine transformer: {@link #forward}'s output from θ, no grid (same bits). */
+    @Benchmark
+    public Tensor fusedForward() {
+        int b = next();
+        Tensor x = inputs[b], theta = thetas[b];
+        if (how == OUTPUTS) return ops.affineSample(x, theta, size, mode, Shapes.PADDING, false, output);
+        Tensor o = ops.affineSample(x, theta, size, mode, Shapes.PADDING, false);
+        if (how == CLOSED) o.close();
+        return o;
+    }
+
+    /** The fused backward: the input gradient and θ's (where {@link #backward} gives the grid's), no grid. */
+    @Benchmark
+    public Object fusedBackward() {
+        int b = next();
+        Tensor gradOutput = gradOutputs[b], x = inputs[b], theta = thetas[b];
+        if (how == OUTPUTS) {
+            return ops.affineSampleBackward(gradOutput, x, theta, size, mode, Shapes.PADDING, false, gradInput,
+                    gradTheta).input();
+        }
+        AffineSampleGrads g = ops.affineSampleBackward(gradOutput, x, theta, size, mode, Shapes.PADDING, false);
+        if (how == CLOSED) g.close();
         return g;
     }
 }
