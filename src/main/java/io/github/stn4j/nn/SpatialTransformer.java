@@ -12,9 +12,10 @@ import java.util.Objects;
  * (any number of channels, so the layer can sit anywhere in a network) to features, a final regression layer turns
  * them into the parameters of a {@link Transform} (affine: 6; projective: 8; thin-plate spline: the source points of
  * its control points), the grid generator maps the output grid through the transform, and the sampler reads the input
- * there (affine: fused, {@link SpatialOps#affineSample}, no grid tensor). As in the paper, the regression layer starts as the identity transform (zero weights, bias =
- * {@link Transform#identity()}), so training starts from "change nothing". The grid generator and the sampler run on
- * the {@link SpatialOps} the layer is given ({@link SpatialOps#best()} unless one is).
+ * there (affine: fused, {@link SpatialOps#affineSample}, no grid tensor). As in the paper, the regression layer starts
+ * as the identity transform (zero weights, bias = {@link Transform#identity()}), so training starts from "change
+ * nothing". The grid generator and the sampler run on the {@link SpatialOps} the layer is given
+ * ({@link SpatialOps#best()} unless one is).
  */
 public final class SpatialTransformer implements Layer {
     /**
