@@ -137,7 +137,7 @@ cell_of() { # one distortion and model: the error, or for several seeds "mean ±
 }
 {
     cat "$OUT/header.md"
-    echo "- wall time of this invocation ($runs runs${RESUME:+, RESUME=$RESUME}): $((TOTAL / 60)) min $((TOTAL % 60)) s"
+    echo "- wall time of this invocation ($runs runs$([ "$RESUME" = 1 ] && echo ", the kept ones not timed")): $((TOTAL / 60)) min $((TOTAL % 60)) s"
     echo
     echo "Test error (%) on distorted Fashion-MNIST. RTS: mean ± half the range over seeds $RTS_SEEDS (every seed lies"
     echo "within); the other columns: seed $SEED."
