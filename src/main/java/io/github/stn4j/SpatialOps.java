@@ -4,9 +4,12 @@ import static io.github.stn4j.Checks.ANY;
 
 import io.github.stn4j.internal.Kernels;
 import io.github.stn4j.internal.Memory;
+import io.github.stn4j.internal.Perspective;
 import io.github.stn4j.internal.Provider;
 import io.github.stn4j.internal.Staging;
+import io.github.stn4j.internal.ThinPlateSpline;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -252,6 +255,265 @@ public final class SpatialOps {
             if (is3d) kernels.affineGrid3dBackward(st.in(gg), sgt, n1 - n0, d, h, w, ac);
             else kernels.affineGridBackward(st.in(gg), sgt, n1 - n0, h, w, ac);
             st.back(sgt, gt);
+        }
+    }
+
+    // ---------------------------------------------------------------- projective grid
+
+    /**
+     * The sampling grid of a projective transform (a homography), 2-D: for each point (x_w, y_h) of
+     * {@link #affineGrid}'s base grid, (u, v, w) = theta[n] · (x_w, y_h, 1) and {@code grid[n, h, w] = (u / w, v / w)},
+     * in float as {@code u = x·θ0 + (y·θ1 + θ2)}, {@code v = x·θ3 + (y·θ4 + θ5)}, {@code w = x·θ6 + (y·θ7 + θ8)}
+     * (affineGrid's order, no fused multiply-add). One implementation serves every backend: the same bits everywhere.
+     *
+     * <p>The horizon rule: where w is not greater than 2^-20 · (|θ6| + |θ7| + |θ8|) (w ≤ 0: the point is behind the
+     * camera; w within a few roundings of 0: on the horizon; w NaN), the grid point is (+Inf, +Inf), the point at
+     * infinity. {@link #gridSample} treats it as any far point (zeros padding reads 0, border and reflection clamp,
+     * its grid gradient is 0), and {@link #perspectiveGridBackward} takes nothing from it. The bound scales with θ's
+     * third row (|x|, |y| ≤ 1), so θ and c·θ (c &gt; 0) give the same grid. Other non-finite values (a NaN or infinite
+     * u or v) pass through to the sampler's rule for them. Samples never affect each other.
+     *
+     * @param theta [N, 3, 3], row-major (θ0 ... θ8)
+     * @param size {N, C, H, W} of the output image (C is not used), all positive
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @return grid [N, H, W, 2]
+     */
+    public Tensor perspectiveGrid(Tensor theta, long[] size, boolean alignCorners) {
+        String op = "perspectiveGrid";
+        long[] s = checkSize2d(op, size).clone(); // a copy: the caller's array may change while we run
+        Checks.numel(op, "grid", gridShape(s));
+        Tensor grid = Tensor.uninitialized(gridShape(s)); // every point is written
+        return withCleanup(grid, () -> perspectiveGrid(theta, s, alignCorners, grid));
+    }
+
+    /**
+     * {@link #perspectiveGrid(Tensor, long[], boolean)} into {@code grid}.
+     *
+     * @param theta [N, 3, 3], row-major (θ0 ... θ8)
+     * @param size {N, C, H, W} of the output image
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @param grid the output, [N, H, W, 2] (overwritten)
+     * @return {@code grid}
+     */
+    public Tensor perspectiveGrid(Tensor theta, long[] size, boolean alignCorners, Tensor grid) {
+        String op = "perspectiveGrid";
+        checkGridAgainstSize(op, "grid", grid, checkSize2d(op, size));
+        long n = grid.size(0), h = grid.size(1), w = grid.size(2);
+        Checks.shape(theta, op, "theta", "N = size[0], 3, 3", 3, n, 3, 3, 0, 0);
+        Checks.output(grid, op, "grid", theta, null, null, null);
+        acquire(op, theta, grid, null, null, null);
+        try {
+            bySamples(n, h * w * 2, theta, grid, null, (n0, n1) ->
+                    Perspective.grid(theta.segment(), grid.segment(), n0, n1, h, w, alignCorners));
+        } finally {
+            release(theta, grid, null, null, null);
+        }
+        return grid;
+    }
+
+    /**
+     * Gradient of {@link #perspectiveGrid} with respect to theta, given the gradient of the grid. Per point, with
+     * (gx, gy) = (u / w, v / w) and the grid gradient (ax, ay): du = ax / w, dv = ay / w, dw = -(ax·gx + ay·gy) / w,
+     * and the rows of dθ gain du, dv, dw times (x, y, 1). It is computed in double (each sample's points summed in a
+     * fixed order, then rounded once), so that finite θ gives no NaN. Points sent to infinity by the horizon rule, and
+     * points whose grid gradient is (0, 0), contribute nothing.
+     *
+     * @param gradGrid [N, H, W, 2], shaped like the grid
+     * @param theta the forward's theta, [N, 3, 3]
+     * @param size as given to the forward
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @return grad theta [N, 3, 3]
+     */
+    public Tensor perspectiveGridBackward(Tensor gradGrid, Tensor theta, long[] size, boolean alignCorners) {
+        long[] s = checkSize2d("perspectiveGridBackward", size).clone();
+        Tensor gradTheta = Tensor.uninitialized(s[0], 3, 3); // every value is written
+        return withCleanup(gradTheta, () -> perspectiveGridBackward(gradGrid, theta, s, alignCorners, gradTheta));
+    }
+
+    /**
+     * {@link #perspectiveGridBackward(Tensor, Tensor, long[], boolean)} into {@code gradTheta}.
+     *
+     * @param gradGrid [N, H, W, 2], shaped like the grid
+     * @param theta the forward's theta, [N, 3, 3]
+     * @param size as given to the forward
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @param gradTheta the output, [N, 3, 3] (overwritten)
+     * @return {@code gradTheta}
+     */
+    public Tensor perspectiveGridBackward(Tensor gradGrid, Tensor theta, long[] size, boolean alignCorners,
+                                          Tensor gradTheta) {
+        String op = "perspectiveGridBackward";
+        checkGridAgainstSize(op, "gradGrid", gradGrid, checkSize2d(op, size));
+        long n = gradGrid.size(0), h = gradGrid.size(1), w = gradGrid.size(2);
+        Checks.shape(theta, op, "theta", "N = size[0], 3, 3", 3, n, 3, 3, 0, 0);
+        Checks.shape(gradTheta, op, "gradTheta", "N = size[0], 3, 3", 3, n, 3, 3, 0, 0);
+        Checks.output(gradTheta, op, "gradTheta", gradGrid, theta, null, null);
+        acquire(op, gradGrid, theta, gradTheta, null, null);
+        try {
+            bySamples(n, h * w * 2, gradGrid, theta, gradTheta, (n0, n1) -> Perspective.gridBackward(
+                    gradGrid.segment(), theta.segment(), gradTheta.segment(), n0, n1, h, w, alignCorners));
+        } finally {
+            release(gradGrid, theta, gradTheta, null, null);
+        }
+        return gradTheta;
+    }
+
+    // ---------------------------------------------------------------- thin-plate-spline grid
+
+    /**
+     * The sampling grid of a thin-plate spline, 2-D: K control points lie at {@code targetPoints} in the output
+     * (in {@link #affineGrid}'s base coordinates) and at {@code sourcePoints[n]} in the input (normalised (x, y));
+     * each grid coordinate is Bookstein's interpolating spline f(p) = a0 + a1·x + a2·y + Σ_k w_k·U(|p - t_k|),
+     * U(r) = r²·log r² (U(0) = 0), with f(t_k) = s_k, Σ w_k = 0 and Σ w_k·t_k = 0, evaluated at every point p of the
+     * base grid. Sources equal to the targets give the identity grid.
+     *
+     * <p>The grid is linear in the sources: {@code grid[n, p] = Σ_k M[p, k]·sourcePoints[n, k]}, with M depending only
+     * on the target configuration (targets, H, W, alignCorners). M is computed in double (the (K+3)² system solved by
+     * LU with partial pivoting), kept as float in a bounded cache (the last 16 configurations, at most 32 MiB of Java
+     * heap; training calls with the same targets every step, and an M larger than that is computed for its call only),
+     * and each point is summed over k in order in double: the same bits on every backend and thread count.
+     *
+     * @param sourcePoints [N, K, 2]: where the control points lie in the input, (x, y) normalised to [-1, 1]
+     * @param targetPoints [K, 2]: where they lie in the output, (x, y) in base-grid coordinates; 3 ≤ K ≤ 1024,
+     *     finite, no two the same, not all on one line
+     * @param size {N, C, H, W} of the output image (C is not used), all positive
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @return grid [N, H, W, 2]
+     * @throws IllegalArgumentException also for targets that define no spline (fewer than 3, more than 1024,
+     *     non-finite, duplicates, all on one line, or a system that is numerically singular): the message says what
+     *     is wrong and what to do
+     */
+    public Tensor tpsGrid(Tensor sourcePoints, Tensor targetPoints, long[] size, boolean alignCorners) {
+        String op = "tpsGrid";
+        long[] s = checkSize2d(op, size).clone();
+        Checks.numel(op, "grid", gridShape(s));
+        Tensor grid = Tensor.uninitialized(gridShape(s)); // every point is written
+        return withCleanup(grid, () -> tpsGrid(sourcePoints, targetPoints, s, alignCorners, grid));
+    }
+
+    /**
+     * {@link #tpsGrid(Tensor, Tensor, long[], boolean)} into {@code grid}.
+     *
+     * @param sourcePoints [N, K, 2]: where the control points lie in the input
+     * @param targetPoints [K, 2]: where they lie in the output
+     * @param size {N, C, H, W} of the output image
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @param grid the output, [N, H, W, 2] (overwritten)
+     * @return {@code grid}
+     * @throws IllegalArgumentException also for targets that define no spline (see
+     *     {@link #tpsGrid(Tensor, Tensor, long[], boolean)})
+     */
+    public Tensor tpsGrid(Tensor sourcePoints, Tensor targetPoints, long[] size, boolean alignCorners, Tensor grid) {
+        String op = "tpsGrid";
+        checkGridAgainstSize(op, "grid", grid, checkSize2d(op, size));
+        long n = grid.size(0), h = grid.size(1), w = grid.size(2);
+        long k = checkTargets(op, targetPoints);
+        Checks.shape(sourcePoints, op, "sourcePoints", "N = size[0], K of targetPoints, 2", 3, n, k, 2, 0, 0);
+        Checks.output(grid, op, "grid", sourcePoints, targetPoints, null, null);
+        acquire(op, sourcePoints, targetPoints, grid, null, null);
+        try {
+            float[] m = tpsWeights(op, targetPoints, h, w, alignCorners); // the targets' checks: before any write
+            bySamples(n, h * w * k, sourcePoints, grid, null, (n0, n1) ->
+                    ThinPlateSpline.grid(m, (int) k, sourcePoints.segment(), grid.segment(), n0, n1, (int) (h * w)));
+        } finally {
+            release(sourcePoints, targetPoints, grid, null, null);
+        }
+        return grid;
+    }
+
+    /**
+     * Gradient of {@link #tpsGrid} with respect to the source points, given the gradient of the grid: per sample
+     * {@code Mᵀ · gradGrid} (see {@link #tpsGrid(Tensor, Tensor, long[], boolean)}), each sum over the points in
+     * order, in double. It does not depend on the sources (the grid is linear in them).
+     *
+     * @param gradGrid [N, H, W, 2], shaped like the grid
+     * @param targetPoints [K, 2], as given to the forward
+     * @param size as given to the forward
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @return grad sourcePoints [N, K, 2]
+     * @throws IllegalArgumentException also for targets that define no spline (see
+     *     {@link #tpsGrid(Tensor, Tensor, long[], boolean)})
+     */
+    public Tensor tpsGridBackward(Tensor gradGrid, Tensor targetPoints, long[] size, boolean alignCorners) {
+        String op = "tpsGridBackward";
+        long[] s = checkSize2d(op, size).clone();
+        long k = checkTargets(op, targetPoints);
+        Checks.numel(op, "gradSourcePoints", s[0], k, 2);
+        Tensor gradSourcePoints = Tensor.uninitialized(s[0], k, 2); // every value is written
+        return withCleanup(gradSourcePoints, () -> tpsGridBackward(gradGrid, targetPoints, s, alignCorners,
+                gradSourcePoints));
+    }
+
+    /**
+     * {@link #tpsGridBackward(Tensor, Tensor, long[], boolean)} into {@code gradSourcePoints}.
+     *
+     * @param gradGrid [N, H, W, 2], shaped like the grid
+     * @param targetPoints [K, 2], as given to the forward
+     * @param size as given to the forward
+     * @param alignCorners PyTorch's {@code align_corners}: whether -1 and 1 are the centres of the corner pixels
+     *     (true) or the outer edges of the corner pixels (false)
+     * @param gradSourcePoints the output, [N, K, 2] (overwritten)
+     * @return {@code gradSourcePoints}
+     * @throws IllegalArgumentException also for targets that define no spline (see
+     *     {@link #tpsGrid(Tensor, Tensor, long[], boolean)})
+     */
+    public Tensor tpsGridBackward(Tensor gradGrid, Tensor targetPoints, long[] size, boolean alignCorners,
+                                  Tensor gradSourcePoints) {
+        String op = "tpsGridBackward";
+        checkGridAgainstSize(op, "gradGrid", gradGrid, checkSize2d(op, size));
+        long n = gradGrid.size(0), h = gradGrid.size(1), w = gradGrid.size(2);
+        long k = checkTargets(op, targetPoints);
+        Checks.shape(gradSourcePoints, op, "gradSourcePoints", "N = size[0], K of targetPoints, 2", 3, n, k, 2, 0, 0);
+        Checks.output(gradSourcePoints, op, "gradSourcePoints", gradGrid, targetPoints, null, null);
+        acquire(op, gradGrid, targetPoints, gradSourcePoints, null, null);
+        try {
+            float[] m = tpsWeights(op, targetPoints, h, w, alignCorners);
+            bySamples(n, h * w * k, gradGrid, gradSourcePoints, null, (n0, n1) -> ThinPlateSpline.gridBackward(m,
+                    (int) k, gradGrid.segment(), gradSourcePoints.segment(), n0, n1, (int) (h * w)));
+        } finally {
+            release(gradGrid, targetPoints, gradSourcePoints, null, null);
+        }
+        return gradSourcePoints;
+    }
+
+    /** Checks targetPoints' shape [K, 2] and its count (before its values are copied); returns K. */
+    private static long checkTargets(String op, Tensor targetPoints) {
+        Checks.shape(targetPoints, op, "targetPoints", "K control points, (x, y)", 2, ANY, 2, 0, 0, 0);
+        long k = targetPoints.size(0);
+        try {
+            ThinPlateSpline.checkCount(k);
+        } catch (IllegalArgumentException e) {
+            throw Checks.fail(op, e.getMessage());
+        }
+        return k;
+    }
+
+    /** M of the target configuration (cached), or the targets' error under this op's name. */
+    private static float[] tpsWeights(String op, Tensor targetPoints, long h, long w, boolean alignCorners) {
+        try {
+            return ThinPlateSpline.weights(targetPoints.segment().toArray(ValueLayout.JAVA_FLOAT), h, w, alignCorners);
+        } catch (IllegalArgumentException e) {
+            throw Checks.fail(op, e.getMessage());
+        }
+    }
+
+    /**
+     * Runs an op that computes each sample on its own, in a fixed order: over whole samples on the pool's threads
+     * when the call is large enough (any split gives the same bits), else, or with a tensor of a confined arena (null:
+     * absent), on this thread.
+     */
+    private static void bySamples(long n, long perSample, Tensor a, Tensor b, Tensor c, Split.Samples task) {
+        if (Split.serialSamples(n, perSample) || !Split.shareable(a, b, c, null, null, null)) {
+            if (n > 0) task.run(0, n);
+        } else {
+            Split.samples(n, perSample, task);
         }
     }
 
@@ -794,6 +1056,18 @@ public final class SpatialOps {
         Checks.notNull(size, op, "size");
         if (size.length != 4 && size.length != 5) {
             throw Checks.fail(op, "size must be {N, C, H, W} or {N, C, D, H, W}, got " + Arrays.toString(size));
+        }
+        for (long v : size) {
+            if (v <= 0) throw Checks.fail(op, "size must be positive, got " + Arrays.toString(size));
+        }
+        return size;
+    }
+
+    /** Checks {@code size} of a 2-D-only op ({N, C, H, W}, all positive) and returns it (not a copy). */
+    private static long[] checkSize2d(String op, long[] size) {
+        Checks.notNull(size, op, "size");
+        if (size.length != 4) {
+            throw Checks.fail(op, "size must be {N, C, H, W} (" + op + " is 2-D only), got " + Arrays.toString(size));
         }
         for (long v : size) {
             if (v <= 0) throw Checks.fail(op, "size must be positive, got " + Arrays.toString(size));

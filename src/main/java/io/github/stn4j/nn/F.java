@@ -12,8 +12,9 @@ import java.util.Arrays;
  * The differentiable operations of the autograd tape. Each computes its value and records how to send gradients back
  * to its inputs (only to those that need one). Products and convolutions run on the dense kernels that stn4j chose
  * for this JVM (the native library's where it loads, else the Vector API's, else plain Java; {@code -Dstn4j.dense}
- * forces one), split over {@link io.github.stn4j.Parallel}'s threads; affine grid and grid sample run on the
- * {@link SpatialOps} they are given, {@link SpatialOps#best()} by default (the native kernels where they load).
+ * forces one), split over {@link io.github.stn4j.Parallel}'s threads; the grid generators (affine, projective,
+ * thin-plate spline) and grid sample run on the {@link SpatialOps} they are given, {@link SpatialOps#best()} by
+ * default (the native kernels where they load).
  */
 public final class F {
     private F() {}
@@ -299,6 +300,79 @@ public final class F {
             float[] dt = Workspace.floats(theta.data.length, false);
             ops.affineGridBackward(view(g, gridShape), size, alignCorners, view(dt, theta.shape));
             theta.addGrad(dt);
+        });
+    }
+
+    /**
+     * Appends a column of ones: x [B, P] → [B, P + 1] with y[b, P] = 1 (the gradient of that column goes nowhere).
+     * It turns the 8 free parameters of a projective transform into θ with θ33 = 1.
+     *
+     * @param x the input, [B, P]
+     * @return x with a last column of ones, [B, P + 1]
+     */
+    public static Var appendOne(Var x) {
+        require(x.rank() == 2, "appendOne: x must be [B, P], got " + Arrays.toString(x.shape));
+        int bs = n(x.size(0)), p = n(x.size(1)), q = n((long) p + 1);
+        float[] y = Workspace.floats(n((long) bs * q), false);
+        for (int i = 0; i < bs; i++) {
+            System.arraycopy(x.data, i * p, y, i * q, p);
+            y[i * q + p] = 1f;
+        }
+        return new Var(y, new long[] {bs, q}, false, new Var[] {x}, g -> {
+            float[] dx = Workspace.floats(bs * p, false);
+            for (int i = 0; i < bs; i++) System.arraycopy(g, i * q, dx, i * p, p);
+            x.addGrad(dx);
+        });
+    }
+
+    /**
+     * The projective grid of theta, as {@link SpatialOps#perspectiveGrid}; the gradient flows to theta.
+     *
+     * @param ops computes the grid and its backward pass
+     * @param theta the homographies, [B, 3, 3]
+     * @param size the output size {B, C, H, W}
+     * @param alignCorners PyTorch's {@code align_corners}
+     * @return the grid, [B, H, W, 2]
+     */
+    public static Var perspectiveGrid(SpatialOps ops, Var theta, long[] size, boolean alignCorners) {
+        require(size != null && size.length == 4, "perspectiveGrid: size must be {B, C, H, W}, got "
+                + Arrays.toString(size));
+        long[] s = size.clone(), gridShape = {s[0], s[2], s[3], 2};
+        float[] grid = Workspace.floats(n(s[0] * s[2] * s[3] * 2), false);
+        ops.perspectiveGrid(view(theta.data, theta.shape), s, alignCorners, view(grid, gridShape));
+        return new Var(grid, gridShape, false, new Var[] {theta}, g -> {
+            float[] dt = Workspace.floats(theta.data.length, false);
+            ops.perspectiveGridBackward(view(g, gridShape), view(theta.data, theta.shape), s, alignCorners,
+                    view(dt, theta.shape));
+            theta.addGrad(dt);
+        });
+    }
+
+    /**
+     * The thin-plate-spline grid of the source points, as {@link SpatialOps#tpsGrid}; the gradient flows to the
+     * source points.
+     *
+     * @param ops computes the grid and its backward pass
+     * @param sourcePoints where the K control points lie in the input, [B, K, 2], (x, y) normalised to [-1, 1]
+     * @param targetPoints where they lie in the output, K (x, y) pairs (copied: later changes to the array do not
+     *     reach the backward pass)
+     * @param size the output size {B, C, H, W}
+     * @param alignCorners PyTorch's {@code align_corners}
+     * @return the grid, [B, H, W, 2]
+     */
+    public static Var tpsGrid(SpatialOps ops, Var sourcePoints, float[] targetPoints, long[] size,
+                              boolean alignCorners) {
+        require(size != null && size.length == 4, "tpsGrid: size must be {B, C, H, W}, got " + Arrays.toString(size));
+        require(targetPoints != null && targetPoints.length % 2 == 0, "tpsGrid: targetPoints must hold K (x, y)"
+                + " pairs, got " + (targetPoints == null ? "null" : targetPoints.length + " values"));
+        long[] s = size.clone(), gridShape = {s[0], s[2], s[3], 2};
+        Tensor targets = view(targetPoints.clone(), new long[] {targetPoints.length / 2, 2});
+        float[] grid = Workspace.floats(n(s[0] * s[2] * s[3] * 2), false);
+        ops.tpsGrid(view(sourcePoints.data, sourcePoints.shape), targets, s, alignCorners, view(grid, gridShape));
+        return new Var(grid, gridShape, false, new Var[] {sourcePoints}, g -> {
+            float[] ds = Workspace.floats(sourcePoints.data.length, false);
+            ops.tpsGridBackward(view(g, gridShape), targets, s, alignCorners, view(ds, sourcePoints.shape));
+            sourcePoints.addGrad(ds);
         });
     }
 
