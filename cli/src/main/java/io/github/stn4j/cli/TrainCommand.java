@@ -32,7 +32,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "st-cnn", description = "fcn, st-fcn, cnn or st-cnn (default ${DEFAULT-VALUE})")
     String model;
 
-    @Option(names = "--distortion", defaultValue = "rts", description = "none, r, rts or tc (default ${DEFAULT-VALUE})")
+    @Option(names = "--distortion", defaultValue = "rts", description = "none, r, rts, tc, p (projective) or e"
+            + " (elastic); default ${DEFAULT-VALUE}")
     Distortion distortion;
 
     @Option(names = "--data", paramLabel = "DIR", description = "folder with the IDX files (default: "

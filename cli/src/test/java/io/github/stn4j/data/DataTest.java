@@ -98,6 +98,7 @@ class DataTest {
             double inkIn = 0, inkOut = 0;
             for (float v : d.images()) inkIn += v;
             for (float v : a.images()) inkOut += v;
+            for (float v : a.images()) assertTrue(v >= 0 && v <= 1, dist + " made a pixel of " + v);
             assertTrue(inkOut > 0.3 * inkIn, dist + " lost the object: ink " + inkOut + " of " + inkIn);
         }
     }
