@@ -6,6 +6,7 @@ import io.github.stn4j.data.Dataset;
 import io.github.stn4j.data.Distortion;
 import io.github.stn4j.data.Idx;
 import io.github.stn4j.nn.Checkpoint;
+import io.github.stn4j.nn.SpatialTransformer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -31,6 +32,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--model", defaultValue = "st-cnn", description = "fcn, st-fcn, cnn or st-cnn (default ${DEFAULT-VALUE})")
     String model;
+
+    @Option(names = "--transform", defaultValue = "aff", description = "what the ST models' transformer regresses: aff"
+            + " (affine, 6 parameters), proj (projective, 8) or tps (4x4 thin-plate spline, 32); plain models have"
+            + " none and ignore it (default ${DEFAULT-VALUE})")
+    String transform;
 
     @Option(names = "--distortion", defaultValue = "rts", description = "none, r, rts, tc, p (projective) or e"
             + " (elastic); default ${DEFAULT-VALUE}")
@@ -75,6 +81,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!Models.NAMES.contains(model)) {
             throw new UsageError("unknown --model '" + model + "'; use one of " + String.join(", ", Models.NAMES));
         }
+        SpatialTransformer.Transform tf = transform(transform);
         Args.atLeast("--epochs", epochs, 0);
         Args.atLeast("--batch", batch, 1);
         Args.atLeast("--train-limit", trainLimit, 0);
@@ -84,7 +91,7 @@ final class TrainCommand implements Callable<Integer> {
         Args.outFolder("--out", out);
         SpatialOps ops = Main.spatialOps(null);
         Prepared p = prepare(source, distortion, trainLimit, seed, ops);
-        Result r = run(model, p, epochs, batch, seed, lr, out, quiet, System.out);
+        Result r = run(model, tf, p, epochs, batch, seed, lr, out, quiet, System.out);
         System.out.printf(Locale.ROOT, "test error: %.2f%%%n", 100 * r.testError());
         return Main.OK;
     }
@@ -136,11 +143,27 @@ final class TrainCommand implements Callable<Integer> {
 
     record Result(String model, long parameters, double testError, List<Trainer.Epoch> epochs) {}
 
+    /** The --transform value (case-insensitive), or a usage error. */
+    static SpatialTransformer.Transform transform(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "aff" -> SpatialTransformer.Transform.affine();
+            case "proj" -> SpatialTransformer.Transform.projective();
+            case "tps" -> SpatialTransformer.Transform.tps(Models.TPS_POINTS);
+            default -> throw new UsageError("unknown --transform '" + name + "'; use one of aff, proj, tps");
+        };
+    }
+
     static Result run(String modelName, Prepared p, int epochs, int batch, long seed, float lr, Path out,
                       boolean quiet, PrintStream log) throws IOException {
+        return run(modelName, SpatialTransformer.Transform.affine(), p, epochs, batch, seed, lr, out, quiet, log);
+    }
+
+    static Result run(String modelName, SpatialTransformer.Transform transform, Prepared p, int epochs, int batch,
+                      long seed, float lr, Path out, boolean quiet, PrintStream log) throws IOException {
         Distortion dist = p.distortion();
         Dataset train = p.train(), test = p.test();
-        Models.Built m = Models.build(modelName, dist.size(), seed);
+        Models.Built m = Models.build(modelName, dist.size(), seed, transform);
+        if (m.transformer() != null) log.printf(Locale.ROOT, "transform: %s%n", transform.name());
         log.printf(Locale.ROOT, "%s with %s distortion on %s: %d training, %d test images of %dx%d; %,d parameters;"
                         + " %d threads, spatial backend %s%n", modelName, dist, p.source(), train.size(), test.size(),
                 dist.size(), dist.size(), m.net().parameterCount(), Parallel.threads(), p.ops().backend());
