@@ -21,7 +21,9 @@ import java.util.Arrays;
  * holding (x, y) normalised to [-1, 1] ((-1, -1) is the top-left of the input), output {@code [N, C, Ho, Wo]}. 3-D
  * (chosen by the rank of the arguments): input {@code [N, C, D, H, W]}, theta {@code [N, 3, 4]}, grid
  * {@code [N, Do, Ho, Wo, 3]} holding (x, y, z), output {@code [N, C, Do, Ho, Wo]}. 2-D sampling also takes
- * channels-last tensors ({@link Layout#NHWC}: input {@code [N, H, W, C]}, output {@code [N, Ho, Wo, C]}).
+ * channels-last tensors ({@link Layout#NHWC}: input {@code [N, H, W, C]}, output {@code [N, Ho, Wo, C]}). Two more
+ * grid generators, 2-D, make the same grids from other transforms: {@link #perspectiveGrid} (a homography, θ
+ * {@code [N, 3, 3]}) and {@link #tpsGrid} (a thin-plate spline through K control points).
  *
  * <p>Every argument is checked before any computation: a bad rank, shape, size, closed or read-only tensor, or an
  * output that overlaps an input throws {@link IllegalArgumentException} naming the argument, the shape seen and the

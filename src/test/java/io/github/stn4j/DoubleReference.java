@@ -3,7 +3,8 @@ package io.github.stn4j;
 /**
  * A double-precision version of the specification's forward passes (test only), the reference for finite-difference
  * gradient checks: in double, central differences are accurate to ~1e-9, far below the 1% errors they must catch.
- * Same formulas as JAVA_SCALAR, for finite grids (no clamping rules needed).
+ * Same formulas as JAVA_SCALAR, for finite grids (no clamping rules needed); the projective and thin-plate-spline
+ * grids are computed independently of stn4j's implementation (the spline solved per sample by Gaussian elimination).
  */
 public final class DoubleReference {
     private DoubleReference() {}
@@ -133,6 +134,92 @@ public final class DoubleReference {
             }
         }
         return grid;
+    }
+
+    /** The projective grid, 2-D: (u / w, v / w) with (u, v, w) = theta[n] (3 x 3) · (x, y, 1); no horizon rule. */
+    public static double[] perspective(double[] theta, long[] size, boolean ac) {
+        long n = size[0], h = size[2], w = size[3];
+        double[] grid = new double[(int) (n * h * w * 2)];
+        int o = 0;
+        for (long b = 0; b < n; b++) {
+            int t = (int) (b * 9);
+            for (long i = 0; i < h; i++) {
+                for (long j = 0; j < w; j++) {
+                    double x = lin(j, w, ac), y = lin(i, h, ac);
+                    double u = theta[t] * x + theta[t + 1] * y + theta[t + 2];
+                    double v = theta[t + 3] * x + theta[t + 4] * y + theta[t + 5];
+                    double ww = theta[t + 6] * x + theta[t + 7] * y + theta[t + 8];
+                    grid[o++] = u / ww;
+                    grid[o++] = v / ww;
+                }
+            }
+        }
+        return grid;
+    }
+
+    /**
+     * The thin-plate-spline grid, 2-D, solved per sample and coordinate on its own: Gaussian elimination with partial
+     * pivoting of [[U(|t_i - t_j|), P], [Pᵀ, 0]] (w, a) = (s, 0), then f(p) = a0 + a1 x + a2 y + Σ w_k U(|p - t_k|)
+     * at every base-grid point, all in double. sources [n, K, 2], targets [K, 2].
+     */
+    public static double[] tps(double[] sources, double[] targets, long[] size, boolean ac) {
+        long n = size[0], h = size[2], w = size[3];
+        int k = targets.length / 2, m = k + 3;
+        double[] grid = new double[(int) (n * h * w * 2)];
+        for (int b = 0; b < n; b++) {
+            for (int c = 0; c < 2; c++) {
+                double[][] a = new double[m][m + 1];
+                for (int i = 0; i < k; i++) {
+                    for (int j = 0; j < k; j++) {
+                        a[i][j] = tpsU(targets[2 * i] - targets[2 * j], targets[2 * i + 1] - targets[2 * j + 1]);
+                    }
+                    double[] p = {1, targets[2 * i], targets[2 * i + 1]};
+                    for (int q = 0; q < 3; q++) {
+                        a[i][k + q] = p[q];
+                        a[k + q][i] = p[q];
+                    }
+                    a[i][m] = sources[(b * k + i) * 2 + c];
+                }
+                double[] coef = gauss(a);
+                for (long i = 0; i < h; i++) {
+                    for (long j = 0; j < w; j++) {
+                        double x = lin(j, w, ac), y = lin(i, h, ac);
+                        double f = coef[k] + coef[k + 1] * x + coef[k + 2] * y;
+                        for (int q = 0; q < k; q++) f += coef[q] * tpsU(x - targets[2 * q], y - targets[2 * q + 1]);
+                        grid[(int) (((b * h + i) * w + j) * 2 + c)] = f;
+                    }
+                }
+            }
+        }
+        return grid;
+    }
+
+    static double tpsU(double dx, double dy) {
+        double r2 = dx * dx + dy * dy;
+        return r2 == 0 ? 0 : r2 * Math.log(r2);
+    }
+
+    /** Solves the augmented system a = [A | b] by Gaussian elimination with partial pivoting. */
+    static double[] gauss(double[][] a) {
+        int m = a.length;
+        for (int c = 0; c < m; c++) {
+            int p = c;
+            for (int r = c + 1; r < m; r++) if (Math.abs(a[r][c]) > Math.abs(a[p][c])) p = r;
+            double[] swap = a[c];
+            a[c] = a[p];
+            a[p] = swap;
+            for (int r = c + 1; r < m; r++) {
+                double f = a[r][c] / a[c][c];
+                for (int j = c; j <= m; j++) a[r][j] -= f * a[c][j];
+            }
+        }
+        double[] x = new double[m];
+        for (int i = m - 1; i >= 0; i--) {
+            double v = a[i][m];
+            for (int j = i + 1; j < m; j++) v -= a[i][j] * x[j];
+            x[i] = v / a[i][i];
+        }
+        return x;
     }
 
     static double lin(long i, long steps, boolean ac) {

@@ -10,7 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A golden case written by src/test/python/make_fixtures.py (format described there). */
+/**
+ * A golden case written by src/test/python/make_fixtures.py (format described there) or, under perspective/, by
+ * make_perspective_fixtures.py.
+ */
 record Fixture(String name, Map<String, String> params, Map<String, long[]> shapes, Map<String, float[]> values) {
 
     static final String[] NAMES = listNames();
@@ -83,11 +86,17 @@ record Fixture(String name, Map<String, String> params, Map<String, long[]> shap
     }
 
     private static String[] listNames() {
-        try (InputStream in = Fixture.class.getResourceAsStream("/fixtures/index.txt")) {
-            if (in == null) throw new IllegalStateException("missing /fixtures/index.txt");
+        return names("");
+    }
+
+    /** The cases listed in /fixtures/{dir}/index.txt, as names for {@link #load} ("dir/case"; dir "" for the top). */
+    static String[] names(String dir) {
+        String prefix = dir.isEmpty() ? "" : dir + "/";
+        try (InputStream in = Fixture.class.getResourceAsStream("/fixtures/" + prefix + "index.txt")) {
+            if (in == null) throw new IllegalStateException("missing /fixtures/" + prefix + "index.txt");
             List<String> out = new ArrayList<>();
             for (String l : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (!l.isBlank()) out.add(l.strip());
+                if (!l.isBlank()) out.add(prefix + l.strip());
             }
             return out.toArray(String[]::new);
         } catch (IOException e) {

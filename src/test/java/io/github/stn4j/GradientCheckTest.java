@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Finite-difference checks of every analytic gradient, for every backend and every differentiable combination (mode,
- * padding, align_corners, 2-D and 3-D, input, grid and theta), against the double-precision reference
+ * padding, align_corners, 2-D and 3-D, input, grid and theta; the projective θ and the thin-plate spline's source
+ * points), against the double-precision reference
  * ({@link DoubleReference}). The loss is L = sum(output * R) for a fixed random R. Sample points are kept 0.05 pixel
  * away from integer and half-integer positions (where floor, clipping or a reflection fold make the derivative jump)
  * and steps are tiny, so central differences in double are exact to ~1e-9. Each element must agree within 0.2% of
@@ -221,6 +222,86 @@ class GradientCheckTest {
                         DoubleReference.affine(t, size, align), n, c, ih, iw, oh, ow, mode, padding, align), r)),
                         backend + " " + mode + " " + padding + " d/d theta through the sampler");
             }
+        }
+    }
+
+    /** A near-identity homography per sample (3 x 3 row-major, θ33 ≠ 1, w within [0.5, 1.6] over the image). */
+    static float[] homographies(Random rnd, int n) {
+        float[] t = new float[n * 9];
+        for (int b = 0; b < n; b++) {
+            float[] one = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+            for (int i = 0; i < 9; i++) one[i] += (float) ((rnd.nextDouble() * 2 - 1) * (i >= 6 ? 0.2 : 0.25));
+            System.arraycopy(one, 0, t, b * 9, 9);
+        }
+        return t;
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void perspectiveGridTheta(Backend backend) {
+        SpatialOps ops = TestBackends.ops(backend);
+        long[] size = {2, 1, 7, 9};
+        for (boolean align : new boolean[] {false, true}) {
+            Random rnd = new Random(align ? 21 : 20);
+            float[] theta = homographies(rnd, 2);
+            float[] r = random(rnd, 2 * 7 * 9 * 2, -1, 1);
+            Tensor gt = ops.perspectiveGridBackward(Tensor.of(r, 2, 7, 9, 2), Tensor.of(theta, 2, 3, 3), size, align);
+            check(toDouble(gt.toArray()), fd(theta, 1e-4, t -> dot(DoubleReference.perspective(t, size, align), r)),
+                    backend + " perspective d/d theta align=" + align);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void tpsGridSources(Backend backend) {
+        SpatialOps ops = TestBackends.ops(backend);
+        long[] size = {2, 1, 6, 11};
+        float[] targets = {-0.9f, -0.8f, 0.1f, -0.95f, 0.85f, -0.7f, -0.75f, 0.05f, 0.05f, 0.1f, 0.9f, -0.05f,
+            -0.8f, 0.9f, 0.2f, 0.75f, 0.95f, 0.85f};
+        for (boolean align : new boolean[] {false, true}) {
+            Random rnd = new Random(align ? 31 : 30);
+            float[] src = new float[2 * 9 * 2];
+            for (int i = 0; i < src.length; i++) src[i] = targets[i % 18] + (float) (rnd.nextGaussian() * 0.1);
+            float[] r = random(rnd, 2 * 6 * 11 * 2, -1, 1);
+            double[] td = toDouble(targets);
+            Tensor gs = ops.tpsGridBackward(Tensor.of(r, 2, 6, 11, 2), Tensor.of(targets, 9, 2), size, align);
+            check(toDouble(gs.toArray()), fd(src, 1e-3, s -> dot(DoubleReference.tps(s, td, size, align), r)),
+                    backend + " tps d/d sourcePoints align=" + align);
+        }
+    }
+
+    /** The projective grid generator + sampler chain, d L / d theta, through both backward passes. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void perspectiveChain(Backend backend) {
+        SpatialOps ops = TestBackends.ops(backend);
+        long n = 2, c = 2, ih = 6, iw = 7, oh = 4, ow = 5;
+        long[] size = {n, c, oh, ow};
+        Random rnd = new Random(12);
+        float[] in = random(rnd, (int) (n * c * ih * iw), -1, 1);
+        float[] r = random(rnd, (int) (n * c * oh * ow), -1, 1);
+        double[] inD = toDouble(in);
+        for (Padding padding : Padding.values()) {
+            boolean align = false;
+            float[] theta = homographies(new Random(13), 2);
+            // as in transformerChain: every point 1e-3 px from a cell edge for steps of 1e-7 (shift nudged otherwise)
+            int nudges = 0;
+            float[] g = ops.perspectiveGrid(Tensor.of(theta, n, 3, 3), size, align).toArray();
+            for (int i = 0; i < g.length; i++) {
+                if (!awayFromEdges(g[i], i % 2 == 0 ? iw : ih, align, 1e-3)) {
+                    assertTrue(++nudges < 500, "could not place the grid away from pixel edges");
+                    theta[(int) (i / (2 * oh * ow)) * 9 + (i % 2 == 0 ? 2 : 5)] += 0.0037f;
+                    g = ops.perspectiveGrid(Tensor.of(theta, n, 3, 3), size, align).toArray();
+                    i = -1;
+                }
+            }
+            Tensor grid = ops.perspectiveGrid(Tensor.of(theta, n, 3, 3), size, align);
+            GridSampleGrads gs = ops.gridSampleBackward(Tensor.of(r, n, c, oh, ow), Tensor.of(in, n, c, ih, iw), grid,
+                    Interpolation.BILINEAR, padding, align, null, Tensor.zeros(n, oh, ow, 2));
+            Tensor gt = ops.perspectiveGridBackward(gs.grid(), Tensor.of(theta, n, 3, 3), size, align);
+            check(toDouble(gt.toArray()), fd(theta, 1e-7, t -> dot(DoubleReference.sample2d(inD,
+                    DoubleReference.perspective(t, size, align), n, c, ih, iw, oh, ow, Interpolation.BILINEAR, padding,
+                    align), r)), backend + " " + padding + " d/d theta through the sampler (projective)");
         }
     }
 

@@ -118,6 +118,50 @@ class SameBitsTest {
         }
     }
 
+    static Stream<Arguments> transformCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (Backend b : Backend.values()) {
+            for (int threads = 1; threads <= 2; threads++) out.add(Arguments.of(b, threads));
+        }
+        return out.stream();
+    }
+
+    /**
+     * The projective and thin-plate-spline grids and their gradients: one shared implementation, so every backend and
+     * thread count (1 thread against 2, which split large calls over whole samples) gives the bits of JAVA_SCALAR on
+     * one thread; hostile θs included (w ≤ 0, w = 0, NaN, Inf, huge).
+     */
+    @ParameterizedTest(name = "{0} threads={1}")
+    @MethodSource("transformCases")
+    void transformGridsGiveTheSpecificationsBits(Backend backend, int threads) {
+        SpatialOps ops = TestBackends.ops(backend), spec = SpatialOps.of(Backend.JAVA_SCALAR);
+        float[] targets = TransformGridsTest.gridTargets(4);
+        for (long[] size : new long[][] {{1, 1, 1, 1}, {2, 3, 2, 13}, {3, 1, 7, 5}, {48, 1, 28, 28}}) {
+            int n = (int) size[0];
+            long[] gridShape = {n, size[2], size[3], 2};
+            Random rnd = new Random(Arrays.hashCode(size));
+            float[] theta = new float[n * 9];
+            for (int b = 0; b < n; b++) {
+                float[] t = TransformGridsTest.HOSTILE_THETAS[b % TransformGridsTest.HOSTILE_THETAS.length];
+                System.arraycopy(t, 0, theta, b * 9, 9);
+            }
+            float[] src = TransformGridsTest.perturbed(targets, n, rnd, 0.1);
+            Tensor th = Tensor.of(theta, n, 3, 3), sp = Tensor.of(src, n, 16, 2), tp = Tensor.of(targets, 16, 2);
+            Tensor gg = Tensor.of(CrossBackendTest.random(rnd, CrossBackendTest.count(gridShape), -1, 1), gridShape);
+            for (boolean ac : new boolean[] {false, true}) {
+                String what = backend + " threads=" + threads + " " + Arrays.toString(size) + " ac=" + ac;
+                Parallel.setThreads(1);
+                Tensor pg = spec.perspectiveGrid(th, size, ac), pb = spec.perspectiveGridBackward(gg, th, size, ac);
+                Tensor tg = spec.tpsGrid(sp, tp, size, ac), tb = spec.tpsGridBackward(gg, tp, size, ac);
+                Parallel.setThreads(threads);
+                assertSameBits(pg, ops.perspectiveGrid(th, size, ac), what + " perspective grid");
+                assertSameBits(pb, ops.perspectiveGridBackward(gg, th, size, ac), what + " perspective backward");
+                assertSameBits(tg, ops.tpsGrid(sp, tp, size, ac), what + " tps grid");
+                assertSameBits(tb, ops.tpsGridBackward(gg, tp, size, ac), what + " tps backward");
+            }
+        }
+    }
+
     /** Bitwise equality, NaN equal to NaN; names the first difference and counts them. */
     static void assertSameBits(Tensor expected, Tensor actual, String what) {
         float[] e = expected.toArray(), a = actual.toArray();

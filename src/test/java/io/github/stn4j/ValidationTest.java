@@ -83,6 +83,55 @@ class ValidationTest {
     }
 
     @Test
+    void perspectiveGridShapes() {
+        Tensor theta = Tensor.zeros(2, 3, 3);
+        long[] size = {2, 1, 4, 5};
+        fails(() -> ops.perspectiveGrid(Tensor.zeros(2, 2, 3), size, false), "perspectiveGrid", "theta",
+                "[2, 3, 3]", "[2, 2, 3]");
+        fails(() -> ops.perspectiveGrid(theta, new long[] {3, 1, 4, 5}, false), "theta", "[3, 3, 3]", "[2, 3, 3]");
+        fails(() -> ops.perspectiveGrid(theta, new long[] {2, 1, 3, 4, 5}, false), "size must be {N, C, H, W}",
+                "2-D only");
+        fails(() -> ops.perspectiveGrid(theta, new long[] {2, 1, 0, 5}, false), "size must be positive");
+        fails(() -> ops.perspectiveGrid(theta, null, false), "size must not be null");
+        fails(() -> ops.perspectiveGrid(null, size, false), "theta must not be null");
+        fails(() -> ops.perspectiveGrid(theta, size, false, Tensor.zeros(2, 5, 4, 2)), "grid", "[2, 4, 5, 2]",
+                "[2, 5, 4, 2]");
+        fails(() -> ops.perspectiveGridBackward(Tensor.zeros(2, 4, 5, 3), theta, size, false), "perspectiveGridBackward",
+                "gradGrid", "[2, 4, 5, 2]", "[2, 4, 5, 3]");
+        fails(() -> ops.perspectiveGridBackward(Tensor.zeros(2, 4, 5, 2), Tensor.zeros(1, 3, 3), size, false),
+                "theta", "[2, 3, 3]", "[1, 3, 3]");
+        fails(() -> ops.perspectiveGridBackward(Tensor.zeros(2, 4, 5, 2), theta, size, false, Tensor.zeros(2, 2, 3)),
+                "gradTheta", "[2, 3, 3]", "[2, 2, 3]");
+        Tensor shared = Tensor.zeros(2, 3, 3);
+        fails(() -> ops.perspectiveGridBackward(Tensor.zeros(2, 4, 5, 2), shared, size, false, shared),
+                "gradTheta overlaps");
+    }
+
+    @Test
+    void tpsGridShapes() {
+        Tensor src = Tensor.zeros(2, 4, 2), tgt = Tensor.of(new float[] {-1, -1, 1, -1, -1, 1, 1, 1}, 4, 2);
+        long[] size = {2, 1, 4, 5};
+        fails(() -> ops.tpsGrid(src, Tensor.zeros(4, 3), size, false), "tpsGrid", "targetPoints", "[*, 2]",
+                "[4, 3]");
+        fails(() -> ops.tpsGrid(Tensor.zeros(2, 5, 2), tgt, size, false), "sourcePoints", "[2, 4, 2]", "[2, 5, 2]");
+        fails(() -> ops.tpsGrid(Tensor.zeros(3, 4, 2), tgt, size, false), "sourcePoints", "[2, 4, 2]", "[3, 4, 2]");
+        fails(() -> ops.tpsGrid(src, tgt, new long[] {2, 1, 4}, false), "size must be {N, C, H, W}");
+        fails(() -> ops.tpsGrid(src, null, size, false), "targetPoints must not be null");
+        fails(() -> ops.tpsGrid(null, tgt, size, false), "sourcePoints must not be null");
+        fails(() -> ops.tpsGrid(src, tgt, size, false, Tensor.zeros(2, 4, 5, 3)), "grid", "[2, 4, 5, 2]");
+        fails(() -> ops.tpsGridBackward(Tensor.zeros(2, 5, 4, 2), tgt, size, false), "tpsGridBackward", "gradGrid",
+                "[2, 4, 5, 2]", "[2, 5, 4, 2]");
+        fails(() -> ops.tpsGridBackward(Tensor.zeros(2, 4, 5, 2), tgt, size, false, Tensor.zeros(2, 3, 2)),
+                "gradSourcePoints", "[2, 4, 2]", "[2, 3, 2]");
+        MemorySegment shared = Arena.ofAuto().allocate(4L * 2 * 4 * 5 * 2, 4);
+        Tensor gridView = Tensor.wrap(shared, 2, 4, 5, 2), srcView = Tensor.wrap(shared.asSlice(0, 64), 2, 4, 2);
+        fails(() -> ops.tpsGrid(srcView, tgt, size, false, gridView), "grid overlaps");
+        Tensor closed = Tensor.zeros(4, 2);
+        closed.close();
+        fails(() -> ops.tpsGrid(src, closed, size, false), "targetPoints is closed");
+    }
+
+    @Test
     void closedAndFreedTensors() {
         Tensor theta = Tensor.zeros(1, 2, 3);
         theta.close();

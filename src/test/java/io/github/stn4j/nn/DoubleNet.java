@@ -34,9 +34,25 @@ final class DoubleNet {
             case MaxPool2d p -> pool(x, p.k);
             case SpatialTransformer st -> {
                 Value f = flatten(eval(st.localisation, x));
-                Value theta = linear(f, params.get(st.regression.weight), params.get(st.regression.bias), 6);
+                Value theta = linear(f, params.get(st.regression.weight), params.get(st.regression.bias),
+                        st.transform.parameters());
                 long[] size = {x.shape[0], x.shape[1], st.outH, st.outW};
-                double[] grid = DoubleReference.affine(theta.data, size, st.alignCorners);
+                double[] grid;
+                if (st.transform.isAffine()) {
+                    grid = DoubleReference.affine(theta.data, size, st.alignCorners);
+                } else if (st.transform.isProjective()) {
+                    double[] h = new double[(int) x.shape[0] * 9];
+                    for (int b = 0; b < x.shape[0]; b++) {
+                        System.arraycopy(theta.data, b * 8, h, b * 9, 8);
+                        h[b * 9 + 8] = 1;
+                    }
+                    grid = DoubleReference.perspective(h, size, st.alignCorners);
+                } else {
+                    float[] t = st.transform.targets();
+                    double[] td = new double[t.length];
+                    for (int i = 0; i < t.length; i++) td[i] = t[i];
+                    grid = DoubleReference.tps(theta.data, td, size, st.alignCorners);
+                }
                 yield new Value(DoubleReference.sample2d(x.data, grid, x.shape[0], x.shape[1], x.shape[2], x.shape[3],
                         st.outH, st.outW, st.mode, st.padding, st.alignCorners), size);
             }

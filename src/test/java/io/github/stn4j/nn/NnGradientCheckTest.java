@@ -14,8 +14,8 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * Finite-difference checks of every autograd operation and of a whole SpatialTransformer (with respect to its input and
- * to every localisation parameter). The loss Σ out·r is evaluated in double from the float outputs; each gradient
+ * Finite-difference checks of every autograd operation and of a whole SpatialTransformer with each transform (with
+ * respect to its input and to every localisation parameter). The loss Σ out·r is evaluated in double from the float outputs; each gradient
  * element must agree within 0.2% of max(|fd|, 1% of the largest |fd|), which a 1% error fails
  * ({@link #checkerCatchesOnePercentErrors}).
  */
@@ -120,6 +120,48 @@ class NnGradientCheckTest {
             check("gridSample " + mode + " d/dx", f, 1e-2, x); // linear in x: a large step is exact
             if (mode == Interpolation.BILINEAR) check("gridSample " + mode + " d/dtheta", f, 1e-3, theta);
             // bicubic d/dtheta: float finite differences are too coarse; spatialTransformer() checks it in double
+        }
+    }
+
+    @Test
+    void perspectiveTpsAndAppendOne() {
+        Random rnd = new Random(13);
+        SpatialOps ops = SpatialOps.best();
+        Var h8 = Var.parameter(new float[] {0.9f, -0.2f, 0.1f, 0.15f, 1.1f, -0.05f, 0.2f, -0.1f, 1.05f, 0.25f,
+            -0.12f, -0.1f, 0.95f, 0.08f, -0.15f, 0.12f}, 2, 8);
+        check("appendOne", () -> F.appendOne(h8), 1e-2, h8);
+        check("perspectiveGrid", () -> F.perspectiveGrid(ops, F.reshape(F.appendOne(h8), 2, 3, 3),
+                new long[] {2, 3, 4, 5}, false), 1e-3, h8);
+        float[] targets = {-1, -1, 1, -1, -1, 1, 1, 1, 0.1f, -0.05f};
+        float[] s = new float[2 * 5 * 2];
+        for (int i = 0; i < s.length; i++) s[i] = targets[i % 10] + (float) (rnd.nextGaussian() * 0.1);
+        Var sources = Var.parameter(s, 2, 5, 2);
+        check("tpsGrid", () -> F.tpsGrid(ops, sources, targets, new long[] {2, 3, 4, 5}, true), 1e-2, sources);
+        // through the sampler, float finite differences are too coarse: spatialTransformerWithEachTransform() checks
+        // the chain in double
+    }
+
+    /**
+     * The layer with each transform, with respect to every localisation and regression parameter and its input, in
+     * double ({@link DoubleNet}): projective and 3 × 3 thin-plate spline, away from the identity.
+     */
+    @Test
+    void spatialTransformerWithEachTransform() {
+        for (SpatialTransformer.Transform transform : List.of(SpatialTransformer.Transform.affine(),
+                SpatialTransformer.Transform.projective(), SpatialTransformer.Transform.tps(3))) {
+            Random rnd = new Random(16);
+            Sequential loc = new Sequential(new Conv2d(2, 3, 3, 1, rnd), new ReLU(), new MaxPool2d(2), new Flatten(),
+                    new Linear(3 * 4 * 4, 8, rnd), new ReLU());
+            SpatialTransformer st = new SpatialTransformer(loc, 8, 5, 6, transform, Interpolation.BILINEAR,
+                    Padding.ZEROS, false, SpatialOps.best());
+            List<Var> params = st.parameters();
+            Var regW = params.get(params.size() - 2), regB = params.get(params.size() - 1);
+            for (int i = 0; i < regW.data.length; i++) regW.data[i] = (float) (rnd.nextGaussian() * 0.1);
+            float[] bias = transform.identity();
+            // away from the identity, whose sample points sit exactly on pixel centres
+            for (int i = 0; i < bias.length; i++) bias[i] += (float) (rnd.nextGaussian() * 0.08);
+            System.arraycopy(bias, 0, regB.data, 0, bias.length);
+            checkDouble("SpatialTransformer " + transform, st, param(rnd, 2, 2, 9, 8));
         }
     }
 

@@ -1,6 +1,8 @@
 package io.github.stn4j.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +10,7 @@ import io.github.stn4j.Parallel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -24,6 +27,71 @@ class TrainingTest {
         Var out = st.forward(Var.constant(x, 2, 2, 5, 6));
         assertArrayEquals(x, out.data(), 1e-6f, "identity θ and the same size must reproduce the input");
         assertArrayEquals(new float[] {1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0}, st.lastTheta());
+    }
+
+    @Test
+    void everyTransformStartsAsTheIdentity() {
+        Random rnd = new Random(1);
+        float[] x = new float[2 * 2 * 5 * 6];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+        for (SpatialTransformer.Transform t : List.of(SpatialTransformer.Transform.affine(),
+                SpatialTransformer.Transform.projective(), SpatialTransformer.Transform.tps(4))) {
+            SpatialTransformer st = new SpatialTransformer(new Sequential(new Flatten(), new Linear(2 * 5 * 6, 4, rnd)),
+                    4, 5, 6, t);
+            assertEquals(t, st.transform());
+            Var out = st.forward(Var.constant(x, 2, 2, 5, 6));
+            assertArrayEquals(x, out.data(), 1e-5f, t + ": the identity and the same size must reproduce the input");
+            float[] identity = t.identity(), last = st.lastTheta();
+            assertEquals(2 * t.parameters(), last.length, t + ": lastTheta is [B, parameters()]");
+            for (int b = 0; b < 2; b++) {
+                assertArrayEquals(identity, Arrays.copyOfRange(last, b * identity.length, (b + 1) * identity.length));
+            }
+        }
+    }
+
+    @Test
+    void transforms() {
+        var aff = SpatialTransformer.Transform.affine();
+        var proj = SpatialTransformer.Transform.projective();
+        var tps = SpatialTransformer.Transform.tps(3);
+        assertEquals(List.of("aff", "proj", "tps"), List.of(aff.name(), proj.name(), tps.name()));
+        assertEquals(List.of(6, 8, 18), List.of(aff.parameters(), proj.parameters(), tps.parameters()));
+        assertArrayEquals(new float[] {1, 0, 0, 0, 1, 0}, aff.identity());
+        assertArrayEquals(new float[] {1, 0, 0, 0, 1, 0, 0, 0}, proj.identity());
+        float[] targets = {-1, -1, 0, -1, 1, -1, -1, 0, 0, 0, 1, 0, -1, 1, 0, 1, 1, 1}; // y outer, x inner
+        assertArrayEquals(targets, tps.targets());
+        assertArrayEquals(targets, tps.identity());
+        assertEquals(tps, SpatialTransformer.Transform.tps(3));
+        assertEquals(SpatialTransformer.Transform.tps(3).hashCode(), tps.hashCode());
+        assertNotEquals(tps, SpatialTransformer.Transform.tps(4));
+        assertEquals("tps(3)", tps.toString());
+        tps.targets()[0] = 42; // a copy
+        assertEquals(-1f, tps.targets()[0]);
+        assertThrows(IllegalStateException.class, aff::targets);
+        assertThrows(IllegalArgumentException.class, () -> SpatialTransformer.Transform.tps(1));
+        assertThrows(IllegalArgumentException.class, () -> SpatialTransformer.Transform.tps(33));
+        assertEquals(aff, new SpatialTransformer(new Flatten(), 30, 5, 6).transform(), "the old constructors: affine");
+    }
+
+    /** A checkpoint holds the regression layer, whose shape follows the transform: other transforms are refused. */
+    @Test
+    void checkpointsOfEveryTransform(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("st.bin");
+        for (SpatialTransformer.Transform t : List.of(SpatialTransformer.Transform.affine(),
+                SpatialTransformer.Transform.projective(), SpatialTransformer.Transform.tps(4))) {
+            SpatialTransformer a = new SpatialTransformer(new Linear(30, 4, new Random(1)), 4, 5, 6, t);
+            SpatialTransformer b = new SpatialTransformer(new Linear(30, 4, new Random(2)), 4, 5, 6, t);
+            a.parameters().getLast().data()[0] = 0.75f; // a trained bias
+            Checkpoint.save(a, file);
+            Checkpoint.load(b, file);
+            for (int i = 0; i < a.parameters().size(); i++) {
+                assertArrayEquals(a.parameters().get(i).data(), b.parameters().get(i).data(), t + " parameter " + i);
+            }
+            var other = t.equals(SpatialTransformer.Transform.affine()) ? SpatialTransformer.Transform.tps(3)
+                    : SpatialTransformer.Transform.affine();
+            SpatialTransformer c = new SpatialTransformer(new Linear(30, 4, new Random(2)), 4, 5, 6, other);
+            assertThrows(IOException.class, () -> Checkpoint.load(c, file), t + " into " + other);
+        }
     }
 
     @Test
