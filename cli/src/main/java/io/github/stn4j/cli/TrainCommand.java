@@ -6,6 +6,7 @@ import io.github.stn4j.data.Dataset;
 import io.github.stn4j.data.Distortion;
 import io.github.stn4j.data.Idx;
 import io.github.stn4j.nn.Checkpoint;
+import io.github.stn4j.nn.SpatialTransformer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -35,6 +36,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--distortion", defaultValue = "rts", description = "none, r, rts, tc, p (projective) or e"
             + " (elastic); default ${DEFAULT-VALUE}")
     Distortion distortion;
+
+    @Option(names = "--transform", defaultValue = "aff", description = "what the Spatial Transformer of st-fcn and"
+            + " st-cnn regresses: aff (affine, 6 parameters), proj (projective, 8), tps (thin-plate spline, 4x4"
+            + " control points: 32); default ${DEFAULT-VALUE}; fcn and cnn have no transformer and ignore it")
+    TransformName transform;
 
     @Option(names = "--data", paramLabel = "DIR", description = "folder with the IDX files (default: "
             + "/usr/share/datasets/fashion-mnist if present, else the Fashion-MNIST subset inside this jar: 5,000"
@@ -69,6 +75,22 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress bar (one line per epoch)")
     boolean quiet;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The transforms of the paper's Table 1, by the names {@code --transform} takes (case-insensitive). */
+    enum TransformName {
+        AFF, PROJ, TPS;
+
+        SpatialTransformer.Transform transform() {
+            return switch (this) {
+                case AFF -> SpatialTransformer.Transform.affine();
+                case PROJ -> SpatialTransformer.Transform.projective();
+                case TPS -> SpatialTransformer.Transform.tps(Models.TPS_POINTS);
+            };
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         // every argument before the minutes of training start
@@ -83,8 +105,13 @@ final class TrainCommand implements Callable<Integer> {
         Data source = resolveData(data);
         Args.outFolder("--out", out);
         SpatialOps ops = Main.spatialOps(null);
+        if (!model.startsWith("st-") && spec.commandLine().getParseResult().hasMatchedOption("--transform")) {
+            // accepted, so that a script can pass one --transform to every model of a comparison
+            System.out.println("note: " + model + " has no Spatial Transformer; --transform "
+                    + transform.name().toLowerCase(Locale.ROOT) + " is ignored");
+        }
         Prepared p = prepare(source, distortion, trainLimit, seed, ops);
-        Result r = run(model, p, epochs, batch, seed, lr, out, quiet, System.out);
+        Result r = run(model, transform.transform(), p, epochs, batch, seed, lr, out, quiet, System.out);
         System.out.printf(Locale.ROOT, "test error: %.2f%%%n", 100 * r.testError());
         return Main.OK;
     }
@@ -136,13 +163,18 @@ final class TrainCommand implements Callable<Integer> {
 
     record Result(String model, long parameters, double testError, List<Trainer.Epoch> epochs) {}
 
-    static Result run(String modelName, Prepared p, int epochs, int batch, long seed, float lr, Path out,
-                      boolean quiet, PrintStream log) throws IOException {
+    /**
+     * Trains one model and writes its files into {@code out}; an ST model's transformer regresses {@code transform}
+     * (a plain model ignores it).
+     */
+    static Result run(String modelName, SpatialTransformer.Transform transform, Prepared p, int epochs, int batch,
+                      long seed, float lr, Path out, boolean quiet, PrintStream log) throws IOException {
         Distortion dist = p.distortion();
         Dataset train = p.train(), test = p.test();
-        Models.Built m = Models.build(modelName, dist.size(), seed);
+        Models.Built m = Models.build(modelName, dist.size(), seed, transform);
+        String label = m.transformer() != null ? modelName + " (" + transform + " transform)" : modelName;
         log.printf(Locale.ROOT, "%s with %s distortion on %s: %d training, %d test images of %dx%d; %,d parameters;"
-                        + " %d threads, spatial backend %s%n", modelName, dist, p.source(), train.size(), test.size(),
+                        + " %d threads, spatial backend %s%n", label, dist, p.source(), train.size(), test.size(),
                 dist.size(), dist.size(), m.net().parameterCount(), Parallel.threads(), p.ops().backend());
         Files.createDirectories(out);
         Trainer trainer = new Trainer(m.net(), batch, epochs, lr, seed);
@@ -176,7 +208,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         if (!history.isEmpty()) {
-            Pictures.curve(modelName + " on " + dist + " (seed " + seed + ")", history, out.resolve("curve.png"));
+            Pictures.curve(label + " on " + dist + " (seed " + seed + ")", history, out.resolve("curve.png"));
         }
         if (m.transformer() != null) Pictures.rectified(m.transformer(), test, 16, out.resolve("rectified.png"));
         log.println("wrote " + out.resolve("model.bin") + ", metrics.csv, curve.png"
