@@ -2,6 +2,7 @@ package io.github.stn4j.cli;
 
 import io.github.stn4j.SpatialOps;
 import io.github.stn4j.data.Distortion;
+import io.github.stn4j.nn.SpatialTransformer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,8 +52,8 @@ final class DemoCommand implements Callable<Integer> {
         TrainCommand.Prepared prepared = TrainCommand.prepare(source, Distortion.RTS, 0, seed, ops);
         List<TrainCommand.Result> results = new ArrayList<>();
         for (String model : new String[] {pair, "st-" + pair}) {
-            results.add(TrainCommand.run(model, prepared, epochs, 64, seed, 1e-3f, out.resolve(model), true,
-                    System.out));
+            results.add(TrainCommand.run(model, SpatialTransformer.Transform.affine(), prepared, epochs, 64, seed,
+                    1e-3f, out.resolve(model), true, System.out));
         }
         System.out.println();
         System.out.println("RTS distortion on " + source + ", " + epochs + " epochs, seed " + seed + ":");

@@ -22,7 +22,8 @@ final class Pictures {
 
     /**
      * A grid of {@code count} test inputs, each beside what the Spatial Transformer made of it (scaled up 3×); the ST
-     * output is shown at the input's scale so the correction of rotation, scale and translation is visible.
+     * output is shown at the input's scale so that the correction (rotation, scale, translation, or the projective or
+     * thin-plate-spline warp, whichever the transformer regresses) is visible.
      */
     static void rectified(SpatialTransformer st, Dataset test, int count, Path file) throws IOException {
         int n = Math.min(count, test.size()), s = test.h(), zoom = 3, cols = 4;
@@ -38,7 +39,8 @@ final class Pictures {
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
         g.setColor(Color.WHITE);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-        g.drawString("input (" + s + "x" + s + ")  ->  Spatial Transformer output (" + ow + "x" + oh + ")", 8, 17);
+        g.drawString("input (" + s + "x" + s + ")  ->  Spatial Transformer (" + st.transform() + ") output (" + ow
+                + "x" + oh + ")", 8, 17);
         for (int i = 0; i < n; i++) {
             int x0 = (i % cols) * cellW, y0 = (i / cols) * cellH + 24;
             paint(img, part.images(), i * s * s, s, s, x0 + zoom, y0 + zoom, zoom, new Color(255, 220, 160));

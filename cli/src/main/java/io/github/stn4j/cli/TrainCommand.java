@@ -33,14 +33,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "st-cnn", description = "fcn, st-fcn, cnn or st-cnn (default ${DEFAULT-VALUE})")
     String model;
 
-    @Option(names = "--transform", defaultValue = "aff", description = "what the ST models' transformer regresses: aff"
-            + " (affine, 6 parameters), proj (projective, 8) or tps (4x4 thin-plate spline, 32); plain models have"
-            + " none and ignore it (default ${DEFAULT-VALUE})")
-    String transform;
-
     @Option(names = "--distortion", defaultValue = "rts", description = "none, r, rts, tc, p (projective) or e"
             + " (elastic); default ${DEFAULT-VALUE}")
     Distortion distortion;
+
+    @Option(names = "--transform", defaultValue = "aff", description = "what the Spatial Transformer of st-fcn and"
+            + " st-cnn regresses: aff (affine, 6 parameters), proj (projective, 8), tps (thin-plate spline, 4x4"
+            + " control points: 32); default ${DEFAULT-VALUE}; fcn and cnn have no transformer and ignore it")
+    TransformName transform;
 
     @Option(names = "--data", paramLabel = "DIR", description = "folder with the IDX files (default: "
             + "/usr/share/datasets/fashion-mnist if present, else the Fashion-MNIST subset inside this jar: 5,000"
@@ -75,13 +75,28 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress bar (one line per epoch)")
     boolean quiet;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The transforms of the paper's Table 1, by the names {@code --transform} takes (case-insensitive). */
+    enum TransformName {
+        AFF, PROJ, TPS;
+
+        SpatialTransformer.Transform transform() {
+            return switch (this) {
+                case AFF -> SpatialTransformer.Transform.affine();
+                case PROJ -> SpatialTransformer.Transform.projective();
+                case TPS -> SpatialTransformer.Transform.tps(Models.TPS_POINTS);
+            };
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         // every argument before the minutes of training start
         if (!Models.NAMES.contains(model)) {
             throw new UsageError("unknown --model '" + model + "'; use one of " + String.join(", ", Models.NAMES));
         }
-        SpatialTransformer.Transform tf = transform(transform);
         Args.atLeast("--epochs", epochs, 0);
         Args.atLeast("--batch", batch, 1);
         Args.atLeast("--train-limit", trainLimit, 0);
@@ -90,8 +105,13 @@ final class TrainCommand implements Callable<Integer> {
         Data source = resolveData(data);
         Args.outFolder("--out", out);
         SpatialOps ops = Main.spatialOps(null);
+        if (!model.startsWith("st-") && spec.commandLine().getParseResult().hasMatchedOption("--transform")) {
+            // accepted, so that a script can pass one --transform to every model of a comparison
+            System.out.println("note: " + model + " has no Spatial Transformer; --transform "
+                    + transform.name().toLowerCase(Locale.ROOT) + " is ignored");
+        }
         Prepared p = prepare(source, distortion, trainLimit, seed, ops);
-        Result r = run(model, tf, p, epochs, batch, seed, lr, out, quiet, System.out);
+        Result r = run(model, transform.transform(), p, epochs, batch, seed, lr, out, quiet, System.out);
         System.out.printf(Locale.ROOT, "test error: %.2f%%%n", 100 * r.testError());
         return Main.OK;
     }
@@ -143,29 +163,18 @@ final class TrainCommand implements Callable<Integer> {
 
     record Result(String model, long parameters, double testError, List<Trainer.Epoch> epochs) {}
 
-    /** The --transform value (case-insensitive), or a usage error. */
-    static SpatialTransformer.Transform transform(String name) {
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "aff" -> SpatialTransformer.Transform.affine();
-            case "proj" -> SpatialTransformer.Transform.projective();
-            case "tps" -> SpatialTransformer.Transform.tps(Models.TPS_POINTS);
-            default -> throw new UsageError("unknown --transform '" + name + "'; use one of aff, proj, tps");
-        };
-    }
-
-    static Result run(String modelName, Prepared p, int epochs, int batch, long seed, float lr, Path out,
-                      boolean quiet, PrintStream log) throws IOException {
-        return run(modelName, SpatialTransformer.Transform.affine(), p, epochs, batch, seed, lr, out, quiet, log);
-    }
-
+    /**
+     * Trains one model and writes its files into {@code out}; an ST model's transformer regresses {@code transform}
+     * (a plain model ignores it).
+     */
     static Result run(String modelName, SpatialTransformer.Transform transform, Prepared p, int epochs, int batch,
                       long seed, float lr, Path out, boolean quiet, PrintStream log) throws IOException {
         Distortion dist = p.distortion();
         Dataset train = p.train(), test = p.test();
         Models.Built m = Models.build(modelName, dist.size(), seed, transform);
-        if (m.transformer() != null) log.printf(Locale.ROOT, "transform: %s%n", transform.name());
+        String label = m.transformer() != null ? modelName + " (" + transform + " transform)" : modelName;
         log.printf(Locale.ROOT, "%s with %s distortion on %s: %d training, %d test images of %dx%d; %,d parameters;"
-                        + " %d threads, spatial backend %s%n", modelName, dist, p.source(), train.size(), test.size(),
+                        + " %d threads, spatial backend %s%n", label, dist, p.source(), train.size(), test.size(),
                 dist.size(), dist.size(), m.net().parameterCount(), Parallel.threads(), p.ops().backend());
         Files.createDirectories(out);
         Trainer trainer = new Trainer(m.net(), batch, epochs, lr, seed);
@@ -199,7 +208,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         if (!history.isEmpty()) {
-            Pictures.curve(modelName + " on " + dist + " (seed " + seed + ")", history, out.resolve("curve.png"));
+            Pictures.curve(label + " on " + dist + " (seed " + seed + ")", history, out.resolve("curve.png"));
         }
         if (m.transformer() != null) Pictures.rectified(m.transformer(), test, 16, out.resolve("rectified.png"));
         log.println("wrote " + out.resolve("model.bin") + ", metrics.csv, curve.png"

@@ -244,6 +244,13 @@ class CliErrorsTest {
     }
 
     @Test
+    void anUnknownTransform() {
+        String line = usageError("train", "--model", "st-cnn", "--transform", "affine", "--out", dir.toString());
+        assertTrue(line.equals("stn4j train: Invalid value for option '--transform': expected one of [AFF, PROJ, TPS]"
+                + " (case-insensitive) but was 'affine'; see 'stn4j train --help'"), line);
+    }
+
+    @Test
     void aDataFolderThatDoesNotExist() {
         Path missing = dir.resolve("mnist");
         String line = usageError("train", "--data", missing.toString(), "--out", dir.resolve("o").toString());

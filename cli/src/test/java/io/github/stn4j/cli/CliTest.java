@@ -2,15 +2,20 @@ package io.github.stn4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.stn4j.nn.Checkpoint;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class CliTest {
     @Test
@@ -24,6 +29,43 @@ class CliTest {
             assertTrue(Files.size(dir.resolve(f)) > 0, f);
         }
         assertEquals(3, Files.readAllLines(dir.resolve("metrics.csv")).size());
+    }
+
+    /**
+     * Each --transform (any case) trains st-cnn with that transformer: the header names it, the parameter count is the
+     * affine one plus the wider regression layer, the picture is written, and model.bin loads into the same model
+     * and into no other transform's.
+     */
+    @ParameterizedTest
+    @CsvSource({"aff, aff, 0", "PROJ, proj, 66", "Tps, tps(4), 858"})
+    void trainTakesEachTransform(String given, String shown, int extra, @TempDir Path dir) throws Exception {
+        String out = Cli.ok("train", "--model", "st-cnn", "--transform", given, "--distortion", "e", "--data",
+                "src/demo/fashion-mnist-subset", "--epochs", "1", "--train-limit", "128", "--quiet", "--out",
+                dir.toString());
+        long affine = Models.build("st-cnn", 28, 1).net().parameterCount();
+        assertTrue(out.startsWith("st-cnn (" + shown + " transform) with E distortion")
+                && out.contains(String.format(java.util.Locale.ROOT, "; %,d parameters;", affine + extra)), out);
+        assertTrue(out.strip().lines().reduce((a, b) -> b).orElseThrow().matches("test error: \\d+\\.\\d\\d%"), out);
+        assertTrue(Files.size(dir.resolve("rectified.png")) > 0);
+        TrainCommand.TransformName name = TrainCommand.TransformName.valueOf(given.toUpperCase(java.util.Locale.ROOT));
+        Checkpoint.load(Models.build("st-cnn", 28, 7, name.transform()).net(), dir.resolve("model.bin"));
+        for (TrainCommand.TransformName other : TrainCommand.TransformName.values()) {
+            if (other == name) continue;
+            assertThrows(IOException.class, () -> Checkpoint.load(Models.build("st-cnn", 28, 7, other.transform())
+                    .net(), dir.resolve("model.bin")), other + " loaded a " + name + " checkpoint");
+        }
+    }
+
+    /** A plain model has no transformer: --transform is accepted with a note, so one flag can go to every model. */
+    @Test
+    void aPlainModelIgnoresTheTransformWithANote(@TempDir Path dir) {
+        String out = Cli.ok("train", "--model", "cnn", "--transform", "tps", "--data", "src/demo/fashion-mnist-subset",
+                "--epochs", "0", "--quiet", "--out", dir.toString());
+        assertTrue(out.startsWith("note: cnn has no Spatial Transformer; --transform tps is ignored\ncnn with RTS"),
+                out);
+        String quiet = Cli.ok("train", "--model", "cnn", "--data", "src/demo/fashion-mnist-subset", "--epochs", "0",
+                "--quiet", "--out", dir.toString());
+        assertFalse(quiet.contains("note:"), "the default --transform is no reason for a note: " + quiet);
     }
 
     @Test
