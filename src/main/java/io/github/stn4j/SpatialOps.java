@@ -8,6 +8,7 @@ import io.github.stn4j.internal.Memory;
 import io.github.stn4j.internal.Perspective;
 import io.github.stn4j.internal.Provider;
 import io.github.stn4j.internal.Staging;
+import io.github.stn4j.internal.ThreadScratch;
 import io.github.stn4j.internal.ThinPlateSpline;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -922,14 +923,14 @@ public final class SpatialOps {
     public Tensor affineSample(Tensor input, Tensor theta, long[] size, Interpolation mode, Padding padding,
                                boolean alignCorners, Tensor output) {
         String op = "affineSample";
-        long[] s = checkSize(op, size).clone();
-        checkFused(op, input, theta, s, mode, padding);
-        Checks.shape(output, op, "output", "N, C of input, Ho, Wo of size", 4, input.size(0), input.size(1), s[2], s[3],
-                0);
+        checkFused(op, input, theta, checkSize(op, size), mode, padding);
+        Checks.shape(output, op, "output", "N, C of input, Ho, Wo of size", 4, input.size(0), input.size(1), size[2],
+                size[3], 0);
+        // from here on only the tensors' own (immutable) shapes are used: the caller's array may change under us
         Checks.output(output, op, "output", input, theta, null, null);
         acquire(op, input, theta, output, null, null);
         try {
-            affineSampleInto(input, theta, s, mode, padding, alignCorners, output);
+            affineSampleInto(input, theta, mode, padding, alignCorners, output);
         } finally {
             release(input, theta, output, null, null);
         }
@@ -993,10 +994,10 @@ public final class SpatialOps {
                                                   Interpolation mode, Padding padding, boolean alignCorners,
                                                   Tensor gradInput, Tensor gradTheta) {
         String op = "affineSampleBackward";
-        long[] s = checkSize(op, size).clone();
-        checkFused(op, input, theta, s, mode, padding);
+        checkFused(op, input, theta, checkSize(op, size), mode, padding);
         Checks.shape(gradOutput, op, "gradOutput", "N, C of input, Ho, Wo of size", 4, input.size(0), input.size(1),
-                s[2], s[3], 0);
+                size[2], size[3], 0);
+        // from here on only the tensors' own (immutable) shapes are used: the caller's array may change under us
         Checks.require(gradInput != null || gradTheta != null, op, "gradInput and gradTheta are both null");
         if (gradInput != null) {
             Checks.sameShape(gradInput, op, "gradInput", input, "the shape of input");
@@ -1008,7 +1009,7 @@ public final class SpatialOps {
         }
         acquire(op, gradOutput, input, theta, gradInput, gradTheta);
         try {
-            affineSampleBackwardInto(gradOutput, input, theta, s, mode, padding, alignCorners, gradInput, gradTheta);
+            affineSampleBackwardInto(gradOutput, input, theta, mode, padding, alignCorners, gradInput, gradTheta);
         } finally {
             release(gradOutput, input, theta, gradInput, gradTheta);
         }
@@ -1032,28 +1033,28 @@ public final class SpatialOps {
         Checks.shape(theta, op, "theta", "N of input, 2, 3", 3, input.size(0), 2, 3, 0, 0);
     }
 
-    private void affineSampleInto(Tensor input, Tensor theta, long[] size, Interpolation mode, Padding padding,
-                                  boolean ac, Tensor output) {
-        long n = input.size(0), rows = size[2], perRow = input.size(1) * size[3];
+    private void affineSampleInto(Tensor input, Tensor theta, Interpolation mode, Padding padding, boolean ac,
+                                  Tensor output) {
+        long n = input.size(0), rows = output.size(2), perRow = input.size(1) * output.size(3);
         if (stagesHeap(input, theta, output, null, null) && !Split.wholeSamples(n, rows, perRow)) {
             try (Staging st = Staging.of(input.segment(), theta.segment(), output.segment(), null, null)) {
                 Tensor o = stagedOut(st, output);
-                affineSampleInto(stagedIn(st, input), stagedIn(st, theta), size, mode, padding, ac, o);
+                affineSampleInto(stagedIn(st, input), stagedIn(st, theta), mode, padding, ac, o);
                 back(st, o, output);
             }
             return;
         }
         if (Split.serial(n, rows, perRow) || !Split.shareable(input, theta, output, null, null, null)) {
-            if (n > 0 && rows > 0) fusedPiece(input, theta, size, output, mode, padding, ac, 0, n, 0, rows);
+            if (n > 0 && rows > 0) fusedPiece(input, theta, output, mode, padding, ac, 0, n, 0, rows);
         } else {
             Split.forward(n, rows, perRow, (n0, n1, r0, r1) ->
-                    fusedPiece(input, theta, size, output, mode, padding, ac, n0, n1, r0, r1));
+                    fusedPiece(input, theta, output, mode, padding, ac, n0, n1, r0, r1));
         }
     }
 
-    private void fusedPiece(Tensor input, Tensor theta, long[] size, Tensor output, Interpolation mode,
-                            Padding padding, boolean ac, long n0, long n1, long r0, long r1) {
-        long n = input.size(0), c = input.size(1), outH = size[2], outW = size[3];
+    private void fusedPiece(Tensor input, Tensor theta, Tensor output, Interpolation mode, Padding padding, boolean ac,
+                            long n0, long n1, long r0, long r1) {
+        long n = input.size(0), c = input.size(1), outH = output.size(2), outW = output.size(3);
         MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n);
         MemorySegment t = slice(theta.segment(), n0, n1, 6);
         MemorySegment out = slice(output.segment(), n0, n1, output.numel() / n);
@@ -1065,65 +1066,59 @@ public final class SpatialOps {
         }
     }
 
-    private void affineSampleBackwardInto(Tensor gradOutput, Tensor input, Tensor theta, long[] size,
-                                          Interpolation mode, Padding padding, boolean ac, Tensor gradInput,
-                                          Tensor gradTheta) {
-        long n = input.size(0), rows = size[2], perRow = input.size(1) * size[3];
+    private void affineSampleBackwardInto(Tensor gradOutput, Tensor input, Tensor theta, Interpolation mode,
+                                          Padding padding, boolean ac, Tensor gradInput, Tensor gradTheta) {
+        long n = input.size(0), rows = gradOutput.size(2), perRow = input.size(1) * gradOutput.size(3);
         MemorySegment gin = gradInput == null ? null : gradInput.segment();
         if (stagesHeap(gradOutput, input, theta, gradInput, gradTheta)
                 && !Split.wholeSamplesBackward(n, rows, perRow, gin != null)) {
             try (Staging st = Staging.of(gradOutput.segment(), input.segment(), theta.segment(), segment(gradInput),
                     segment(gradTheta))) {
                 Tensor gi = stagedOut(st, gradInput), gt = stagedOut(st, gradTheta);
-                affineSampleBackwardInto(stagedIn(st, gradOutput), stagedIn(st, input), stagedIn(st, theta), size,
-                        mode, padding, ac, gi, gt);
+                affineSampleBackwardInto(stagedIn(st, gradOutput), stagedIn(st, input), stagedIn(st, theta), mode,
+                        padding, ac, gi, gt);
                 back(st, gi, gradInput);
                 back(st, gt, gradTheta);
             }
             return;
         }
-        // each row's theta sums, [N, Ho, 4]: whoever computes a row's grid gradient writes them; reduced in row order
-        // below, so the theta gradient does not depend on the split
-        try (Tensor thetaRows = gradTheta == null ? null : Tensor.uninitialized(n, rows, 4)) {
-            MemorySegment tr = thetaRows == null ? null : thetaRows.segment();
-            if (Split.serialBackward(n, rows, perRow, gin != null)) {
-                if (n > 0 && rows > 0) {
-                    fusedBackwardPiece(gradOutput, input, theta, size, gin, tr, mode, padding, ac, 0, n, 0, rows,
-                            true);
-                } else if (gin != null) {
-                    Memory.zero(gin); // no point: no contribution
-                }
-            } else {
-                boolean here = !Split.shareable(gradOutput, input, theta, gradInput, gradTheta, null);
-                long bandRows = kernels.bandedBackward() ? input.size(2) : 0;
-                Split.backward(n, rows, perRow, gin, input.numel() / n, here, bandRows, (g, n0, n1, r0, r1, fresh) ->
-                        fusedBackwardPiece(gradOutput, input, theta, size, g, tr, mode, padding, ac, n0, n1, r0, r1,
-                                fresh), (b0, b1) -> {
-                    if (b0 == 0 && b1 == bandRows) {
-                        fusedBackwardPiece(gradOutput, input, theta, size, gin, null, mode, padding, ac, 0, n, 0, rows,
-                                true);
-                    } else {
-                        kernels.affineSampleBackwardBand(gradOutput.segment(), input.segment(), theta.segment(), gin,
-                                n, input.size(1), input.size(2), input.size(3), size[2], size[3], mode.kernelMode(),
-                                padding.kernelMode(), ac, b0, b1, true);
-                    }
-                });
+        // each row's theta sums, [N, Ho, 4], in a buffer of this thread: whoever computes a row's grid gradient
+        // writes them; reduced in row order below, so the theta gradient does not depend on the split
+        MemorySegment tr = gradTheta == null ? null : kernels.nativeMemoryOnly() ? ThreadScratch.offHeap(n * rows * 4)
+                : ThreadScratch.heap(ThreadScratch.ROWS, n * rows * 4);
+        if (Split.serialBackward(n, rows, perRow, gin != null)) {
+            if (n > 0 && rows > 0) {
+                fusedBackwardPiece(gradOutput, input, theta, gin, tr, mode, padding, ac, 0, n, 0, rows, true);
+            } else if (gin != null) {
+                Memory.zero(gin); // no point: no contribution
             }
-            if (tr != null) {
-                if (rows == 0) Memory.zero(gradTheta.segment());
-                else AffineRows.reduce(tr, gradTheta.segment(), n, rows, ac);
-            }
+        } else {
+            boolean here = !Split.shareable(gradOutput, input, theta, gradInput, gradTheta, null);
+            long bandRows = kernels.bandedBackward() ? input.size(2) : 0;
+            Split.backward(n, rows, perRow, gin, input.numel() / n, here, bandRows, (g, n0, n1, r0, r1, fresh) ->
+                    fusedBackwardPiece(gradOutput, input, theta, g, tr, mode, padding, ac, n0, n1, r0, r1, fresh),
+                    (b0, b1) -> {
+                        if (b0 == 0 && b1 == bandRows) {
+                            fusedBackwardPiece(gradOutput, input, theta, gin, null, mode, padding, ac, 0, n, 0, rows,
+                                    true);
+                        } else {
+                            kernels.affineSampleBackwardBand(gradOutput.segment(), input.segment(), theta.segment(),
+                                    gin, n, input.size(1), input.size(2), input.size(3), rows, gradOutput.size(3),
+                                    mode.kernelMode(), padding.kernelMode(), ac, b0, b1, true);
+                        }
+                    });
         }
+        if (tr != null) AffineRows.reduce(tr, gradTheta.segment(), n, rows, ac);
     }
 
     /**
      * gin: the input gradient of samples [n0, n1), or null, overwritten when fresh (every row of the samples), else
      * added into; thetaRows: the whole call's row sums [N, Ho, 4], or null.
      */
-    private void fusedBackwardPiece(Tensor gradOutput, Tensor input, Tensor theta, long[] size, MemorySegment gin,
+    private void fusedBackwardPiece(Tensor gradOutput, Tensor input, Tensor theta, MemorySegment gin,
                                     MemorySegment thetaRows, Interpolation mode, Padding padding, boolean ac, long n0,
                                     long n1, long r0, long r1, boolean fresh) {
-        long n = input.size(0), c = input.size(1), outH = size[2], outW = size[3];
+        long n = input.size(0), c = input.size(1), outH = gradOutput.size(2), outW = gradOutput.size(3);
         MemorySegment go = slice(gradOutput.segment(), n0, n1, gradOutput.numel() / n);
         MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n);
         MemorySegment t = slice(theta.segment(), n0, n1, 6);

@@ -29,13 +29,14 @@ class AllocationTest {
                      1f, 0f, 0f, 0f, 1f, 0f}, 2, 2, 3);
              Tensor grid = Tensor.zeros(2, 19, 37, 2); Tensor in = Tensor.zeros(2, 3, 23, 29);
              Tensor out = Tensor.zeros(2, 3, 19, 37); Tensor gin = Tensor.zeros(2, 3, 23, 29);
-             Tensor gg = Tensor.zeros(2, 19, 37, 2)) {
+             Tensor gg = Tensor.zeros(2, 19, 37, 2); Tensor gt = Tensor.zeros(2, 2, 3)) {
             long[] size = {2, 3, 19, 37};
-            long[] perCall = new long[3];
+            long[] perCall = new long[5];
             // until steady (at most 40 rounds): under load C2 can take more than the first rounds to compile the
             // Vector API paths, whose Java fallbacks allocate
-            for (int round = 0; round < 40 && !(round >= 6 && perCall[0] == 0 && perCall[1] == 0 && perCall[2] <= 24);
-                 round++) {
+            boolean fused = backend != Backend.VECTOR_API; // its fused calls slice each sample: see below
+            for (int round = 0; round < 40 && !(round >= 6 && perCall[0] == 0 && perCall[1] == 0 && perCall[2] <= 24
+                    && (!fused || perCall[3] == 0 && perCall[4] <= 24)); round++) {
                 long b0 = MX.getCurrentThreadAllocatedBytes();
                 for (int i = 0; i < 5000; i++) ops.affineGrid(theta, size, false, grid);
                 long b1 = MX.getCurrentThreadAllocatedBytes();
@@ -45,13 +46,33 @@ class AllocationTest {
                     ops.gridSampleBackward(out, in, grid, Interpolation.BILINEAR, Padding.BORDER, false, gin, gg);
                 }
                 long b3 = MX.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 5000; i++) {
+                    ops.affineSample(in, theta, size, Interpolation.BILINEAR, Padding.ZEROS, false, out);
+                }
+                long b4 = MX.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 5000; i++) {
+                    ops.affineSampleBackward(out, in, theta, size, Interpolation.BILINEAR, Padding.BORDER, false, gin,
+                            gt);
+                }
+                long b5 = MX.getCurrentThreadAllocatedBytes();
                 perCall[0] = (b1 - b0) / 5000;
                 perCall[1] = (b2 - b1) / 5000;
                 perCall[2] = (b3 - b2) / 5000;
+                perCall[3] = (b4 - b3) / 5000;
+                perCall[4] = (b5 - b4) / 5000;
             }
             assertEquals(0, perCall[0], "affineGrid bytes per call");
             assertEquals(0, perCall[1], "gridSample bytes per call");
             assertTrue(perCall[2] <= 24, "gridSampleBackward bytes per call: " + perCall[2]);
+            // the Java kernels' fused calls run sample by sample on slices of the tensors (a few small objects per
+            // sample; their grid buffer is kept per thread); the native ones allocate nothing
+            if (fused) {
+                assertEquals(0, perCall[3], "affineSample bytes per call");
+                assertTrue(perCall[4] <= 24, "affineSampleBackward bytes per call: " + perCall[4]);
+            } else {
+                assertTrue(perCall[3] <= 512 && perCall[4] <= 1536,
+                        "Vector API fused bytes per call (N = 2; 368 and 1,064 here): " + perCall[3] + ", " + perCall[4]);
+            }
         } finally {
             Parallel.setThreads(before);
         }

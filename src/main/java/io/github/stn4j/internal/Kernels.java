@@ -96,12 +96,13 @@ public interface Kernels {
     /**
      * {@link #gridSample} at the affine grid of theta [n, 2, 3] ({@code outH x outW} points), output rows
      * [rowBegin, rowEnd), without a grid argument: the bits of {@link #affineGrid} then {@link #gridSample}. This
-     * default computes one sample's grid at a time into a buffer of its own; the native kernels compute a tile's.
+     * default computes one sample's grid at a time into a buffer of its thread ({@link ThreadScratch}); the native
+     * kernels compute a tile's.
      */
     default void affineSample(MemorySegment input, MemorySegment theta, MemorySegment output, long n, long c,
                               long inH, long inW, long outH, long outW, Mode mode, PaddingMode padding,
                               boolean alignCorners, long rowBegin, long rowEnd) {
-        MemorySegment grid = sampleGrid(outH, outW);
+        MemorySegment grid = ThreadScratch.heap(ThreadScratch.GRID, outH * outW * 2);
         long in = c * inH * inW * 4, out = c * outH * outW * 4;
         for (long s = 0; s < n; s++) {
             affineGrid(theta.asSlice(s * 24, 24), grid, 1, outH, outW, alignCorners, rowBegin, rowEnd);
@@ -120,7 +121,8 @@ public interface Kernels {
                                       MemorySegment gradInput, MemorySegment thetaRows, long n, long c, long inH,
                                       long inW, long outH, long outW, Mode mode, PaddingMode padding,
                                       boolean alignCorners, long rowBegin, long rowEnd, boolean fresh) {
-        MemorySegment grid = sampleGrid(outH, outW), gg = thetaRows == null ? null : sampleGrid(outH, outW);
+        MemorySegment grid = ThreadScratch.heap(ThreadScratch.GRID, outH * outW * 2);
+        MemorySegment gg = thetaRows == null ? null : ThreadScratch.heap(ThreadScratch.GRID_GRAD, outH * outW * 2);
         long in = c * inH * inW * 4, out = c * outH * outW * 4;
         for (long s = 0; s < n; s++) {
             affineGrid(theta.asSlice(s * 24, 24), grid, 1, outH, outW, alignCorners, 0, outH);
@@ -147,7 +149,7 @@ public interface Kernels {
                                           MemorySegment gradInput, long n, long c, long inH, long inW, long outH,
                                           long outW, Mode mode, PaddingMode padding, boolean alignCorners,
                                           long bandBegin, long bandEnd, boolean fresh) {
-        MemorySegment grid = sampleGrid(outH, outW);
+        MemorySegment grid = ThreadScratch.heap(ThreadScratch.GRID, outH * outW * 2);
         long in = c * inH * inW * 4, out = c * outH * outW * 4;
         for (long s = 0; s < n; s++) {
             affineGrid(theta.asSlice(s * 24, 24), grid, 1, outH, outW, alignCorners, 0, outH);
@@ -155,11 +157,6 @@ public interface Kernels {
                     gradInput.asSlice(s * in, in), 1, c, inH, inW, outH, outW, mode, padding, alignCorners, false,
                     bandBegin, bandEnd, fresh);
         }
-    }
-
-    /** One sample's grid, [outH, outW, 2], on the heap: the Java kernels' fused calls use one per call. */
-    private static MemorySegment sampleGrid(long outH, long outW) {
-        return MemorySegment.ofArray(new float[Math.toIntExact(outH * outW * 2)]);
     }
 
     /** Rows of D*H. */
