@@ -186,6 +186,33 @@ static void fuzz_band(const float *in, const float *grid, const float *gout, con
     free(in_t), free(gout_t), free(gin_t);
 }
 
+/* The fused affine sampler against the unfused pair on every ISA, bitwise: output and input gradient over rows
+ * [r0, r1), theta's gradient from those rows' sums (the other rows' sums, and grid gradients, are zero on both sides). */
+static void fuzz_fused(const float *in, const float *gout, const float *theta, int64_t n, int64_t c, int64_t ih,
+                       int64_t iw, int64_t oh, int64_t ow, int32_t mode, int32_t pad, int32_t align, int64_t r0,
+                       int64_t r1) {
+    const int64_t in_count = n * c * ih * iw, out_count = n * c * oh * ow, pts = n * oh * ow;
+    for (int32_t isa = STN_ISA_SCALAR; isa <= STN_ISA_NEON; isa++) {
+        if (!stn_isa_supported(isa)) continue;
+        float *grid = buf(pts * 2), *out_ref = buf(out_count), *gin_ref = buf(in_count), *gg = buf(pts * 2);
+        float *gt_ref = buf(n * 6), *out = buf(out_count), *gin = buf(in_count), *rows = buf(n * oh * 4);
+        float *gt = buf(n * 6);
+        int rc = stn_affine_grid_2d(isa, theta, grid, n, oh, ow, align, 0, oh) |
+                 stn_grid_sample_2d(isa, in, grid, out_ref, n, c, ih, iw, oh, ow, mode, pad, align, r0, r1) |
+                 stn_grid_sample_2d_backward(isa, gout, in, grid, gin_ref, gg, n, c, ih, iw, oh, ow, mode, pad, align,
+                                             r0, r1) |
+                 stn_affine_grid_2d_backward(isa, gg, gt_ref, n, oh, ow, align) |
+                 stn_affine_sample_2d(isa, in, theta, out, n, c, ih, iw, oh, ow, mode, pad, align, r0, r1) |
+                 stn_affine_sample_2d_backward(isa, gout, in, theta, gin, rows, n, c, ih, iw, oh, ow, mode, pad, align,
+                                               r0, r1) |
+                 stn_affine_sample_2d_theta(rows, gt, n, oh, align);
+        if (rc != STN_OK || !same_bits(out, out_ref, out_count) || !same_bits(gin, gin_ref, in_count) ||
+            !same_bits(gt, gt_ref, n * 6))
+            abort();
+        free(grid), free(out_ref), free(gin_ref), free(gg), free(gt_ref), free(out), free(gin), free(rows), free(gt);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bytes b = {data, size};
     if ((take(&b, 1) & 3) == 0) {
@@ -261,6 +288,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             free(ag), free(gt);
         }
     }
+    if (!three_d && r1 <= oh) fuzz_fused(in, gout, theta, n, c, ih, iw, oh, ow, mode, pad, align, r0, r1);
     free(theta), free(ag_ref), free(gt_ref);
     free(in), free(grid), free(gout), free(out_ref), free(gin_ref), free(gg_ref);
     return 0;
