@@ -64,6 +64,8 @@ fi
 
 COMMIT=$(git describe --always --dirty 2>/dev/null || echo unknown)
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
+CPU="$CPU (family $(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1), model $(sed -n \
+    's/^model[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1))"
 BUDGET="EPOCHS=$EPOCHS TRAIN_LIMIT=$TRAIN_LIMIT SEED=$SEED RTS_SEEDS=\"$RTS_SEEDS\" DISTORTIONS=\"$DISTORTIONS\""
 BUDGET="$BUDGET MODELS=\"$MODELS\"${THREADS:+ THREADS=$THREADS}"
 TEMPLATE="${JAVA[*]} train --model M [--transform T] --distortion D --data $DATA --epochs $EPOCHS"
@@ -164,7 +166,7 @@ cell_of() { # one distortion and model: the error, or for several seeds "mean ±
     echo
     echo "Parameters and wall time of each run (seed $SEED; RTS: the mean over its seeds), seconds:"
     echo
-    printf "| model |"; for d in $DISTORTIONS; do printf " %s params | %s s |" "$d" "$d"; done; echo
+    printf "| model |"; for d in $DISTORTIONS; do printf " %s params | %s s |" "${d^^}" "${d^^}"; done; echo
     printf "|---|"; for d in $DISTORTIONS; do printf -- "---:|---:|"; done; echo
     for m in $MODELS; do
         printf "| %s |" "$(label_of "$m")"
