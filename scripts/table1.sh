@@ -4,7 +4,7 @@
 # table and three for the RTS column: 4 x 8 + 2 x 8 = 48 runs of `stn4j train`. The models and the optimiser are those
 # of scripts/experiments.sh (each plain model matched to its ST twin's parameter count; Adam, lr 1e-3 halved at 60 %
 # and 80 % of the epochs, batch 64, the full 60,000 / 10,000 sets); only the epochs are fewer, so that the whole table
-# fits in about 25 minutes on 2 quiet cores (the measurements behind the default budget: docs/table1.md).
+# fits in about 29 minutes on 2 quiet cores (the measurements behind the default budget: docs/table1.md).
 #
 #   scripts/table1.sh                                   # the table, default budget, into out/table1/
 #   RESULTS=docs/results/table1 scripts/table1.sh       # the same, and the logs, table and pictures into the docs
@@ -76,7 +76,8 @@ TEMPLATE="$TEMPLATE --train-limit $TRAIN_LIMIT --seed S${THREADS:+ --threads $TH
     echo "- command: \`$BUDGET scripts/table1.sh\`"
     echo "- budget: $EPOCHS epochs of $([ "$TRAIN_LIMIT" = 0 ] && echo "all" || echo "the first $TRAIN_LIMIT")" \
          "training images each; batch 64; Adam, lr 1e-3 halved at 60 % and 80 % of the epochs;" \
-         "threads: ${THREADS:-all $(nproc)}; the test error on all 10,000 test images after the last epoch"
+         "threads: ${THREADS:-all $(nproc)}; the test error on all 10,000 test images after the last epoch" \
+         "(the default budget, 3 epochs of all images, takes about 29 min on 2 quiet cores: docs/table1.md)"
     echo "- each run: \`$TEMPLATE\`"
     echo "- commit $COMMIT; $CPU, $(nproc) cores; load average at the start: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC')"
     [ "$HAS_TRANSFORM" = 1 ] || echo "- this build has no \`train --transform\`: only the affine (Aff) rows run"
