@@ -4,7 +4,7 @@
 # table and three for the RTS column: 4 x 8 + 2 x 8 = 48 runs of `stn4j train`. The models and the optimiser are those
 # of scripts/experiments.sh (each plain model matched to its ST twin's parameter count; Adam, lr 1e-3 halved at 60 %
 # and 80 % of the epochs, batch 64, the full 60,000 / 10,000 sets); only the epochs are fewer, so that the whole table
-# fits in about 25 minutes on 2 quiet cores (the measurements behind the default budget: docs/table1.md).
+# fits in about 29 minutes on 2 quiet cores (the measurements behind the default budget: docs/table1.md).
 #
 #   scripts/table1.sh                                   # the table, default budget, into out/table1/
 #   RESULTS=docs/results/table1 scripts/table1.sh       # the same, and the logs, table and pictures into the docs
@@ -64,6 +64,8 @@ fi
 
 COMMIT=$(git describe --always --dirty 2>/dev/null || echo unknown)
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
+CPU="$CPU (family $(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1), model $(sed -n \
+    's/^model[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1))"
 BUDGET="EPOCHS=$EPOCHS TRAIN_LIMIT=$TRAIN_LIMIT SEED=$SEED RTS_SEEDS=\"$RTS_SEEDS\" DISTORTIONS=\"$DISTORTIONS\""
 BUDGET="$BUDGET MODELS=\"$MODELS\"${THREADS:+ THREADS=$THREADS}"
 TEMPLATE="${JAVA[*]} train --model M [--transform T] --distortion D --data $DATA --epochs $EPOCHS"
@@ -74,7 +76,8 @@ TEMPLATE="$TEMPLATE --train-limit $TRAIN_LIMIT --seed S${THREADS:+ --threads $TH
     echo "- command: \`$BUDGET scripts/table1.sh\`"
     echo "- budget: $EPOCHS epochs of $([ "$TRAIN_LIMIT" = 0 ] && echo "all" || echo "the first $TRAIN_LIMIT")" \
          "training images each; batch 64; Adam, lr 1e-3 halved at 60 % and 80 % of the epochs;" \
-         "threads: ${THREADS:-all $(nproc)}; the test error on all 10,000 test images after the last epoch"
+         "threads: ${THREADS:-all $(nproc)}; the test error on all 10,000 test images after the last epoch" \
+         "(the default budget, 3 epochs of all images, takes about 29 min on 2 quiet cores: docs/table1.md)"
     echo "- each run: \`$TEMPLATE\`"
     echo "- commit $COMMIT; $CPU, $(nproc) cores; load average at the start: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC')"
     [ "$HAS_TRANSFORM" = 1 ] || echo "- this build has no \`train --transform\`: only the affine (Aff) rows run"
@@ -164,7 +167,7 @@ cell_of() { # one distortion and model: the error, or for several seeds "mean ±
     echo
     echo "Parameters and wall time of each run (seed $SEED; RTS: the mean over its seeds), seconds:"
     echo
-    printf "| model |"; for d in $DISTORTIONS; do printf " %s params | %s s |" "$d" "$d"; done; echo
+    printf "| model |"; for d in $DISTORTIONS; do printf " %s params | %s s |" "${d^^}" "${d^^}"; done; echo
     printf "|---|"; for d in $DISTORTIONS; do printf -- "---:|---:|"; done; echo
     for m in $MODELS; do
         printf "| %s |" "$(label_of "$m")"
