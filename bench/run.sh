@@ -4,6 +4,8 @@
 #                        # and peer; nearest, bicubic: AVX-512 and PyTorch)
 #   bench/run.sh full    # about 41 minutes (limit 45): every shape, the other modes, 2 threads, heap tensors
 #   bench/run.sh train   # about 6 minutes: one training step per model (TrainStepBench), native and Vector API
+#   bench/run.sh fused   # about 10 minutes: the fused affine transformer beside gridSample / gridSampleBackward alone
+#                        # (fused.py; docs/performance.md, "Fused affine transformer")
 #   bench/run.sh targets # 37 min 55 s at 4d9feda (machine idle): the allocating calls against the
 #                        # into-outputs ones (StnBench's call=OUTPUTS, CLOSED, GC), AVX-512 and the Vector API
 #   bench/run.sh kernels # about 30 minutes (estimated; limit 35): stn4j against the faster of PyTorch 2.10 (JVM) and 1.13
@@ -206,6 +208,17 @@ elif [ "$PROFILE" = kernels ]; then
     done
     python3 kernels.py "$OUT"/kernels-*.csv | tee "$OUT/table.md"
     exit 0
+elif [ "$PROFILE" = fused ]; then
+    # the fused affine transformer beside gridSample / gridSampleBackward alone (same θ, same grid values): one
+    # thread, native AVX-512 (else AVX2), imagenet and featmap, into outputs and allocating, warm and cold, 2 rounds
+    # (about 10 minutes)
+    NATIVE=NATIVE_AVX512 && grep -qw avx512f /proc/cpuinfo || NATIVE=NATIVE_AVX2
+    for round in 1 2; do
+        run fused-r$round -f 1 -wi 3 -w 1s -i 8 -r 500ms -bm sample -p backend=$NATIVE -p shape=imagenet,featmap \
+            -p call=OUTPUTS,CLOSED -p input=WARM,COLD -p threads=1 'StnBench.(forward|fusedForward|backward|fusedBackward)$'
+    done
+    python3 fused.py "$OUT"/fused-r*.csv | tee "$OUT/fused.md"
+    exit 0
 elif [ "$PROFILE" = train ]; then
     # one training step of each model (TrainStepBench), native dense kernels beside the Vector API fallback, 2 and
     # 1 threads (about 6 minutes)
@@ -215,7 +228,7 @@ elif [ "$PROFILE" = train ]; then
         | tr -d '"' | tee "$OUT/train.md"
     exit 0
 else
-    echo "usage: bench/run.sh quick|full|targets|kernels|train" >&2
+    echo "usage: bench/run.sh quick|full|targets|kernels|train|fused" >&2
     exit 2
 fi
 python3 table.py "$OUT"/*.csv | tee "$OUT/table.md"
