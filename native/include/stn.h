@@ -134,7 +134,9 @@ STN_API int32_t stn_affine_sample_2d(int32_t isa, const float *input, const floa
  * (may be NULL; STN_BACKWARD_FRESH as there). The grid gradient is not stored: theta_rows [n, out_h, 4] (may be
  * NULL) receives, on those rows, each row's sums of g_x x_w, g_x, g_y x_w, g_y over its points (g the grid gradient
  * stn_grid_sample_2d_backward gives, the sums in stn_affine_grid_2d_backward's order), which
- * stn_affine_sample_2d_theta reduces to the theta gradient. Rows may be split over concurrent calls. */
+ * stn_affine_sample_2d_theta reduces to the theta gradient. Without grad_input, rows may be split over concurrent calls
+ * (with it, concurrent calls would race on its sums: split the input gradient by input rows with
+ * stn_affine_sample_2d_backward_band instead, as for stn_grid_sample_2d_backward). */
 STN_API int32_t stn_affine_sample_2d_backward(int32_t isa, const float *grad_output, const float *input,
                                               const float *theta, float *grad_input, float *theta_rows,
                                               int64_t n, int64_t c, int64_t in_h, int64_t in_w,

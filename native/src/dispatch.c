@@ -383,10 +383,20 @@ int32_t stn_grid_sample_3d_backward(int32_t isa, const float *grad_output, const
 /* a->theta set (and grid NULL): computes the base coordinates (and, for a backward with theta_rows, the row lanes)
  * the kernels read, runs `sample` or `sample_backward`, and frees them. */
 static int32_t fused(int32_t isa, stn_gs *a, int backward, int banded) {
-    if (a->theta == NULL) return STN_E_ARG;
-    if (a->out_w <= 0 || a->out_h <= 0 || a->n <= 0) /* nothing to sample: the checks and the empty cases there */
-        return backward ? sample_backward(isa, a, 0, 0, banded) : sample(isa, a, 0, 0);
-    /* the workspace first: a call without memory writes nothing */
+    /* the sizes first (before any allocation: stn_base_coords of an unchecked size could wrap), then theta */
+    stn_gs v = *a;
+    v.mode &= ~STN_BACKWARD_FRESH;
+    if (!gs_args_ok(&v, 0)) return STN_E_ARG;
+    const int work = a->n > 0 && a->out_h > 0 && a->out_w > 0 && a->row_begin < a->row_end;
+    if (work && a->theta == NULL) return STN_E_ARG;
+    if (!work) { /* nothing to sample: the remaining checks and the empty cases there */
+        const int32_t rc = backward ? sample_backward(isa, a, 0, 0, banded) : sample(isa, a, 0, 0);
+        /* rows of no points have zero sums (the unfused affine backward of an empty grid is zero) */
+        if (rc == STN_OK && a->theta_rows && a->n > 0)
+            zero_rows(a->theta_rows, a->n, a->out_h, 4, a->row_begin, a->row_end);
+        return rc;
+    }
+    /* the workspace next: a call without memory writes nothing */
     float *bx = stn_base_coords(a->out_w, a->align_corners), *by = stn_base_coords(a->out_h, a->align_corners);
     const int64_t rows = a->row_end - a->row_begin;
     const int lanes_wanted = a->theta_rows && rows > 0 && rows <= a->out_h;

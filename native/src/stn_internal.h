@@ -199,7 +199,8 @@ STN_INLINE float stn_sum_lanes(const float p[STN_SUM_LANES]) {
 }
 
 /* One row's share of the 2-D affine grid backward: its four float sums (sum of g_x x, g_x, g_y x, g_y in
- * stn_sum_lanes' order) added to theta's six double accumulators. Every path to the theta gradient ends here. */
+ * stn_sum_lanes' order) added to theta's six double accumulators. Every native path to the theta gradient ends here
+ * (Java: io.github.stn4j.internal.AffineRows, the same operations). */
 STN_INLINE void stn_affine_row_to_theta(double acc[6], float y, float sxx, float sx1, float syx, float sy1) {
     acc[0] += sxx;
     acc[1] += (double)y * sx1;

@@ -823,6 +823,16 @@ static void test_fused(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t oh,
     CHECK(stn_affine_sample_2d_backward(STN_ISA_AUTO, gout, in, theta, gin, rows, n, c, ih, iw, oh, ow,
                                         STN_BACKWARD_FRESH, 0, 0, 0, oh - 1 > 0 ? oh - 1 : 0) == (oh > 0 ? STN_E_ARG : STN_OK),
           "fused: fresh needs every row");
+    /* sizes are checked before the workspace is allocated: a width whose base coordinates would wrap size_t */
+    CHECK(stn_affine_sample_2d(STN_ISA_AUTO, in, theta, out, 1, 1, 1, 1, 1, (INT64_C(1) << 62) + 1, 0, 0, 0, 0, 1)
+          == STN_E_ARG, "fused: huge width rejected");
+    CHECK(stn_affine_sample_2d_backward(STN_ISA_AUTO, gout, in, theta, gin, rows, 1, 1, 1, 1, 1,
+                                        (INT64_C(1) << 61), 0, 0, 0, 0, 1) == STN_E_ARG, "fused: huge width, backward");
+    /* rows of no points (out_w = 0): zero sums, as the unfused affine backward of an empty grid */
+    for (int64_t i = 0; i < n * oh * 4; i++) rows[i] = -7.0f;
+    CHECK(stn_affine_sample_2d_backward(STN_ISA_AUTO, gout, in, theta, NULL, rows, n, c, ih, iw, oh, 0, 0, 0, 0, 0, oh)
+          == STN_OK, "fused: empty rows");
+    for (int64_t i = 0; i < n * oh * 4; i++) CHECK(rows[i] == 0.0f, "fused: empty rows sum to 0");
     free(in), free(gout), free(theta), free(grid), free(out_ref), free(out), free(gin_ref), free(gin), free(gg);
     free(gt_ref), free(gt), free(rows);
 }

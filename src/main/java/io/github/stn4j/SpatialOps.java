@@ -1082,10 +1082,25 @@ public final class SpatialOps {
             }
             return;
         }
-        // each row's theta sums, [N, Ho, 4], in a buffer of this thread: whoever computes a row's grid gradient
-        // writes them; reduced in row order below, so the theta gradient does not depend on the split
-        MemorySegment tr = gradTheta == null ? null : kernels.nativeMemoryOnly() ? ThreadScratch.offHeap(n * rows * 4)
-                : ThreadScratch.heap(ThreadScratch.ROWS, n * rows * 4);
+        // each row's theta sums, [N, Ho, 4]: whoever computes a row's grid gradient writes them; reduced in row order
+        // below, so the theta gradient does not depend on the split. A buffer kept by this thread when small, else
+        // the pool's for this call.
+        long rowFloats = gradTheta == null ? 0 : n * rows * 4;
+        boolean kept = ThreadScratch.fits(rowFloats);
+        try (Tensor own = gradTheta == null || kept ? null : Tensor.uninitialized(n, rows, 4)) {
+            MemorySegment tr = gradTheta == null ? null : own != null ? own.segment()
+                    : kernels.nativeMemoryOnly() ? ThreadScratch.offHeap(rowFloats)
+                    : ThreadScratch.heap(ThreadScratch.ROWS, rowFloats);
+            boolean here = !Split.shareable(gradOutput, input, theta, gradInput, gradTheta, null);
+            affineSampleBackwardSplit(gradOutput, input, theta, mode, padding, ac, gin, tr, here);
+            if (tr != null) AffineRows.reduce(tr, gradTheta.segment(), n, rows, ac);
+        }
+    }
+
+    private void affineSampleBackwardSplit(Tensor gradOutput, Tensor input, Tensor theta, Interpolation mode,
+                                           Padding padding, boolean ac, MemorySegment gin, MemorySegment tr,
+                                           boolean here) {
+        long n = input.size(0), rows = gradOutput.size(2), perRow = input.size(1) * gradOutput.size(3);
         if (Split.serialBackward(n, rows, perRow, gin != null)) {
             if (n > 0 && rows > 0) {
                 fusedBackwardPiece(gradOutput, input, theta, gin, tr, mode, padding, ac, 0, n, 0, rows, true);
@@ -1093,7 +1108,6 @@ public final class SpatialOps {
                 Memory.zero(gin); // no point: no contribution
             }
         } else {
-            boolean here = !Split.shareable(gradOutput, input, theta, gradInput, gradTheta, null);
             long bandRows = kernels.bandedBackward() ? input.size(2) : 0;
             Split.backward(n, rows, perRow, gin, input.numel() / n, here, bandRows, (g, n0, n1, r0, r1, fresh) ->
                     fusedBackwardPiece(gradOutput, input, theta, g, tr, mode, padding, ac, n0, n1, r0, r1, fresh),
@@ -1108,7 +1122,6 @@ public final class SpatialOps {
                         }
                     });
         }
-        if (tr != null) AffineRows.reduce(tr, gradTheta.segment(), n, rows, ac);
     }
 
     /**
@@ -1118,6 +1131,7 @@ public final class SpatialOps {
     private void fusedBackwardPiece(Tensor gradOutput, Tensor input, Tensor theta, MemorySegment gin,
                                     MemorySegment thetaRows, Interpolation mode, Padding padding, boolean ac, long n0,
                                     long n1, long r0, long r1, boolean fresh) {
+        if (gin == null && thetaRows == null) return; // a grid piece of a call without theta's gradient
         long n = input.size(0), c = input.size(1), outH = gradOutput.size(2), outW = gradOutput.size(3);
         MemorySegment go = slice(gradOutput.segment(), n0, n1, gradOutput.numel() / n);
         MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n);

@@ -85,12 +85,7 @@ public class JavaScalarKernels implements Kernels {
     public void affineGridBackward(MemorySegment gradGrid, MemorySegment gradTheta, long n, long h, long w,
                                    boolean ac) {
         // float sums per row in the order of sumLanes, rows accumulated in double (as the C kernels do)
-        MemorySegment rows = MemorySegment.ofArray(new float[Math.toIntExact(n * h * 4)]);
-        for (long b = 0; b < n; b++) {
-            AffineRows.rowSums(gradGrid.asSlice(b * h * w * 8, h * w * 8), rows.asSlice(b * h * 16, h * 16), w, ac, 0,
-                    h);
-        }
-        AffineRows.reduce(rows, gradTheta, n, h, ac);
+        AffineRows.backward(gradGrid, gradTheta, n, h, w, ac);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.stn4j.internal;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -96,19 +97,19 @@ public interface Kernels {
     /**
      * {@link #gridSample} at the affine grid of theta [n, 2, 3] ({@code outH x outW} points), output rows
      * [rowBegin, rowEnd), without a grid argument: the bits of {@link #affineGrid} then {@link #gridSample}. This
-     * default computes one sample's grid at a time into a buffer of its thread ({@link ThreadScratch}); the native
-     * kernels compute a tile's.
+     * default computes one sample's grid at a time ({@link #withSampleGrids}); the native kernels compute a tile's.
      */
     default void affineSample(MemorySegment input, MemorySegment theta, MemorySegment output, long n, long c,
                               long inH, long inW, long outH, long outW, Mode mode, PaddingMode padding,
                               boolean alignCorners, long rowBegin, long rowEnd) {
-        MemorySegment grid = ThreadScratch.heap(ThreadScratch.GRID, outH * outW * 2);
         long in = c * inH * inW * 4, out = c * outH * outW * 4;
-        for (long s = 0; s < n; s++) {
-            affineGrid(theta.asSlice(s * 24, 24), grid, 1, outH, outW, alignCorners, rowBegin, rowEnd);
-            gridSample(input.asSlice(s * in, in), grid, output.asSlice(s * out, out), 1, c, inH, inW, outH, outW, mode,
-                    padding, alignCorners, rowBegin, rowEnd);
-        }
+        withSampleGrids(outH * outW * 2, false, (grid, unused) -> {
+            for (long s = 0; s < n; s++) {
+                affineGrid(theta.asSlice(s * 24, 24), grid, 1, outH, outW, alignCorners, rowBegin, rowEnd);
+                gridSample(input.asSlice(s * in, in), grid, output.asSlice(s * out, out), 1, c, inH, inW, outH, outW,
+                        mode, padding, alignCorners, rowBegin, rowEnd);
+            }
+        });
     }
 
     /**
@@ -121,24 +122,25 @@ public interface Kernels {
                                       MemorySegment gradInput, MemorySegment thetaRows, long n, long c, long inH,
                                       long inW, long outH, long outW, Mode mode, PaddingMode padding,
                                       boolean alignCorners, long rowBegin, long rowEnd, boolean fresh) {
-        MemorySegment grid = ThreadScratch.heap(ThreadScratch.GRID, outH * outW * 2);
-        MemorySegment gg = thetaRows == null ? null : ThreadScratch.heap(ThreadScratch.GRID_GRAD, outH * outW * 2);
         long in = c * inH * inW * 4, out = c * outH * outW * 4;
-        for (long s = 0; s < n; s++) {
-            affineGrid(theta.asSlice(s * 24, 24), grid, 1, outH, outW, alignCorners, 0, outH);
-            MemorySegment go = gradOutput.asSlice(s * out, out), x = input.asSlice(s * in, in);
-            MemorySegment gi = gradInput == null ? null : gradInput.asSlice(s * in, in);
-            if (fresh) {
-                gridSampleBackwardFresh(go, x, grid, gi, gg, 1, c, inH, inW, outH, outW, mode, padding, alignCorners);
-            } else {
-                gridSampleBackward(go, x, grid, gi, gg, 1, c, inH, inW, outH, outW, mode, padding, alignCorners,
-                        rowBegin, rowEnd);
+        withSampleGrids(outH * outW * 2, thetaRows != null, (grid, gg) -> {
+            for (long s = 0; s < n; s++) {
+                affineGrid(theta.asSlice(s * 24, 24), grid, 1, outH, outW, alignCorners, 0, outH);
+                MemorySegment go = gradOutput.asSlice(s * out, out), x = input.asSlice(s * in, in);
+                MemorySegment gi = gradInput == null ? null : gradInput.asSlice(s * in, in);
+                if (fresh) {
+                    gridSampleBackwardFresh(go, x, grid, gi, gg, 1, c, inH, inW, outH, outW, mode, padding,
+                            alignCorners);
+                } else {
+                    gridSampleBackward(go, x, grid, gi, gg, 1, c, inH, inW, outH, outW, mode, padding, alignCorners,
+                            rowBegin, rowEnd);
+                }
+                if (gg != null) {
+                    AffineRows.rowSums(gg, thetaRows.asSlice(s * outH * 16, outH * 16), outW, alignCorners, rowBegin,
+                            rowEnd);
+                }
             }
-            if (gg != null) {
-                AffineRows.rowSums(gg, thetaRows.asSlice(s * outH * 16, outH * 16), outW, alignCorners, rowBegin,
-                        rowEnd);
-            }
-        }
+        });
     }
 
     /**
@@ -149,13 +151,34 @@ public interface Kernels {
                                           MemorySegment gradInput, long n, long c, long inH, long inW, long outH,
                                           long outW, Mode mode, PaddingMode padding, boolean alignCorners,
                                           long bandBegin, long bandEnd, boolean fresh) {
-        MemorySegment grid = ThreadScratch.heap(ThreadScratch.GRID, outH * outW * 2);
         long in = c * inH * inW * 4, out = c * outH * outW * 4;
-        for (long s = 0; s < n; s++) {
-            affineGrid(theta.asSlice(s * 24, 24), grid, 1, outH, outW, alignCorners, 0, outH);
-            gridSampleBackwardBand(gradOutput.asSlice(s * out, out), input.asSlice(s * in, in), grid,
-                    gradInput.asSlice(s * in, in), 1, c, inH, inW, outH, outW, mode, padding, alignCorners, false,
-                    bandBegin, bandEnd, fresh);
+        withSampleGrids(outH * outW * 2, false, (grid, unused) -> {
+            for (long s = 0; s < n; s++) {
+                affineGrid(theta.asSlice(s * 24, 24), grid, 1, outH, outW, alignCorners, 0, outH);
+                gridSampleBackwardBand(gradOutput.asSlice(s * out, out), input.asSlice(s * in, in), grid,
+                        gradInput.asSlice(s * in, in), 1, c, inH, inW, outH, outW, mode, padding, alignCorners, false,
+                        bandBegin, bandEnd, fresh);
+            }
+        });
+    }
+
+    /** What runs on one sample's grid (and grid gradient, or null). */
+    interface SampleGrids {
+        void run(MemorySegment grid, MemorySegment gradGrid);
+    }
+
+    /**
+     * Runs {@code body} on buffers of {@code floats} floats for one sample's grid and, when {@code gradToo}, its
+     * gradient: buffers kept by this thread when small ({@link ThreadScratch}), else native memory for this call only.
+     */
+    private static void withSampleGrids(long floats, boolean gradToo, SampleGrids body) {
+        if (ThreadScratch.fits(floats)) {
+            body.run(ThreadScratch.heap(ThreadScratch.GRID, floats),
+                    gradToo ? ThreadScratch.heap(ThreadScratch.GRID_GRAD, floats) : null);
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            body.run(arena.allocate(floats * 4, 64), gradToo ? arena.allocate(floats * 4, 64) : null);
         }
     }
 
