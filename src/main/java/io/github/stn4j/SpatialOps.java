@@ -1136,7 +1136,8 @@ public final class SpatialOps {
         MemorySegment go = slice(gradOutput.segment(), n0, n1, gradOutput.numel() / n);
         MemorySegment in = slice(input.segment(), n0, n1, input.numel() / n);
         MemorySegment t = slice(theta.segment(), n0, n1, 6);
-        MemorySegment tr = thetaRows == null ? null : slice(thetaRows, n0, n1, outH * 4);
+        // the rows from sample n0 on (not sliced to its end: a kept buffer may be longer, and a slice is an object)
+        MemorySegment tr = thetaRows == null || n0 == 0 ? thetaRows : thetaRows.asSlice(n0 * outH * 16);
         try (Staging st = staging(go, in, t, gin, tr)) {
             MemorySegment sgi = fresh ? st.out(gin) : st.accumulating(gin), str = st.out(tr);
             kernels.affineSampleBackward(st.in(go), st.in(in), st.in(t), sgi, str, n1 - n0, c, input.size(2),
