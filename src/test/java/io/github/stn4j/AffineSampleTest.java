@@ -1,10 +1,10 @@
 package io.github.stn4j;
 
-import static io.github.stn4j.GradientCheckTest.awayFromEdges;
 import static io.github.stn4j.GradientCheckTest.check;
 import static io.github.stn4j.GradientCheckTest.dot;
 import static io.github.stn4j.GradientCheckTest.fd;
 import static io.github.stn4j.GradientCheckTest.random;
+import static io.github.stn4j.GradientCheckTest.thetaAwayFromEdges;
 import static io.github.stn4j.GradientCheckTest.toDouble;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -153,16 +153,7 @@ class AffineSampleTest {
         float[] r = random(rnd, (int) (n * c * oh * ow), -1, 1);
         for (Interpolation mode : new Interpolation[] {Interpolation.BILINEAR, Interpolation.BICUBIC}) {
             for (Padding padding : Padding.values()) {
-                float[] theta = {0.9f, -0.3f, 0.1f, 0.25f, 0.85f, -0.05f, 1.1f, 0.2f, -0.1f, -0.15f, 0.95f, 0.12f};
-                int nudges = 0;
-                for (int i = 0; i < 2 * n * oh * ow; i++) { // keep every point 1e-3 px from a cell edge
-                    float v = ops.affineGrid(Tensor.of(theta, n, 2, 3), size, false).toArray()[i];
-                    if (!awayFromEdges(v, i % 2 == 0 ? iw : ih, false, 1e-3)) {
-                        assertTrue(++nudges < 500, "could not place the grid away from pixel edges");
-                        theta[(int) (i / (2 * oh * ow)) * 6 + (i % 2 == 0 ? 2 : 5)] += 0.0037f;
-                        i = -1;
-                    }
-                }
+                float[] theta = thetaAwayFromEdges(ops, size, ih, iw, false);
                 AffineSampleGrads g = ops.affineSampleBackward(Tensor.of(r, n, c, oh, ow), Tensor.of(in, n, c, ih, iw),
                         Tensor.of(theta, n, 2, 3), size, mode, padding, false);
                 double[] thetaD = toDouble(theta);

@@ -202,18 +202,8 @@ class GradientCheckTest {
         for (Interpolation mode : new Interpolation[] {Interpolation.BILINEAR, Interpolation.BICUBIC}) {
             for (Padding padding : Padding.values()) {
                 boolean align = false;
-                float[] theta = {0.9f, -0.3f, 0.1f, 0.25f, 0.85f, -0.05f, 1.1f, 0.2f, -0.1f, -0.15f, 0.95f, 0.12f};
                 // steps of 1e-7 in theta move points by < 1e-5 px: every point must stay 1e-3 px from a cell edge
-                // for this theta (checked; the shift is nudged otherwise)
-                int nudges = 0;
-                for (int i = 0; i < 2 * n * oh * ow; i++) {
-                    float v = ops.affineGrid(Tensor.of(theta, n, 2, 3), size, align).toArray()[i];
-                    if (!awayFromEdges(v, i % 2 == 0 ? iw : ih, align, 1e-3)) {
-                        assertTrue(++nudges < 500, "could not place the grid away from pixel edges");
-                        theta[(int) (i / (2 * oh * ow)) * 6 + (i % 2 == 0 ? 2 : 5)] += 0.0037f;
-                        i = -1;
-                    }
-                }
+                float[] theta = thetaAwayFromEdges(ops, size, ih, iw, align);
                 Tensor g = ops.affineGrid(Tensor.of(theta, n, 2, 3), size, align);
                 GridSampleGrads gs = ops.gridSampleBackward(Tensor.of(r, n, c, oh, ow), Tensor.of(in, n, c, ih, iw), g,
                         mode, padding, align, null, Tensor.zeros(n, oh, ow, 2));
@@ -303,6 +293,26 @@ class GradientCheckTest {
                     DoubleReference.perspective(t, size, align), n, c, ih, iw, oh, ow, Interpolation.BILINEAR, padding,
                     align), r)), backend + " " + padding + " d/d theta through the sampler (projective)");
         }
+    }
+
+    /**
+     * Two fixed 2 x 3 thetas whose affine grid for {@code size} keeps every point 1e-3 pixel from a cell edge of an
+     * ih x iw input (the shift of a sample is nudged until it does), so that small steps in theta cross no edge.
+     */
+    static float[] thetaAwayFromEdges(SpatialOps ops, long[] size, long ih, long iw, boolean align) {
+        long n = size[0], oh = size[2], ow = size[3];
+        float[] theta = {0.9f, -0.3f, 0.1f, 0.25f, 0.85f, -0.05f, 1.1f, 0.2f, -0.1f, -0.15f, 0.95f, 0.12f};
+        int nudges = 0;
+        float[] grid = ops.affineGrid(Tensor.of(theta, n, 2, 3), size, align).toArray();
+        for (int i = 0; i < 2 * n * oh * ow; i++) {
+            if (!awayFromEdges(grid[i], i % 2 == 0 ? iw : ih, align, 1e-3)) {
+                assertTrue(++nudges < 500, "could not place the grid away from pixel edges");
+                theta[(int) (i / (2 * oh * ow)) * 6 + (i % 2 == 0 ? 2 : 5)] += 0.0037f;
+                grid = ops.affineGrid(Tensor.of(theta, n, 2, 3), size, align).toArray();
+                i = -1;
+            }
+        }
+        return theta;
     }
 
     @Test
